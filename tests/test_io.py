@@ -1,0 +1,375 @@
+"""Reading and writing recordings and scores: formats labs use, and the errors bad files get."""
+import warnings
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from slumbernet.io import (AlignmentError, ChannelError, FileFormatError, Hypnogram, MissingFileError,
+                           OutputExistsError, Recording, ScoreError, SignalError, SlumberNetError, align,
+                           load_bandpower_table, load_recording, load_scores, write_recording, write_scores)
+
+FS = 256
+
+
+def make_rec(seconds=60, fs=FS, seed=0, **kw):
+    rng = np.random.default_rng(seed)
+    n = int(seconds * fs)
+    return Recording(rng.normal(0, 50, n), fs, rng.normal(0, 20, n), start=datetime(2026, 1, 5, 9), **kw)
+
+
+@pytest.fixture
+def edf(tmp_path):
+    path = tmp_path / "m1.edf"
+    write_recording(make_rec(animal_id="m1"), path)
+    return path
+
+
+# ---- recordings: formats ----------------------------------------------------------------
+
+def test_edf_round_trip_keeps_signal_start_and_animal(edf):
+    rec = load_recording(edf)
+    ref = make_rec()
+    assert rec.sfreq_hz == FS and rec.n_samples == ref.n_samples
+    np.testing.assert_allclose(rec.eeg, ref.eeg, atol=0.05)  # 16-bit EDF quantisation
+    np.testing.assert_allclose(rec.emg, ref.emg, atol=0.05)
+    assert rec.start == datetime(2026, 1, 5, 9) and rec.animal_id == "m1"
+    assert (rec.eeg_channel, rec.emg_channel) == ("EEG", "EMG")
+
+
+def test_edf_channels_at_different_rates_are_resampled_to_the_highest(tmp_path):
+    import pyedflib
+    path = tmp_path / "mixed.edf"
+    t = np.arange(60 * 512) / 512
+    eeg = 100 * np.sin(2 * np.pi * 2 * t)
+    emg = 30 * np.sin(2 * np.pi * 3 * t[::2])
+    w = pyedflib.EdfWriter(str(path), 2, file_type=pyedflib.FILETYPE_EDFPLUS)
+    w.setSignalHeaders([dict(label="EEG1", dimension="mV", sample_frequency=512, physical_min=-1, physical_max=1,
+                             digital_min=-32768, digital_max=32767),
+                        dict(label="EMG nuchal", dimension="uV", sample_frequency=256, physical_min=-100,
+                             physical_max=100, digital_min=-32768, digital_max=32767)])
+    w.writeSamples([eeg / 1000, emg]); w.close()
+    with pytest.warns(UserWarning, match="resampled to 512 Hz"):
+        rec = load_recording(path)
+    assert rec.sfreq_hz == 512 and len(rec.eeg) == len(rec.emg) == len(t)
+    np.testing.assert_allclose(rec.eeg[1000:2000], eeg[1000:2000], atol=0.1)  # mV -> µV
+    np.testing.assert_allclose(rec.emg[1000:2000], 30 * np.sin(2 * np.pi * 3 * t[1000:2000]), atol=0.5)
+
+
+def test_channels_picked_by_name_or_index(edf):
+    rec = load_recording(edf, eeg=1, emg="eeg")
+    assert (rec.eeg_channel, rec.emg_channel) == ("EMG", "EEG")
+
+
+def test_eeg_only_is_explicit(tmp_path):
+    path = tmp_path / "eeg.npy"
+    np.save(path, np.random.default_rng(0).normal(0, 50, 256 * 20))
+    with pytest.raises(ChannelError, match="emg=False"):
+        load_recording(path, sfreq_hz=256)
+    rec = load_recording(path, sfreq_hz=256, emg=False)
+    assert rec.emg is None and not rec.has_emg
+
+
+def test_slumbernet_text_export_rate_from_name(tmp_path):
+    ref = make_rec(10)
+    path = tmp_path / "mouse7-256Hz.txt"
+    np.savetxt(path, np.column_stack([ref.eeg, ref.emg]), fmt="%.4f", delimiter="\t")
+    rec = load_recording(path)
+    assert rec.sfreq_hz == 256
+    np.testing.assert_allclose(rec.emg, ref.emg, atol=1e-3)
+    plain = tmp_path / "mouse7.txt"
+    plain.write_text(path.read_text())
+    with pytest.raises(FileFormatError, match="pass sfreq_hz="):
+        load_recording(plain)
+
+
+def test_csv_parquet_npz_and_units(tmp_path):
+    ref = make_rec(10)
+    df = pd.DataFrame({"eeg": ref.eeg / 1000, "emg": ref.emg / 1000})
+    df.to_csv(tmp_path / "r.csv", index=False)
+    df.to_parquet(tmp_path / "r.parquet")
+    np.savez(tmp_path / "r.npz", eeg=ref.eeg, emg=ref.emg, sfreq_hz=256.0)
+    for name in ("r.csv", "r.parquet"):
+        rec = load_recording(tmp_path / name, sfreq_hz=256, units="mV")
+        np.testing.assert_allclose(rec.eeg, ref.eeg, rtol=1e-5, atol=1e-3)
+    rec = load_recording(tmp_path / "r.npz")
+    assert rec.sfreq_hz == 256 and np.array_equal(rec.emg, ref.emg)
+
+
+def test_csv_without_rate_is_refused(tmp_path):
+    pd.DataFrame({"eeg": np.ones(10), "emg": np.ones(10)}).to_csv(tmp_path / "r.csv", index=False)
+    with pytest.raises(FileFormatError, match="r.csv: CSV and Parquet recordings do not store the sampling rate"):
+        load_recording(tmp_path / "r.csv")
+
+
+# ---- recordings: bad input gets an error naming the file and the problem -------------------
+
+def test_missing_file(tmp_path):
+    with pytest.raises(MissingFileError, match=r"nope\.edf: file not found"):
+        load_recording(tmp_path / "nope.edf")
+    with pytest.raises(FileNotFoundError):
+        load_scores(tmp_path / "nope.csv")
+
+
+def test_not_an_edf(tmp_path):
+    path = tmp_path / "notes.edf"
+    path.write_text("lab notebook, not a recording\n" * 20)
+    with pytest.raises(FileFormatError, match=r"notes\.edf: not an EDF/BDF file"):
+        load_recording(path)
+
+
+def test_truncated_edf_says_how_much_is_missing(edf, tmp_path, capfd):
+    data = edf.read_bytes()
+    cut = tmp_path / "cut.edf"
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    with pytest.raises(FileFormatError, match=r"cut\.edf: EDF file is truncated: its header declares 60 data records"):
+        load_recording(cut)
+    assert capfd.readouterr().out == ""  # nothing printed behind the user's back
+
+
+def test_edf_header_only(edf, tmp_path):
+    stub = tmp_path / "stub.edf"
+    stub.write_bytes(edf.read_bytes()[:200])
+    with pytest.raises(FileFormatError, match="stub.edf"):
+        load_recording(stub)
+
+
+def test_no_channel_matching(tmp_path):
+    path = tmp_path / "odd.edf"
+    write_recording(Recording(np.random.randn(2560), 256, np.random.randn(2560), eeg_channel="C3", emg_channel="Neck"),
+                    path)
+    with pytest.raises(ChannelError, match=r"odd\.edf: no channel name contains 'EEG' \(channels: 'C3', 'Neck'\)"):
+        load_recording(path)
+    with pytest.raises(ChannelError, match="no EEG channel named 'EEG2'"):
+        load_recording(path, eeg="EEG2", emg="Neck")
+    with pytest.raises(ChannelError, match="index 5 is out of range"):
+        load_recording(path, eeg=5, emg=1)
+    assert load_recording(path, eeg="c3", emg="neck").emg_channel == "Neck"
+
+
+def test_rate_below_64_hz(tmp_path):
+    path = tmp_path / "slow.npz"
+    np.savez(path, eeg=np.random.randn(500), emg=np.random.randn(500), sfreq_hz=50.0)
+    with pytest.raises(SignalError, match=r"slow\.npz: sampling rate 50 Hz is below 64 Hz"):
+        load_recording(path)
+    assert load_recording(path, min_sfreq_hz=32).sfreq_hz == 50
+
+
+def test_nan_and_inf_runs_are_located(tmp_path):
+    x = np.random.randn(256 * 60)
+    x[256 * 30:256 * 31] = np.nan
+    x[256 * 40] = np.inf
+    np.savez(tmp_path / "gap.npz", eeg=np.random.randn(len(x)), emg=x, sfreq_hz=256.0)
+    with pytest.raises(SignalError, match=r"gap\.npz: EMG channel 'emg' has 257 non-finite samples \(NaN/Inf\), "
+                                          r"the first at 00:00:30.0"):
+        load_recording(tmp_path / "gap.npz")
+
+
+def test_flat_channel(tmp_path):
+    np.savez(tmp_path / "flat.npz", eeg=np.random.randn(2560), emg=np.zeros(2560), sfreq_hz=256.0)
+    with pytest.raises(SignalError, match=r"flat\.npz: EMG channel 'emg' is flat .*emg=False"):
+        load_recording(tmp_path / "flat.npz")
+
+
+def test_shorter_than_one_epoch(tmp_path):
+    np.savez(tmp_path / "short.npz", eeg=np.random.randn(500), emg=np.random.randn(500), sfreq_hz=256.0)
+    with pytest.raises(SignalError, match=r"short\.npz: recording is 1.95 s long, shorter than one 4-s epoch"):
+        load_recording(tmp_path / "short.npz")
+
+
+def test_unknown_file_type_and_empty_file(tmp_path):
+    (tmp_path / "x.wav").write_bytes(b"RIFF")
+    with pytest.raises(FileFormatError, match="unknown recording file type '.wav'"):
+        load_recording(tmp_path / "x.wav")
+    (tmp_path / "e.edf").write_bytes(b"")
+    with pytest.raises(FileFormatError, match="e.edf: file is empty"):
+        load_recording(tmp_path / "e.edf")
+
+
+# ---- scores -------------------------------------------------------------------------------
+
+SCO_HEADER = "".join(f"header line {i}\n" for i in range(19))
+
+
+def test_slumbernet_sco_txt_with_tabs(tmp_path):
+    rows = "".join(f"2026-01-05 09:00:{4 * i:02d}\t{i + 1}\t{s}\t0\t\n" for i, s in enumerate("WWNNNRRW"))
+    path = tmp_path / "m1-256Hz_sco.txt"
+    path.write_text(SCO_HEADER + rows)
+    hyp = load_scores(path)
+    assert hyp.labels.tolist() == list("WWNNNRRW") and hyp.epoch_s == 4.0
+    assert hyp.start == datetime(2026, 1, 5, 9)
+
+
+def test_unknown_stage_code_names_code_and_line(tmp_path):
+    rows = "".join(f"2026-01-05 09:00:{4 * i:02d},{i},{s},0,\n" for i, s in enumerate(["W", "NR", "Q", "R"]))
+    path = tmp_path / "s_sco.txt"
+    path.write_text(SCO_HEADER + rows)
+    with pytest.raises(ScoreError, match=r"s_sco\.txt: unknown stage code 'Q' at line 22"):
+        load_scores(path)
+    assert load_scores(path, codes={"Q": "W"}).labels.tolist() == ["W", "N", "W", "R"]
+
+
+@pytest.mark.parametrize("numbers,what", [([0, 1, 3, 4], "skips 1 epoch"), ([0, 1, 1, 2], "repeats"),
+                                          ([0, 2, 1, 3], "skips")])
+def test_missing_duplicate_out_of_order_epochs(tmp_path, numbers, what):
+    path = tmp_path / "bad.csv"
+    pd.DataFrame({"epoch": numbers, "stage": list("WWNN")}).to_csv(path, index=False)
+    with pytest.raises(ScoreError, match=f"bad.csv: epoch numbering {what}"):
+        load_scores(path, epoch_s=4)
+
+
+def test_time_gap_in_scores(tmp_path):
+    times = ["2026-01-05 09:00:00", "2026-01-05 09:00:04", "2026-01-05 09:00:12"]
+    path = tmp_path / "gap.csv"
+    pd.DataFrame({"time": times, "stage": list("WWN")}).to_csv(path, index=False)
+    with pytest.raises(ScoreError, match="time jumps by 8 s at line 4"):
+        load_scores(path)
+
+
+def test_accusleep_labels(tmp_path):
+    path = tmp_path / "labels.csv"
+    pd.DataFrame({"brain_state": [2, 3, 3, 1, -1, 2]}).to_csv(path, index=False)
+    with pytest.raises(FileFormatError, match="pass epoch_s="):
+        load_scores(path)
+    hyp = load_scores(path, epoch_s=2.5)
+    assert hyp.labels.tolist() == ["W", "N", "N", "R", "-", "W"] and hyp.epoch_s == 2.5
+    pd.DataFrame({"brain_state": [2, 7]}).to_csv(path, index=False)
+    with pytest.raises(ScoreError, match="unknown AccuSleep brain_state '7' at line 3"):
+        load_scores(path, epoch_s=4)
+
+
+def test_score_writers_round_trip_and_never_overwrite(tmp_path):
+    hyp = Hypnogram.from_labels(["W", "W", "NR", "NR*", "R", "R", "W", "-"], epoch_s=4,
+                                start=datetime(2026, 1, 5, 9))
+    for name, fmt in (("s.csv", None), ("s.edf", None), ("acc.csv", "accusleep")):
+        write_scores(hyp, tmp_path / name, format=fmt)
+        back = load_scores(tmp_path / name, epoch_s=4)
+        assert np.array_equal(back.stages, hyp.stages)
+        if fmt is None:
+            assert np.array_equal(back.artefact, hyp.artefact) and back.start == hyp.start
+        with pytest.raises(OutputExistsError, match="already exists"):
+            write_scores(hyp, tmp_path / name, format=fmt)
+    manual = load_scores(tmp_path / "s.csv")
+    before = (tmp_path / "s.csv").read_bytes()
+    with pytest.raises(OutputExistsError, match="refusing to overwrite the input file"):
+        write_scores(manual, tmp_path / "s.csv", overwrite=True)
+    assert (tmp_path / "s.csv").read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if ".part" in p.name]
+
+
+def test_failed_write_leaves_nothing(tmp_path):
+    rec = Recording(np.random.randn(256 * 10), 250.5, np.random.randn(256 * 10))
+    with pytest.raises(ValueError, match="whole number of samples per second"):
+        write_recording(rec, tmp_path / "r.edf")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_recording_with_scores_in_one_edf(tmp_path):
+    hyp = Hypnogram.from_labels("WWNNNNRRWW", start=datetime(2026, 1, 5, 9))
+    rec = make_rec(40)
+    write_recording(rec, tmp_path / "both.edf", hypnogram=hyp)
+    back = load_scores(tmp_path / "both.edf")
+    assert back.labels.tolist() == list("WWNNNNRRWW") and back.epoch_s == 4.0
+
+
+def test_edf_annotations_that_are_not_stages(tmp_path):
+    import pyedflib
+    path = tmp_path / "ann.edf"
+    w = pyedflib.EdfWriter(str(path), 1, file_type=pyedflib.FILETYPE_EDFPLUS)
+    w.setSignalHeaders([dict(label="EEG", dimension="uV", sample_frequency=256, physical_min=-500,
+                             physical_max=500, digital_min=-32768, digital_max=32767)])
+    w.writeSamples([np.random.randn(256 * 16)])
+    w.writeAnnotation(0, 8, "Wake"); w.writeAnnotation(8, 8, "NREM"); w.writeAnnotation(3, 0, "Lights off")
+    w.close()
+    with pytest.raises(ScoreError, match="annotation .* reads 'Lights off'"):
+        load_scores(path)
+    hyp = load_scores(path, epoch_s=4, codes={"Lights off": None})
+    assert hyp.labels.tolist() == list("WWNN")
+
+
+# ---- alignment ----------------------------------------------------------------------------
+
+def test_scores_longer_than_signal():
+    rec = make_rec(40)
+    hyp = Hypnogram.from_labels("W" * 12, start=rec.start)
+    with pytest.raises(AlignmentError, match=r"scores are longer than the signal: 12 epochs of 4 s"):
+        align(rec, hyp)
+    with pytest.warns(UserWarning, match="dropped 2 scored epochs"):
+        r2, h2 = align(rec, hyp, trim=True)
+    assert len(h2) == 10 and r2.duration_s == 40
+
+
+def test_scores_starting_late_are_an_error_unless_trimmed():
+    rec = make_rec(40)
+    hyp = Hypnogram.from_labels("WWNN", start=datetime(2026, 1, 5, 9, 0, 8))
+    with pytest.raises(AlignmentError, match="8 s after the signal"):
+        align(rec, hyp)
+    with pytest.warns(UserWarning):
+        r2, h2 = align(rec, hyp, trim=True)
+    assert r2.start == hyp.start and r2.duration_s == 16
+    np.testing.assert_array_equal(r2.eeg, rec.eeg[8 * FS:24 * FS])
+
+
+def test_partial_last_epoch_is_dropped_silently():
+    rec = make_rec(41)
+    hyp = Hypnogram.from_labels("W" * 10, start=rec.start)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r2, _ = align(rec, hyp)
+    assert r2.duration_s == 40
+
+
+# ---- real files in shared/data ------------------------------------------------------------
+
+def test_real_sleepsign_exports(shared):
+    for name, n_art in (("sample.txt", 4), ("D1798_short.txt", 0), ("D1799_short.txt", 0)):
+        hyp = load_scores(shared / "sleepsign" / name)
+        assert len(hyp) == 80 and hyp.epoch_s == 10.0
+        assert int(hyp.artefact.sum()) == n_art
+        assert set(hyp.labels) == {"W"}  # W and RW are wake
+    assert load_scores(shared / "sleepsign" / "D1798_short.txt").start == datetime(2018, 10, 18, 11, 5, 10)
+
+
+def test_real_sleepsign_raw_export_and_length_mismatch(shared):
+    rec = load_recording(shared / "sleepsign" / "raw" / "sample.txt", eeg="ch1", emg="ch2")
+    assert rec.sfreq_hz == 128 and abs(rec.duration_s - 140.8) < 0.05
+    with pytest.raises(ChannelError, match="pass eeg= and emg="):
+        load_recording(shared / "sleepsign" / "raw" / "sample.txt")
+    hyp = load_scores(shared / "sleepsign" / "sample.txt")
+    with pytest.raises(AlignmentError, match="scores are longer than the signal: 80 epochs of 10 s"):
+        align(rec, hyp)
+    with pytest.warns(UserWarning, match="trimmed to the 14 epochs"):
+        r2, h2 = align(rec, hyp, trim=True)
+    assert len(h2) == 14 and r2.n_samples == 14 * 10 * 128
+
+
+def test_real_nonconforming_edf_is_read_leniently(shared):
+    path = shared / "dreams" / "excerpt3.edf"
+    with pytest.raises(ChannelError, match="no channel name contains 'EEG'"):
+        load_recording(path)
+    with pytest.raises(SignalError, match="50 Hz is below 64 Hz"):
+        load_recording(path, eeg="C3-A1", emg="EMG1")
+    with pytest.warns(UserWarning, match="breaks the EDF specification"):
+        rec = load_recording(path, eeg="C3-A1", emg="EMG1", min_sfreq_hz=32)
+    assert rec.sfreq_hz == 50 and rec.duration_s == 1800
+    assert 5 < np.std(rec.eeg) < 200  # µV, not V
+
+
+def test_real_dreams_text_and_hypnogram(shared):
+    rec = load_recording(shared / "dreams" / "excerpt1.txt", sfreq_hz=100, emg=False)
+    assert rec.eeg_channel == "C3-A1" and rec.duration_s == 1800
+    hyp = load_scores(shared / "dreams" / "Hypnogram_excerpt7.txt")
+    assert hyp.epoch_s == 5.0 and len(hyp) == 360 and int((hyp.stages == 2).sum()) == 28
+
+
+def test_real_bandpower_table(shared):
+    bp, hyp = load_bandpower_table(shared / "mouse_zfhx3" / "baseline_bandpower.csv")
+    assert len(bp) == len(hyp) == 21600 and hyp.epoch_s == 4.0
+    assert np.bincount(hyp.stages).tolist() == [13131 + 123, 7342 + 2, 1002]
+
+
+def test_errors_share_one_base_class():
+    for cls in (MissingFileError, FileFormatError, ChannelError, SignalError, ScoreError, AlignmentError,
+                OutputExistsError):
+        assert issubclass(cls, SlumberNetError)
