@@ -19,8 +19,8 @@ __all__ = ['QUANTILE_LEVELS', 'PHASES', 'HOMEOSTASIS', 'REAL_ARCHITECTURE', 'CON
            'REAL_PHYSIOLOGY', 'LABS', 'ESTIMATION_SD', 'Architecture', 'Homeostasis', 'pressure_step',
            'fit_pressure_reference', 'fit_architecture', 'simulate_hypnogram', 'architecture_summary', 'Physiology',
            'fit_physiology', 'LabProfile', 'Animal', 'random_animal', 'epoch_log_powers', 'synthesize',
-           'SimulatedRecording', 'simulate_scorer', 'simulate_recording', 'plot_stage_examples', 'simulate_cohort',
-           'surrogate_from_bandpower']
+           'textures_from_powers', 'SimulatedRecording', 'simulate_scorer', 'simulate_recording', 'plot_stage_examples',
+           'simulate_cohort', 'surrogate_from_bandpower']
 
 # %% ../nbs/01_simulate.ipynb 6
 QUANTILE_LEVELS = np.array([0, .05, .1, .2, .3, .4, .5, .6, .7, .8, .9, .95, .98, 1.0])
@@ -585,6 +585,7 @@ def _blend_transitions(x: np.ndarray, stage_per_frame: np.ndarray) -> np.ndarray
 
 def synthesize(log_powers: np.ndarray, stages: np.ndarray, sfreq_hz: float, epoch_s: float, animal: Animal, rng,
                textures: bool = True, nuisances: bool = True, artefacts: bool = True,
+               blend_transitions: bool = True, twitches: bool = True,
                chunk_frames: int = 1800) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Raw EEG and EMG (µV, float32) whose epochs carry the given powers.
 
@@ -594,7 +595,7 @@ def synthesize(log_powers: np.ndarray, stages: np.ndarray, sfreq_hz: float, epoc
         Natural-log target powers in µV²: delta, theta, alpha, beta, gamma (EEG band powers) and
         EMG (variance), e.g. from `epoch_log_powers`; NaN marks a signal drop-out.
     stages : array (n_epochs,)
-        Stage per epoch (drives theta peaks, spindles, EMG texture, twitches and artefacts).
+        Stage per epoch: where transitions blend, and where movement artefacts (wake) go.
     sfreq_hz : float
         Sampling rate; `epoch_s * sfreq_hz` must be a whole number of samples.
     epoch_s : float
@@ -602,6 +603,10 @@ def synthesize(log_powers: np.ndarray, stages: np.ndarray, sfreq_hz: float, epoc
     rng : numpy Generator
     textures, nuisances, artefacts : bool
         Include stage textures, rig nuisances, movement artefacts.
+    blend_transitions : bool
+        Mix the powers of the seconds either side of a stage change.
+    twitches : bool
+        Add muscle twitches (they add EMG power beyond the targets).
 
     Returns
     -------
@@ -617,16 +622,17 @@ def synthesize(log_powers: np.ndarray, stages: np.ndarray, sfreq_hz: float, epoc
     st_f = np.repeat(np.clip(np.asarray(stages, int), 0, 2), k)
     lp = np.asarray(log_powers, float)
     dropout = np.isnan(lp)
-    lp_f = _blend_transitions(np.repeat(np.where(dropout, -20.0, lp), k, axis=0), st_f)
+    lp_f = np.repeat(np.where(dropout, -20.0, lp), k, axis=0)
+    if blend_transitions: lp_f = _blend_transitions(lp_f, st_f)
     F = len(st_f)
     emg_shape = _emg_shape(freqs)
     # stage textures, per frame
     bumps_theta = np.exp(-0.5 * ((freqs - animal.theta_hz) / 0.6) ** 2)
     bumps_spin = np.exp(-0.5 * ((freqs - animal.spindle_hz) / 1.0) ** 2)
-    theta_gain = np.where(st_f == 2, 1.6, np.where(st_f == 0, 0.5, 0.0)) if textures else np.zeros(F)
-    spindle = (st_f == 1) & (rng.random(F) < 0.2) if textures else np.zeros(F, bool)
-    emg_sd = np.array([0.9, 0.25, 0.3])[st_f] if textures else np.zeros(F)
-    emg_mod = np.exp(emg_sd * rng.standard_normal(F))
+    tex = textures_from_powers(lp_f, rng) if textures else \
+        {"theta_gain": np.zeros(F), "spindle": np.zeros(F, bool), "emg_burst_sd": np.zeros(F), "twitch": np.zeros(F)}
+    theta_gain, spindle = tex["theta_gain"], tex["spindle"]
+    emg_mod = np.exp(tex["emg_burst_sd"] * rng.standard_normal(F))
     emg_mod /= np.repeat(emg_mod.reshape(-1, k).mean(1), k)  # keep each epoch's EMG power
     eeg = np.zeros((F + 1) * H); emg = np.zeros((F + 1) * H)
     for a in range(0, F, chunk_frames):
@@ -641,7 +647,7 @@ def synthesize(log_powers: np.ndarray, stages: np.ndarray, sfreq_hz: float, epoc
     eeg, emg = eeg[H // 2:H // 2 + n], emg[H // 2:H // 2 + n]
     art = np.zeros(n_ep, bool)
     st = np.clip(np.asarray(stages, int), 0, 2)
-    if textures: _add_twitches(emg, st, epoch_s, sfreq_hz, animal, rng)
+    if textures and twitches: _add_twitches(emg, tex["twitch"], hop_s, sfreq_hz, animal, rng)
     if artefacts: art |= _add_movement_artefacts(eeg, emg, st, epoch_s, sfreq_hz, animal, rng)
     if nuisances: _add_nuisances(eeg, emg, sfreq_hz, animal, rng)
     drop_eeg, drop_emg = dropout[:, :5].any(1), dropout[:, 5]
@@ -651,14 +657,32 @@ def synthesize(log_powers: np.ndarray, stages: np.ndarray, sfreq_hz: float, epoc
     art |= drop_eeg | drop_emg
     return eeg.astype(np.float32), emg.astype(np.float32), art
 
-def _add_twitches(emg, st, epoch_s, sfreq_hz, animal, rng):
-    "Brief muscle twitches during REM: 50-150 ms bursts at 3-6x the REM EMG level."
-    rem_s = np.flatnonzero(np.repeat(st == 2, int(round(epoch_s))))
-    if not len(rem_s): return
-    n_tw = rng.poisson(animal.twitch_hz * len(rem_s))
+def textures_from_powers(log_powers: np.ndarray, rng) -> dict:
+    """Per-second stage textures drawn from that second's log powers (delta..gamma, EMG) alone.
+
+    Returns arrays of one value per second: `theta_gain` (height of the theta peak, log units),
+    `spindle` (a spindle in that second), `emg_burst_sd` (log-sd of the EMG's second-to-second
+    level) and `twitch` (relative rate of REM-like twitches). EMG and delta are judged against the
+    recording's own levels (a low quantile of EMG power, the median of delta), so gains do not
+    matter.
+    """
+    lp = np.asarray(log_powers, float)
+    sig = lambda z: 1 / (1 + np.exp(-z))
+    ratio = lp[:, 1] - lp[:, 0]  # log theta/delta: highest in REM
+    emg_rel = lp[:, 5] - np.percentile(lp[:, 5], 30)
+    delta_rel = lp[:, 0] - np.median(lp[:, 0])
+    n = len(lp)
+    return {"theta_gain": np.clip(3.0 * (ratio + 0.45) + rng.normal(0, 0.3, n), 0, 2.0),
+            "spindle": rng.random(n) < 0.3 * sig(3 * (delta_rel - 0.4)),
+            "emg_burst_sd": np.clip(0.25 + 0.6 * emg_rel + rng.normal(0, 0.1, n), 0.1, 1.0),
+            "twitch": sig(5 * (ratio + 0.25)) * sig(-5 * (emg_rel + 0.2))}
+
+def _add_twitches(emg, rate, hop_s, sfreq_hz, animal, rng):
+    "Brief muscle twitches, `animal.twitch_hz * rate` per second: 50-150 ms bursts at 3-6x the REM EMG level."
+    counts = rng.poisson(animal.twitch_hz * np.asarray(rate) * hop_s)
     level = np.exp(REAL_PHYSIOLOGY.log_median[2, 5] / 2) * animal.emg_gain
-    for t in rng.choice(rem_s, n_tw) + rng.random(n_tw):
-        i0, m = int(t * sfreq_hz), int(rng.uniform(0.05, 0.15) * sfreq_hz)
+    for t in np.repeat(np.arange(len(counts)), counts) + rng.random(counts.sum()):
+        i0, m = int(t * hop_s * sfreq_hz), int(rng.uniform(0.05, 0.15) * sfreq_hz)
         seg = emg[i0:i0 + m]
         seg += rng.uniform(3, 6) * level * np.hanning(len(seg)) * rng.standard_normal(len(seg))
 
@@ -862,8 +886,8 @@ def surrogate_from_bandpower(table, hypnogram: Hypnogram | None = None, sfreq_hz
     sfreq_hz : float
     seed : int or numpy Generator
     animal : Animal, optional
-        Rig nuisances and theta/spindle frequencies; gains and offsets are not applied (the table
-        already carries the real animal's). Default: drawn from the reference lab.
+        Rig nuisances; gains and offsets are not applied (the table already carries the real
+        animal's). Default: drawn from the reference lab.
 
     Returns
     -------
@@ -881,10 +905,9 @@ def surrogate_from_bandpower(table, hypnogram: Hypnogram | None = None, sfreq_hz
     a_flat = replace(a, eeg_gain=1.0, emg_gain=1.0, band_offsets=(0.0,) * 6)
     X = table[list(BANDPOWER_COLUMNS)].to_numpy(float) * TABLE_TO_UV2
     with np.errstate(divide="ignore"): L = np.where(X > 0, np.log(np.where(X > 0, X, 1)), np.nan)
-    st = np.where(hypnogram.stages < 0, 0, hypnogram.stages)
-    eeg, emg, art = synthesize(L, st, sfreq_hz, hypnogram.epoch_s, a_flat, rng, textures=True, nuisances=True,
-                               artefacts=False)
-    # keep the band powers: twitches are textures that add power, so the surrogate has none
+    no_labels = np.zeros(len(L), int)  # the expert's stages never reach the signal
+    eeg, emg, art = synthesize(L, no_labels, sfreq_hz, hypnogram.epoch_s, a_flat, rng, textures=True, nuisances=True,
+                               artefacts=False, blend_transitions=False, twitches=False)
     hyp = Hypnogram(hypnogram.stages, hypnogram.epoch_s, hypnogram.artefact | art, hypnogram.start, hypnogram.source)
     start = hyp.start or datetime(2026, 1, 5, 7, 0)
     rid = recording_id or "surrogate"
