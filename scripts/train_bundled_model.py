@@ -1,0 +1,101 @@
+"""Train the model bundled with SlumberNet, cross-validate it by animal, and write both results.
+
+    python scripts/train_bundled_model.py [--out slumbernet/models] [--quick] [--overwrite]
+
+Data: simulated mice only (SlumberNet's simulator, calibrated on a real mouse; no real raw
+recordings can be redistributed): 8 mice from the reference lab profile and 4 from the
+"other" lab profile, each recorded for 24 h at baseline and for 24 h starting with 6 h of
+sleep deprivation. Everything is seeded.
+
+1. Cross-validation: 4 folds by animal (each fold's animals never seen in its training; one
+   training animal per fold held out for early stopping). Pooled test metrics go into the
+   model's metadata and the README.
+2. The bundled model: trained on 11 animals, early-stopped on the 12th.
+3. An out-of-distribution check: the bundled model scores the surrogate of the real mouse
+   (raw signals re-synthesised from ../shared/data/mouse_zfhx3, never used for training),
+   when that file is present (`--recheck-surrogate` re-runs only this step).
+
+It takes about an hour on two CPU cores (`--quick`: a few minutes, for testing the script).
+"""
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from slumbernet.model import load_model, save_model
+from slumbernet.simulate import simulate_cohort, surrogate_from_bandpower
+from slumbernet.train import Augmenter, TrainConfig, cross_validate, evaluate_model, prepare_training_data, train_model
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = 20261125
+
+
+def cohort(quick: bool):
+    hours = 2 if quick else 24
+    n_ref, n_other = (3, 1) if quick else (8, 4)
+    sims = simulate_cohort(n_ref, ("baseline", "sleep_deprivation"), hours=hours, seed=SEED)
+    sims += simulate_cohort(n_other, ("baseline", "sleep_deprivation"), hours=hours, seed=SEED + 1, lab="other")
+    return sims
+
+
+def surrogate_check(model) -> dict | None:
+    "Scores of `model` on the surrogate of the real mouse, when ../shared/data is present."
+    shared = Path(os.environ.get("SLUMBERNET_DATA", ROOT.parent / "shared" / "data"))
+    table = shared / "mouse_zfhx3" / "baseline_bandpower.csv"
+    if not table.exists(): return None
+    ev = evaluate_model(model, prepare_training_data([surrogate_from_bandpower(table, seed=SEED)]))
+    print("surrogate of the real mouse:", {k: round(ev[k], 3) for k in ("accuracy", "kappa", "f1_R")})
+    return {"data": "raw signals re-synthesised from the real Zfhx3 mouse's band powers (slumbernet."
+                    "simulate.surrogate_from_bandpower), expert labels; never used for training", **ev}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "slumbernet" / "models")
+    ap.add_argument("--quick", action="store_true", help="tiny data and budget, to test the script")
+    ap.add_argument("--overwrite", action="store_true")
+    ap.add_argument("--recheck-surrogate", action="store_true",
+                    help="only re-run step 3 on the saved model and update its metadata")
+    args = ap.parse_args(argv)
+    if args.recheck_surrogate:
+        model = load_model(args.out / "slumbernet_default.keras")
+        model.metadata.pop("file", None)
+        model.metadata["surrogate_real_mouse"] = surrogate_check(model)
+        save_model(model, args.out / "slumbernet_default", overwrite=True)
+        return
+    t0 = time.time()
+    sims = cohort(args.quick)
+    data = prepare_training_data(sims)
+    print(f"{len(data)} recordings, {sum(len(d) for d in data):,} epochs prepared in {time.time() - t0:.0f} s", flush=True)
+    cfg = TrainConfig(steps=20 if args.quick else 150, max_rounds=2 if args.quick else 24,
+                      patience=2 if args.quick else 6, seed=SEED % 1000)
+    aug = Augmenter()
+    cv = cross_validate(data, k=4, groups="animal", config=cfg, augment=aug, progress=True)
+    print(cv, flush=True)
+    print(cv.table().round(3).to_string(), flush=True)
+    animals = sorted({d.animal_id for d in data})
+    val_animal = animals[-1]
+    model, hist = train_model([d for d in data if d.animal_id != val_animal],
+                              [d for d in data if d.animal_id == val_animal], cfg, aug)
+    md = model.metadata
+    md["training"]["data"] = ("simulated mice (slumbernet.simulate, seed %d): %d reference-lab and %d other-lab "
+                              "animals, 24 h baseline + 24 h from 6 h sleep deprivation each" %
+                              (SEED, 3 if args.quick else 8, 1 if args.quick else 4))
+    md["cross_validation"] = {"folds": 4, "groups": "animal", "data": "same simulated cohort",
+                              "pooled": {k: v for k, v in cv.pooled.items()},
+                              "per_fold": cv.table().drop(index="pooled").reset_index().to_dict("records")}
+    md["surrogate_real_mouse"] = surrogate_check(model)
+    p = cv.pooled
+    md["training"]["summary"] = (f"simulated mice only; 4-fold CV by animal: kappa {p['kappa']:.3f}, "
+                                 f"REM F1 {p['f1_R']:.3f}")
+    path = save_model(model, args.out / "slumbernet_default", overwrite=args.overwrite)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {(time.time() - t0) / 60:.0f} min")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""predict: scores a recording out of the box with the bundled model; bad input gets clear errors."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from conftest import SAMPLES
+from slumbernet.core import Prediction, bundled_model_path, default_model, flag_impossible, merge_short_bouts, predict
+from slumbernet.evaluate import agreement
+from slumbernet.io import (MissingFileError, OutputExistsError, Recording, SignalError, SlumberNetError, load_scores)
+from slumbernet.model import ModelFileError
+
+EDF = SAMPLES / "mouse01_baseline.edf"
+
+
+@pytest.fixture(scope="module")
+def pred():
+    return predict(EDF)
+
+
+def test_predict_works_with_no_other_argument(pred):
+    assert isinstance(pred, Prediction) and len(pred) == 450 and pred.epoch_s == 4.0
+    assert np.allclose(pred.probabilities.sum(1), 1, atol=1e-3)
+    assert pred.start is not None and pred.recording_id == "mouse01_baseline"
+    df = pred.to_frame()
+    assert list(df.columns) == ["epoch", "onset_s", "time", "stage", "p_W", "p_N", "p_R", "confidence", "flag"]
+    assert (df.confidence >= 1 / 3).all()
+
+
+def test_bundled_model_agrees_with_the_simulated_scorer():
+    # the samples were simulated with another seed than the bundled model's training data
+    kappas = []
+    for name in ("mouse01_baseline", "mouse02_recovery", "mouse03_baseline", "mouse04_recovery"):
+        p = predict(SAMPLES / f"{name}.edf")
+        kappas.append(agreement(load_scores(SAMPLES / f"{name}_scores.csv").stages, p.stages)["kappa"])
+    assert np.mean(kappas) > 0.8, kappas
+
+
+def test_bundled_model_metadata_records_training_and_cv():
+    meta = json.loads(bundled_model_path().with_suffix(".json").read_text())
+    assert meta["architecture"] == "default" and "simulated" in meta["training"]["data"]
+    assert meta["cross_validation"]["groups"] == "animal" and 0 < meta["cross_validation"]["pooled"]["kappa"] <= 1
+    assert bundled_model_path().stat().st_size < 5e6
+    assert default_model() is default_model()  # loaded once
+
+
+def test_write_formats_round_trip(pred, tmp_path):
+    for name, fmt in (("p.csv", None), ("p.edf", None), ("p_acc.csv", "accusleep")):
+        pred.write(tmp_path / name, format=fmt)
+        back = load_scores(tmp_path / name, epoch_s=4)
+        assert np.array_equal(back.stages, pred.stages)
+    with pytest.raises(OutputExistsError):
+        pred.write(tmp_path / "p.csv")
+
+
+def test_low_confidence_epochs_are_listed_least_sure_first(pred):
+    low = pred.low_confidence(0.9)
+    assert (low.confidence < 0.9).all() and low.confidence.is_monotonic_increasing
+
+
+def test_post_processing_rules():
+    p = np.array([[.8, .2, 0], [.3, .2, .5], [.3, .2, .5], [.1, .8, .1], [.2, .7, .1]])
+    st, flags = flag_impossible(p.argmax(1), p)
+    assert flags.tolist() == ["", "W->R", "", "", ""] and st.tolist() == [0, 2, 2, 1, 1]
+    st, flags = flag_impossible(p.argmax(1), p, fix=True)
+    assert st.tolist() == [0, 0, 0, 1, 1]
+    st, changed = merge_short_bouts(np.array([1, 1, 1, 0, 1, 1, 2, 2, 2]), np.full((9, 3), 1 / 3), 2)
+    assert st.tolist() == [1, 1, 1, 1, 1, 1, 2, 2, 2] and changed.tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0]
+
+
+def test_predict_options(pred):
+    p2 = predict(EDF, impossible="flag", min_bout_epochs=3)
+    starts = np.r_[0, np.flatnonzero(np.diff(p2.stages)) + 1]
+    assert (np.diff(np.r_[starts, len(p2)]) >= 3).all()
+    with pytest.raises(ValueError, match="impossible must be"):
+        predict(EDF, impossible="maybe")
+
+
+def test_predict_bad_inputs(tmp_path):
+    with pytest.raises(MissingFileError, match="nope.edf: file not found"):
+        predict(tmp_path / "nope.edf")
+    rng = np.random.default_rng(0)
+    eeg_only = Recording(rng.normal(0, 50, 256 * 60), 256.0)
+    with pytest.raises(SlumberNetError, match="has no EMG, but this model needs it"):
+        predict(eeg_only)
+    short = Recording(rng.normal(0, 50, 500), 256.0, rng.normal(0, 10, 500))
+    with pytest.raises(SignalError, match="shorter than one 4-s epoch"):
+        predict(short)
+    with pytest.raises(ModelFileError, match="not found"):
+        predict(EDF, model=tmp_path / "missing.keras")
+    shutil.copy(bundled_model_path(), tmp_path / "m.keras")
+    shutil.copy(bundled_model_path().with_suffix(".json"), tmp_path / "m.json")
+    data = bytearray((tmp_path / "m.keras").read_bytes()); data[1000] ^= 0xFF
+    (tmp_path / "m.keras").write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="SHA-256 does not match"):
+        predict(EDF, model=tmp_path / "m.keras")

@@ -1,0 +1,121 @@
+"""Training: folds never split an animal, augmentation is fresh, a tiny run learns, runs resume."""
+import numpy as np
+import pytest
+
+from slumbernet.preprocess import Epochs
+from slumbernet.simulate import simulate_cohort
+from slumbernet.train import (Augmenter, TrainConfig, WindowSampler, class_weights, cross_validate, evaluate_model,
+                              fine_tune, group_folds, label_subset, prepare_training_data, train_model)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return prepare_training_data(simulate_cohort(4, ("baseline",), hours=1, seed=5, start_hour=9))
+
+
+def test_group_folds_partition_the_animals():
+    groups = [f"m{i}" for i in range(7) for _ in range(2)]
+    folds = group_folds(groups, 3, seed=1)
+    flat = sum(folds, [])
+    assert sorted(flat) == sorted(set(groups)) and len(flat) == len(set(flat))
+    assert max(map(len, folds)) - min(map(len, folds)) <= 1
+
+
+def test_augmentation_is_drawn_afresh(data):
+    s = WindowSampler(data, 8, Augmenter(), class_weights([d.labels for d in data]))
+    rng = np.random.default_rng(0)
+    a, _, _ = s(4, np.random.default_rng(1))
+    b, _, _ = s(4, np.random.default_rng(1))
+    c, _, _ = s(4, rng); d_, _, _ = s(4, rng)
+    np.testing.assert_array_equal(a, b)        # seeded: reproducible
+    assert not np.allclose(c, d_)              # but every draw is new
+
+
+def test_windows_hold_real_neighbouring_signal(data):
+    s = WindowSampler(data[:1], 4, None, np.ones(3))
+    x, y, w = s(3, np.random.default_rng(0))
+    cont = data[0].data.reshape(-1, 2)
+    for xi in x:  # each window is a contiguous stretch of the recording
+        flat = xi.reshape(-1, 2)
+        i = np.flatnonzero(np.all(cont[:, :] == flat[0], axis=1))[0]
+        np.testing.assert_array_equal(cont[i:i + len(flat)], flat)
+
+
+def test_class_weights_balance_rem():
+    w = class_weights([np.array([0] * 90 + [1] * 9 + [2] * 1)], power=1.0)
+    assert w[2] > w[1] > w[0]
+    assert np.isclose((w[[0] * 90 + [1] * 9 + [2]]).mean(), 1.0)
+
+
+def test_tiny_training_run_learns_and_stops_on_validation(data):
+    model, hist = train_model(data[:2], data[2:3], TrainConfig(seq_len=16, steps=25, max_rounds=4, patience=4, seed=2),
+                              progress=False)
+    assert len(hist) == 4 and hist["val_kappa"].max() == model.metadata["training"]["val_kappa"]
+    m = evaluate_model(model, data[3:])
+    assert m["kappa"] > 0.5, m["kappa"]
+    assert model.metadata["training"]["validation"] == [data[2].recording_id]
+
+
+def test_interrupted_training_resumes_from_checkpoint(data, tmp_path, monkeypatch):
+    import slumbernet.train as T
+    cfg = TrainConfig(seq_len=16, steps=5, max_rounds=3, patience=5, seed=3)
+    real, calls = T.evaluate_model, []
+
+    def crash_in_round_two(*a, **k):
+        calls.append(1)
+        if len(calls) == 2: raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(T, "evaluate_model", crash_in_round_two)
+    with pytest.raises(KeyboardInterrupt):
+        train_model(data[:1], data[1:2], cfg, checkpoint_dir=tmp_path, progress=False)
+    monkeypatch.setattr(T, "evaluate_model", real)
+    first = __import__("json").loads((tmp_path / "state.json").read_text())["history"]
+    assert [h["round"] for h in first] == [0]
+    _, hist = train_model(data[:1], data[1:2], cfg, checkpoint_dir=tmp_path, progress=False)
+    assert hist["round"].tolist() == [0, 1, 2]
+    assert hist.iloc[0]["loss"] == first[0]["loss"]  # round 0 was not redone
+    cfg.max_rounds = 4
+    with pytest.raises(ValueError, match="other settings"):
+        train_model(data[:1], data[1:2], cfg, checkpoint_dir=tmp_path, progress=False)
+
+
+def test_cross_validation_never_puts_an_animal_on_both_sides(data):
+    cv = cross_validate(data, k=4, config=TrainConfig(seq_len=16, steps=5, max_rounds=1, seed=1), progress=False)
+    for f in cv.folds:
+        assert not set(f["test_groups"]) & set(f["train_groups"]), f
+        assert not set(f["test_groups"]) & set(f["val_groups"]), f
+        assert not set(f["val_groups"]) & set(f["train_groups"]), f
+    assert sorted(sum((f["test_groups"] for f in cv.folds), [])) == sorted({d.animal_id for d in data})
+    assert cv.pooled["n"] == sum(int((d.labels >= 0).sum()) for d in data)
+    assert list(cv.table().index)[-1] == "pooled"
+
+
+def test_paper_architecture_trains_on_single_epochs(data):
+    raw = prepare_training_data(simulate_cohort(2, ("baseline",), hours=0.2, seed=6), emg="raw")
+    model, hist = train_model(raw[:1], raw[1:], TrainConfig("paper", steps=2, batch=8, max_rounds=1), progress=False)
+    assert model.architecture == "paper" and len(hist) == 1
+    assert model.predict_proba(raw[1]).shape == (len(raw[1]), 3)
+
+
+def test_fine_tune_uses_only_labelled_epochs_and_leaves_the_original(data):
+    model, _ = train_model(data[:2], data[2:3], TrainConfig(seq_len=16, steps=10, max_rounds=1), progress=False)
+    before = model.keras_model.get_weights()[0].copy()
+    sub = label_subset(data[3], minutes=6)
+    have = set(np.unique(data[3].labels[data[3].labels >= 0]))
+    assert set(np.unique(sub.labels[sub.labels >= 0])) == have  # a stretch of every stage present
+    assert 0 < (sub.labels >= 0).sum() <= 6 * 15 + 3
+    tuned = fine_tune(model, sub, steps=5, rounds=1, min_per_stage=1)
+    np.testing.assert_array_equal(model.keras_model.get_weights()[0], before)
+    assert tuned.metadata["fine_tuned"]["labelled_epochs"] == int((sub.labels >= 0).sum())
+
+
+def test_fine_tune_refuses_labels_of_one_stage(data):
+    model, _ = train_model(data[:1], data[1:2], TrainConfig(seq_len=16, steps=2, max_rounds=1), progress=False)
+    only_wake = np.where(data[3].labels == 0, 0, -1).astype(np.int8)
+    sub = Epochs(data[3].data, 64.0, 4.0, "envelope", True, labels=only_wake)
+    with pytest.raises(ValueError, match="every stage"):
+        fine_tune(model, sub)
+    none = Epochs(data[3].data, 64.0, 4.0, "envelope", True, labels=np.full(len(sub), -1, np.int8))
+    with pytest.raises(ValueError, match="no labelled epochs"):
+        fine_tune(model, none)
