@@ -206,13 +206,16 @@ class SleepModel:
         """Stage probabilities `(n_epochs, 3)` (W, N, R) for one recording's epochs.
 
         The default network encodes all epochs in batches and runs its TCN once over the whole
-        sequence, so every epoch sees its neighbours, including across batch boundaries.
+        sequence, so every epoch sees its neighbours, including across batch boundaries. The
+        paper's network scores at most 256 epochs at a time: its activations take about 0.5 MB
+        per epoch and layer, and 4096 epochs at once needed over 20 GB.
         """
         self.check_epochs(epochs)
         x = epochs.data
         if self.architecture == "paper":
-            return np.concatenate([np.asarray(self.keras_model(x[i:i + batch_size, ..., None], training=False))
-                                   for i in range(0, len(x), batch_size)])
+            b = min(batch_size, 256)
+            return np.concatenate([np.asarray(self.keras_model(x[i:i + b, ..., None], training=False))
+                                   for i in range(0, len(x), b)])
         enc, head = self.keras_model.get_layer("encoder"), self.keras_model.get_layer("head")
         z = np.concatenate([np.asarray(enc(x[i:i + batch_size], training=False)) for i in range(0, len(x), batch_size)])
         return np.asarray(head(z[None], training=False))[0]
