@@ -27,10 +27,8 @@ import json
 import os
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 
 from slumbernet.model import load_model, save_model
 from slumbernet.simulate import simulate_cohort, surrogate_from_bandpower
