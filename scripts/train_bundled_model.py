@@ -29,7 +29,6 @@ import sys
 import time
 from pathlib import Path
 
-
 from slumbernet.model import load_model, save_model
 from slumbernet.simulate import simulate_cohort, surrogate_from_bandpower
 from slumbernet.train import Augmenter, TrainConfig, cross_validate, evaluate_model, prepare_training_data, train_model
