@@ -57,6 +57,27 @@ def test_edf_channels_at_different_rates_are_resampled_to_the_highest(tmp_path):
     np.testing.assert_allclose(rec.emg[1000:2000], 30 * np.sin(2 * np.pi * 3 * t[1000:2000]), atol=0.5)
 
 
+def test_fast_edf_reader_equals_pyedflib_with_annotations_and_mixed_rates(tmp_path):
+    import pyedflib
+    from slumbernet.io import _edf16_reader
+    path = tmp_path / "annotated.edf"
+    rng = np.random.default_rng(5)
+    w = pyedflib.EdfWriter(str(path), 3, file_type=pyedflib.FILETYPE_EDFPLUS)
+    w.setSignalHeaders([dict(label=lab, dimension="uV", sample_frequency=fs, physical_min=-500, physical_max=800,
+                             digital_min=-30000, digital_max=32000) for lab, fs in (("EEG", 256), ("EMG", 128), ("X", 64))])
+    w.writeSamples([rng.normal(0, 100, 30 * fs) for fs in (256, 128, 64)])
+    for onset in range(0, 30, 4): w.writeAnnotation(onset, 4, "NREM")
+    w.close()
+    f = pyedflib.EdfReader(str(path))
+    try:
+        read = _edf16_reader(path, f)
+        assert read is not None
+        for i in range(3):
+            np.testing.assert_allclose(read(i), f.readSignal(i), rtol=1e-6, atol=1e-4)
+    finally:
+        f.close()
+
+
 def test_channels_picked_by_name_or_index(edf):
     rec = load_recording(edf, eeg=1, emg="eeg")
     assert (rec.eeg_channel, rec.emg_channel) == ("EMG", "EEG")
