@@ -5,6 +5,7 @@
 # %% ../nbs/02_preprocess.ipynb 3
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
@@ -223,6 +224,21 @@ class Epochs:
                 f"{self.data.shape[2]} channels at {self.sfreq_hz:g} Hz | EMG {self.emg_mode if self.has_emg else 'absent'}"
                 f" | {lab}>")
 
+def _emg_input(rec: Recording, out: np.ndarray, sfreq_hz: float, epoch_s: float, emg: str, line_hz, given: dict | None) -> dict:
+    "Fill `out` (n_epochs, samples) with the normalised EMG input; returns the scaling used."
+    n = len(out)
+    line = detect_line_noise(rec.emg, rec.sfreq_hz) if line_hz == "auto" else line_hz
+    if emg == "envelope":
+        env = emg_envelope(rec.emg, rec.sfreq_hz, sfreq_hz, line_hz=line)
+        m_med = given["emg_log_median"] if given else robust_scale(env)[0]
+        out[:] = epochs_view(env, sfreq_hz, epoch_s, n) - m_med
+        return {"emg_log_median": m_med, "line_hz": line}
+    raw = bandpass(resample(notch(rec.emg, rec.sfreq_hz, line) if line else rec.emg, rec.sfreq_hz, sfreq_hz),
+                   sfreq_hz, 10.0, 30.0)
+    m_med, m_sd = (given["emg_median_uv"], given["emg_sd_uv"]) if given else robust_scale(raw)
+    out[:] = (epochs_view(raw, sfreq_hz, epoch_s, n) - m_med) / m_sd
+    return {"emg_median_uv": m_med, "emg_sd_uv": m_sd, "line_hz": line}
+
 def prepare_epochs(rec: Recording, hypnogram: Hypnogram | None = None, sfreq_hz: float = MODEL_SFREQ_HZ,
                    epoch_s: float = EPOCH_S, emg: str = "envelope", eeg_band_hz: tuple = (0.5, 30.0),
                    line_hz="auto", scaling: dict | None = None) -> Epochs:
@@ -273,25 +289,14 @@ def prepare_epochs(rec: Recording, hypnogram: Hypnogram | None = None, sfreq_hz:
                                                  if rec.has_emg else [])
         missing = [k for k in need if k not in given]
         if missing: raise ValueError(f"scaling lacks {', '.join(missing)} (prepared with another EMG mode?)")
-    eeg = bandpass(resample(rec.eeg, rec.sfreq_hz, sfreq_hz), sfreq_hz, *eeg_band_hz)
-    e_med, e_sd = (given["eeg_median_uv"], given["eeg_sd_uv"]) if given else robust_scale(eeg)
     x = np.zeros((n, spe, 2), np.float32)
-    x[..., 0] = (epochs_view(eeg, sfreq_hz, epoch_s, n) - e_med) / e_sd
-    scaling = {"eeg_median_uv": e_med, "eeg_sd_uv": e_sd}
-    if rec.has_emg:
-        line = detect_line_noise(rec.emg, rec.sfreq_hz) if line_hz == "auto" else line_hz
-        if emg == "envelope":
-            env = emg_envelope(rec.emg, rec.sfreq_hz, sfreq_hz, line_hz=line)
-            m_med = given["emg_log_median"] if given else robust_scale(env)[0]
-            x[..., 1] = epochs_view(env, sfreq_hz, epoch_s, n) - m_med
-            scaling["emg_log_median"] = m_med
-        else:
-            raw = bandpass(resample(notch(rec.emg, rec.sfreq_hz, line) if line else rec.emg, rec.sfreq_hz, sfreq_hz),
-                           sfreq_hz, 10.0, 30.0)
-            m_med, m_sd = (given["emg_median_uv"], given["emg_sd_uv"]) if given else robust_scale(raw)
-            x[..., 1] = (epochs_view(raw, sfreq_hz, epoch_s, n) - m_med) / m_sd
-            scaling.update(emg_median_uv=m_med, emg_sd_uv=m_sd)
-        scaling["line_hz"] = line
+    with ThreadPoolExecutor(1) as pool:  # the EMG on a second core while this one does the EEG (SciPy's filters release the GIL)
+        emg_job = pool.submit(_emg_input, rec, x[..., 1], sfreq_hz, epoch_s, emg, line_hz, given) if rec.has_emg else None
+        eeg = bandpass(resample(rec.eeg, rec.sfreq_hz, sfreq_hz), sfreq_hz, *eeg_band_hz)
+        e_med, e_sd = (given["eeg_median_uv"], given["eeg_sd_uv"]) if given else robust_scale(eeg)
+        x[..., 0] = (epochs_view(eeg, sfreq_hz, epoch_s, n) - e_med) / e_sd
+        scaling = {"eeg_median_uv": e_med, "eeg_sd_uv": e_sd}
+        if emg_job is not None: scaling.update(emg_job.result())
     if given: scaling["from_reference"] = True
     labels = None
     if hypnogram is not None: labels = np.where(hypnogram.scored, hypnogram.stages, -1).astype(np.int8)
