@@ -20,7 +20,7 @@ import pandas as pd
 
 from .io import (STAGE_NAMES, STAGES, Hypnogram, Recording, SlumberNetError, SlumberNetWarning, _atomic_write,
                            load_recording, write_scores)
-from .model import ModelFileError, SleepModel, load_model, model_paths
+from .model import ModelFileError, NumpyModel, SleepModel, load_model, model_paths
 from .preprocess import prepare_epochs
 
 # %% auto 0
@@ -37,17 +37,23 @@ def bundled_model_path() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def default_model() -> SleepModel:
-    "The model bundled with SlumberNet (loaded once per process, checked like any model file)."
+    "The model bundled with SlumberNet, in Keras (loaded once per process, checked like any model file)."
     return load_model(bundled_model_path())
 
-def _resolve_model(model) -> SleepModel:
-    if model is None: return default_model()
-    if isinstance(model, SleepModel): return model
-    return load_model(model)
+@functools.lru_cache(maxsize=1)
+def _bundled_scorer() -> SleepModel | NumpyModel:
+    "The bundled model for scoring: the NumPy engine (no TensorFlow import), loaded once per process."
+    return load_model(bundled_model_path(), engine="auto")
+
+def _resolve_model(model) -> SleepModel | NumpyModel:
+    "A model object for scoring: the bundled one for None, a file loaded with the NumPy engine if it can be."
+    if model is None: return _bundled_scorer()
+    if isinstance(model, (SleepModel, NumpyModel)): return model
+    return load_model(model, engine="auto")
 
 def _model_metadata(model) -> dict:
-    "The metadata of a model (a SleepModel, a path, or None for the bundled one), without loading TensorFlow."
-    if isinstance(model, SleepModel): return model.metadata
+    "The metadata of a model (a model object, a path, or None for the bundled one), without loading TensorFlow."
+    if isinstance(model, (SleepModel, NumpyModel)): return model.metadata
     _, jpath = model_paths(bundled_model_path() if model is None else model)
     if not jpath.exists(): raise ModelFileError("model metadata not found (a model is a .keras file and a .json beside it)", jpath)
     try: meta = json.loads(jpath.read_text())
@@ -180,10 +186,10 @@ def merge_short_bouts(stages: np.ndarray, probabilities: np.ndarray, min_epochs:
 # %% ../nbs/05_core.ipynb 13
 class _BackgroundImport:
     "Import Keras/TensorFlow on a thread while the caller does other work."
-    def __init__(self):
+    def __init__(self, needed: bool = True):
         import sys
         self.thread = None
-        if "keras" not in sys.modules:
+        if needed and "keras" not in sys.modules:
             from slumbernet.model import _keras
             self.thread = threading.Thread(target=_keras, daemon=True); self.thread.start()
     def join(self):
@@ -198,8 +204,8 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     ----------
     recording : str, Path or Recording
         A recording file (see `io.load_recording`) or a loaded `Recording`.
-    model : SleepModel or path, optional
-        Default: the bundled model.
+    model : SleepModel, NumpyModel or path, optional
+        Default: the bundled model. A file of the default network is run with NumPy.
     eeg, emg : str or int, optional
         Channel names or indexes (default: found by name; `emg=False` for EEG only).
     impossible : {None, "flag", "fix"}
@@ -225,7 +231,7 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     t0 = time.perf_counter()
     meta = _model_metadata(model)
     inp = meta["input"]
-    bg = _BackgroundImport()
+    bg = _BackgroundImport(needed=not isinstance(model, NumpyModel) and meta.get("architecture") != "default")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -262,7 +268,8 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     if min_bout_epochs and min_bout_epochs > 1:
         stages, changed = merge_short_bouts(stages, probs, min_bout_epochs)
         flags[changed & (flags == "")] = "short bout"
-    info = {"architecture": m.architecture, "sha256": m.metadata.get("file", {}).get("sha256"),
+    info = {"architecture": m.architecture, "engine": "numpy" if isinstance(m, NumpyModel) else "keras",
+            "sha256": m.metadata.get("file", {}).get("sha256"),
             "summary": m.metadata.get("training", {}).get("summary", "")}
     return Prediction(stages, probs.astype(np.float32), inp["epoch_s"], rec.start, flags, rec.recording_id,
                       rec.animal_id, rec.source, info,

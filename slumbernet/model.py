@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,7 +21,8 @@ from .preprocess import EPOCH_S, MODEL_SFREQ_HZ, Epochs
 
 # %% auto 0
 __all__ = ['ARCHITECTURES', 'MODEL_FORMAT', 'build_paper_model', 'build_encoder', 'build_head', 'build_default_model',
-           'ModelFileError', 'SleepModel', 'model_paths', 'save_model', 'load_model', 'multiply_adds']
+           'ModelFileError', 'SleepModel', 'model_paths', 'save_model', 'load_model', 'UnsupportedNetworkError',
+           'conv1d', 'NumpyNetwork', 'NumpyModel', 'multiply_adds']
 
 # %% ../nbs/03_model.ipynb 6
 def _keras():
@@ -149,8 +151,24 @@ def _package_version() -> str:
     from slumbernet import __version__
     return __version__
 
+class _ModelInput:
+    "What a model expects of its input (`metadata['input']`), and the check that `Epochs` match it."
+    @property
+    def input(self) -> dict: return self.metadata["input"]
+
+    def check_epochs(self, epochs: Epochs):
+        "Raise if `epochs` were not prepared the way this model's training data were."
+        inp = self.input
+        want = (inp["sfreq_hz"], inp["epoch_s"], inp["emg"])
+        got = (epochs.sfreq_hz, epochs.epoch_s, epochs.emg_mode)
+        if not np.allclose(want[:2], got[:2]) or want[2] != got[2]:
+            raise ValueError(f"this model expects {want[1]:g}-s epochs at {want[0]:g} Hz with EMG '{want[2]}', "
+                             f"got {got[1]:g}-s epochs at {got[0]:g} Hz with EMG '{got[2]}'")
+        if not epochs.has_emg and not self.metadata.get("eeg_only", False):
+            raise ValueError("this model was trained with EMG; the recording has none")
+
 @dataclass(repr=False)
-class SleepModel:
+class SleepModel(_ModelInput):
     """A trained (or untrained) SlumberNet network and its metadata.
 
     Attributes
@@ -187,20 +205,6 @@ class SleepModel:
         "An untrained model of the given architecture (`kw` go to the builder)."
         build = build_default_model if architecture == "default" else build_paper_model
         return cls(build(**kw), architecture, {"builder": kw})
-
-    @property
-    def input(self) -> dict: return self.metadata["input"]
-
-    def check_epochs(self, epochs: Epochs):
-        "Raise if `epochs` were not prepared the way this model's training data were."
-        inp = self.input
-        want = (inp["sfreq_hz"], inp["epoch_s"], inp["emg"])
-        got = (epochs.sfreq_hz, epochs.epoch_s, epochs.emg_mode)
-        if not np.allclose(want[:2], got[:2]) or want[2] != got[2]:
-            raise ValueError(f"this model expects {want[1]:g}-s epochs at {want[0]:g} Hz with EMG '{want[2]}', "
-                             f"got {got[1]:g}-s epochs at {got[0]:g} Hz with EMG '{got[2]}'")
-        if not epochs.has_emg and not self.metadata.get("eeg_only", False):
-            raise ValueError("this model was trained with EMG; the recording has none")
 
     def predict_proba(self, epochs: Epochs, batch_size: int = 4096) -> np.ndarray:
         """Stage probabilities `(n_epochs, 3)` (W, N, R) for one recording's epochs.
@@ -256,14 +260,8 @@ def _json_default(o):
     if isinstance(o, np.ndarray): return o.tolist()
     raise TypeError(f"{type(o).__name__} is not JSON serialisable")
 
-def load_model(path) -> SleepModel:
-    """Load a model saved by `save_model`, checking its hash, format and metadata.
-
-    Raises
-    ------
-    ModelFileError
-        Missing, truncated, tampered-with, incompatible, or unsafe files.
-    """
+def _checked_metadata(path) -> tuple[Path, dict]:
+    "The `.keras` path and the metadata of a saved model, after checking the files' presence, format and hash."
     kpath, jpath = model_paths(path)
     for p in (kpath, jpath):
         if not p.exists(): raise ModelFileError("model file not found (a model is a .keras file and a .json beside it)", p)
@@ -279,20 +277,224 @@ def load_model(path) -> SleepModel:
     if _sha256(kpath) != meta["sha256"]:
         raise ModelFileError("SHA-256 does not match its metadata: the file is truncated, corrupted or was "
                              "altered after saving; refusing to load it", kpath)
+    if meta["architecture"] not in ARCHITECTURES:
+        raise ModelFileError(f"unknown architecture {meta['architecture']!r}", jpath)
+    return kpath, {k: v for k, v in meta.items() if k not in ("sha256", "saved", "format", "keras_version", "parameters",
+                                                             "slumbernet_version")} | {"file": {
+        "sha256": meta["sha256"], "saved": meta.get("saved"), "slumbernet_version": meta.get("slumbernet_version"),
+        "keras_version": meta.get("keras_version")}}
+
+def load_model(path, engine: str = "keras"):
+    """Load a model saved by `save_model`, checking its hash, format and metadata.
+
+    Parameters
+    ----------
+    path : str or Path
+        The `.keras` file, its `.json`, or their common name.
+    engine : {"keras", "numpy", "auto"}
+        "keras": a `SleepModel` (scoring, training, fine-tuning). "numpy": a `NumpyModel`, the
+        default network's forward pass in NumPy, for scoring without importing TensorFlow.
+        "auto": NumPy when the network allows it, else Keras.
+
+    Raises
+    ------
+    ModelFileError
+        Missing, truncated, tampered-with, incompatible, or unsafe files.
+    UnsupportedNetworkError
+        `engine="numpy"` for a network with layers the NumPy engine does not implement.
+
+    Examples
+    --------
+    >>> m = load_model("my_model.keras")  # doctest: +SKIP
+    """
+    if engine not in ("keras", "numpy", "auto"): raise ValueError(f"engine must be 'keras', 'numpy' or 'auto', got {engine!r}")
+    kpath, meta = _checked_metadata(path)
+    if engine != "keras":
+        try: return NumpyModel.from_file(kpath, meta)
+        except UnsupportedNetworkError:
+            if engine == "numpy": raise
     keras = _keras()
     try:
         km = keras.models.load_model(kpath, compile=False, safe_mode=True)
     except Exception as e:
         raise ModelFileError(f"Keras could not load the network safely ({type(e).__name__}: {e})", kpath) from None
-    if meta["architecture"] not in ARCHITECTURES:
-        raise ModelFileError(f"unknown architecture {meta['architecture']!r}", jpath)
-    meta = {k: v for k, v in meta.items() if k not in ("sha256", "saved", "format", "keras_version", "parameters",
-                                                      "slumbernet_version")} | {"file": {
-        "sha256": meta["sha256"], "saved": meta.get("saved"), "slumbernet_version": meta.get("slumbernet_version"),
-        "keras_version": meta.get("keras_version")}}
     return SleepModel(km, meta["architecture"], meta)
 
 # %% ../nbs/03_model.ipynb 22
+class UnsupportedNetworkError(SlumberNetError, ValueError):
+    "The network uses a layer or an option the NumPy engine does not implement (use Keras)."
+
+def _snake(name: str) -> str:
+    "Keras' class-name -> weight-group name (`keras.src.utils.naming.to_snake_case`)."
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+def _group_names(layers: list) -> list:
+    "The group of each layer's weights in a `.keras` file: its class in snake case, numbered in order."
+    used, out = {}, []
+    for layer in layers:
+        n = _snake(layer["class_name"])
+        used[n] = used.get(n, -1) + 1
+        out.append(n if used[n] == 0 else f"{n}_{used[n]}")
+    return out
+
+def _sources(node) -> list:
+    "Names of the layers whose outputs feed a layer, in order (from a Keras 3 `inbound_nodes` entry)."
+    if isinstance(node, dict):
+        if node.get("class_name") == "__keras_tensor__": return [node["config"]["keras_history"][0]]
+        return [s for v in node.values() for s in _sources(v)]
+    if isinstance(node, (list, tuple)): return [s for v in node for s in _sources(v)]
+    return []
+
+def conv1d(x: np.ndarray, kernel: np.ndarray, bias=None, stride: int = 1, dilation: int = 1,
+           padding: str = "same") -> np.ndarray:
+    """1-D convolution as Keras computes it: `x` (batch, steps, in), `kernel` (taps, in, out).
+
+    'same' pads as TensorFlow does (the extra sample, if any, on the right). The taps' shifted
+    views are laid side by side and multiplied by the kernel in one matrix product.
+
+    Examples
+    --------
+    >>> conv1d(np.arange(5.0)[None, :, None], np.ones((3, 1, 1)))[0, :, 0]
+    array([1., 3., 6., 9., 7.])
+    """
+    k, cin, cout = kernel.shape
+    n = x.shape[1]
+    if padding == "same":
+        out = -(-n // stride)
+        total = max((out - 1) * stride + (k - 1) * dilation + 1 - n, 0)
+        x = np.pad(x, ((0, 0), (total // 2, total - total // 2), (0, 0)))
+    else:
+        out = (n - (k - 1) * dilation - 1) // stride + 1
+    span = (out - 1) * stride + 1
+    cols = x[:, :span:stride] if k == 1 else \
+        np.concatenate([x[:, j * dilation: j * dilation + span: stride] for j in range(k)], axis=-1)
+    y = cols.reshape(-1, k * cin) @ kernel.reshape(k * cin, cout)
+    if bias is not None: y += bias
+    return y.reshape(x.shape[0], out, cout)
+
+def _softmax(x):
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+_ACTIVATIONS = {"linear": lambda x: x, "relu": lambda x: np.maximum(x, 0), "softmax": _softmax}
+
+class NumpyNetwork:
+    """Inference of a Keras functional model in NumPy, from its config (a dict) and an h5py group of its weights.
+
+    Raises `UnsupportedNetworkError` for layers or options outside those of SlumberNet's default network.
+    """
+    LAYERS = ("InputLayer", "Conv1D", "BatchNormalization", "Activation", "Add", "Dropout",
+              "GlobalAveragePooling1D", "Dense")
+
+    def __init__(self, config: dict, weights):
+        self.name = config.get("name")
+        self.steps, self.parameters = [], 0
+        for layer, group in zip(config["layers"], _group_names(config["layers"])):
+            cls, cfg = layer["class_name"], layer["config"]
+            if cls not in self.LAYERS: raise UnsupportedNetworkError(f"layer '{layer['name']}' is a {cls}")
+            v = weights[group]["vars"] if group in weights and "vars" in weights[group] else {}
+            w = [np.asarray(v[str(i)], np.float32) for i in range(len(v))]
+            self._check(layer["name"], cls, cfg, w)
+            self.parameters += sum(a.size for a in w)
+            if cls == "BatchNormalization":  # as one multiply-add: (x - mean) / sqrt(var + eps) * gamma + beta
+                gamma = w[0] if cfg["scale"] else 1.0
+                beta = w[int(bool(cfg["scale"]))] if cfg["center"] else 0.0
+                inv = (gamma / np.sqrt(w[-1] + cfg["epsilon"])).astype(np.float32)
+                w = [inv, (beta - w[-2] * inv).astype(np.float32)]
+            self.steps.append((layer["name"], cls, cfg, w, _sources(layer.get("inbound_nodes", []))))
+        ends = lambda spec: [s[0] for s in spec] if spec and isinstance(spec[0], list) else [spec[0]]
+        self.input, self.output = ends(config["input_layers"])[0], ends(config["output_layers"])[0]
+
+    @staticmethod
+    def _check(name, cls, cfg, w):
+        need = {"Conv1D": 1 + bool(cfg.get("use_bias")), "Dense": 1 + bool(cfg.get("use_bias")),
+                "BatchNormalization": 2 + bool(cfg.get("center")) + bool(cfg.get("scale"))}.get(cls, 0)
+        problem = None
+        if len(w) != need: problem = f"{len(w)} weight arrays, expected {need}"
+        elif not isinstance(cfg.get("activation", "linear"), str) or cfg.get("activation", "linear") not in _ACTIVATIONS:
+            problem = f"activation {cfg['activation']!r}"
+        elif cfg.get("data_format", "channels_last") != "channels_last": problem = "channels first"
+        elif cls == "Conv1D" and (cfg.get("groups", 1) != 1 or cfg["padding"] not in ("same", "valid")):
+            problem = f"padding {cfg['padding']!r} or groups {cfg.get('groups')}"
+        elif cls == "BatchNormalization" and cfg["axis"] not in (-1, [-1]): problem = f"axis {cfg['axis']}"
+        if problem: raise UnsupportedNetworkError(f"layer '{name}' ({cls}): {problem}")
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        values = {self.input: np.asarray(x, np.float32)}
+        for name, cls, cfg, w, src in self.steps:
+            if cls == "InputLayer": continue
+            a = values[src[0]]
+            if cls in ("Conv1D", "Dense"):
+                y = conv1d(a, w[0], w[1] if len(w) > 1 else None, cfg["strides"][0], cfg["dilation_rate"][0],
+                           cfg["padding"]) if cls == "Conv1D" else a @ w[0] + (w[1] if len(w) > 1 else 0)
+                y = _ACTIVATIONS[cfg["activation"]](y)
+            elif cls == "BatchNormalization": y = a * w[0] + w[1]
+            elif cls == "Activation": y = _ACTIVATIONS[cfg["activation"]](a)
+            elif cls == "Add": y = a + sum(values[s] for s in src[1:])
+            elif cls == "GlobalAveragePooling1D": y = a.mean(1, keepdims=bool(cfg.get("keepdims", False)))
+            else: y = a  # Dropout
+            values[name] = y
+        return values[self.output]
+
+# %% ../nbs/03_model.ipynb 23
+@dataclass(repr=False)
+class NumpyModel(_ModelInput):
+    """The default network's forward pass in NumPy, read from a `.keras` file: scoring without TensorFlow.
+
+    Made by `load_model(path, engine="numpy")`; gives the probabilities `SleepModel.predict_proba`
+    gives, to float32 rounding. It cannot be trained: load the file with Keras for that.
+
+    Attributes
+    ----------
+    encoder, head : NumpyNetwork
+    architecture : str
+    metadata : dict
+    """
+    encoder: NumpyNetwork
+    head: NumpyNetwork
+    architecture: str = "default"
+    metadata: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_file(cls, kpath, metadata: dict) -> "NumpyModel":
+        "Read the network of a checked `.keras` file (see `load_model`)."
+        import io
+        import zipfile
+        if metadata.get("architecture") != "default":
+            raise UnsupportedNetworkError(f"the NumPy engine runs the default network, not the {metadata.get('architecture')!r} one")
+        try:
+            import h5py
+            with zipfile.ZipFile(kpath) as z:
+                config = json.loads(z.read("config.json"))
+                weights = io.BytesIO(z.read("model.weights.h5"))
+            top = config["config"]["layers"]
+            with h5py.File(weights, "r") as h5:
+                nets = {layer["name"]: NumpyNetwork(layer["config"], h5["layers"][group]["layers"])
+                        for layer, group in zip(top, _group_names(top)) if layer["class_name"] == "Functional"}
+        except (zipfile.BadZipFile, KeyError, TypeError, OSError, json.JSONDecodeError) as e:
+            raise ModelFileError(f"cannot read the network in the file ({type(e).__name__}: {e})", kpath) from None
+        if sorted(nets) != ["encoder", "head"]:
+            raise UnsupportedNetworkError(f"expected an encoder and a head, the file holds {sorted(nets)}")
+        return cls(nets["encoder"], nets["head"], "default", metadata)
+
+    @property
+    def parameters(self) -> int: return self.encoder.parameters + self.head.parameters
+
+    def predict_proba(self, epochs: Epochs, batch_size: int = 2048) -> np.ndarray:
+        "Stage probabilities `(n_epochs, 3)` (W, N, R), computed as `SleepModel.predict_proba` does."
+        self.check_epochs(epochs)
+        x = epochs.data
+        z = np.concatenate([self.encoder(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+        return self.head(z[None])[0]
+
+    def __repr__(self):
+        m = self.metadata
+        return (f"<NumpyModel | {self.architecture} | {self.parameters:,} parameters | {m['input']['epoch_s']:g}-s epochs "
+                f"at {m['input']['sfreq_hz']:g} Hz, EMG {m['input']['emg']} | {m.get('training', {}).get('summary', 'untrained')}>")
+
+# %% ../nbs/03_model.ipynb 27
 def multiply_adds(keras_model) -> int:
     """Multiply-adds of one forward pass per input item (per time step for sequence models), from the
     convolution and dense layers' shapes."""

@@ -28,6 +28,15 @@ def test_predict_works_with_no_other_argument(pred):
     assert (df.confidence >= 1 / 3).all()
 
 
+def test_scoring_with_the_bundled_model_never_imports_tensorflow():
+    import subprocess
+    import sys
+    code = ("import sys; from slumbernet.core import predict; p = predict(sys.argv[1]); "
+            "print(p.model['engine'], 'tensorflow' in sys.modules, 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(EDF)], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["numpy", "False", "False"]
+
+
 def test_bundled_model_agrees_with_the_simulated_scorer():
     # the samples were simulated with another seed than the bundled model's training data
     kappas = []

@@ -4,7 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from slumbernet.model import ModelFileError, SleepModel, build_default_model, build_paper_model, load_model, save_model
+from slumbernet.model import (ModelFileError, NumpyModel, SleepModel, UnsupportedNetworkError, build_default_model,
+                              build_paper_model, load_model, save_model)
 from slumbernet.preprocess import Epochs
 
 
@@ -102,3 +103,38 @@ def test_file_with_code_is_refused_by_safe_mode(tmp_path):
     path = save_model(m, tmp_path / "evil")
     with pytest.raises(ModelFileError, match="could not load the network safely"):
         load_model(path)
+
+
+def test_numpy_engine_scores_as_keras_does(tmp_path):
+    m = SleepModel.new("default", seq_len=16)
+    rng = np.random.default_rng(1)
+    for w in m.keras_model.weights:  # trained-looking weights and batch-norm statistics, not the initial ones
+        v = rng.normal(0, 0.3, w.shape)
+        w.assign(np.abs(v) + 0.5 if "moving_variance" in w.path else v)
+    path = save_model(m, tmp_path / "m")
+    fast = load_model(path, engine="numpy")
+    assert isinstance(fast, NumpyModel) and fast.parameters == m.keras_model.count_params()
+    e = epochs(300, seed=2)
+    np.testing.assert_allclose(fast.predict_proba(e), m.predict_proba(e), atol=1e-5)
+    assert isinstance(load_model(path, engine="auto"), NumpyModel)
+    with pytest.raises(ValueError, match="expects 4-s epochs at 64 Hz with EMG 'envelope'"):
+        fast.predict_proba(epochs(10, emg_mode="raw"))
+
+
+def test_numpy_engine_refuses_networks_it_does_not_implement(tmp_path):
+    import keras
+    L = keras.layers
+    ei = keras.Input((256, 2))
+    enc = keras.Model(ei, L.GlobalAveragePooling1D()(L.Conv1D(4, 3, padding="causal")(ei)), name="encoder")
+    hi = keras.Input((None, 4))
+    head = keras.Model(hi, L.Dense(3, activation="softmax")(hi), name="head")
+    inp = keras.Input((8, 256, 2))
+    out = head(keras.ops.reshape(enc(keras.ops.reshape(inp, (-1, 256, 2))), (-1, 8, 4)))
+    path = save_model(SleepModel(keras.Model(inp, out), "default", {}), tmp_path / "causal")
+    with pytest.raises(UnsupportedNetworkError, match="padding 'causal'"):
+        load_model(path, engine="numpy")
+    auto = load_model(path, engine="auto")  # falls back to Keras
+    assert isinstance(auto, SleepModel) and auto.predict_proba(epochs(20)).shape == (20, 3)
+    paper = save_model(SleepModel.new("paper"), tmp_path / "paper")
+    with pytest.raises(UnsupportedNetworkError, match="not the 'paper' one"):
+        load_model(paper, engine="numpy")
