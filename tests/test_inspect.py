@@ -1,0 +1,277 @@
+"""The misclassified-epoch inspector: lists the right epochs, filters, navigates, relabels, undoes, and exports safely."""
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from dataclasses import replace
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from slumbernet.core import Prediction, predict
+from slumbernet.inspect import EDIT_COLUMNS, Inspector, disagreements, plot_epoch
+from slumbernet.io import (AlignmentError, Hypnogram, OutputExistsError, SlumberNetError, load_scores,
+                           write_recording, write_scores)
+from slumbernet.simulate import simulate_recording
+
+COLUMNS = ["epoch", "onset_s", "time", "manual", "model", "p_W", "p_N", "p_R", "confidence"]
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate_recording(hours=0.25, seed=3)
+
+
+@pytest.fixture(scope="module")
+def pred(sim):
+    return predict(sim.recording)
+
+
+@pytest.fixture
+def ins(sim, pred):
+    return Inspector(sim.recording, sim.scores, pred)
+
+
+@pytest.fixture
+def on_disk(sim, pred, tmp_path):
+    "An inspector whose manual scores and recording were read from files in tmp_path."
+    scores = write_scores(sim.scores, tmp_path / "scores.csv")
+    edf = write_recording(sim.recording, tmp_path / "rec.edf")
+    return Inspector(replace(sim.recording, source=edf), load_scores(scores), pred)
+
+
+def toy():
+    # epoch 6 unscored, epoch 7 flagged as an artefact: never listed
+    manual = Hypnogram.from_labels(["W", "W", "N", "N", "R", "R", "-", "N*", "N"], start=datetime(2026, 1, 5, 7, 0))
+    p = np.array([[.9, .1, 0], [.3, .6, .1], [.1, .9, 0], [.2, .45, .35], [.1, .2, .7],
+                  [.6, .1, .3], [.8, .1, .1], [.7, .2, .1], [.1, .3, .6]])
+    return manual, Prediction(p.argmax(1).astype(np.int8), p, 4.0)
+
+
+def expected_epochs(manual, pred, a, b):
+    "Epochs scored `a` by hand and `b` by the model, computed without the module."
+    stage = {"W": 0, "N": 1, "R": 2}
+    return np.flatnonzero(manual.scored & (manual.stages == stage[a]) & (pred.stages == stage[b])).tolist()
+
+
+def test_disagreements_lists_exactly_the_differing_scored_epochs():
+    manual, pred = toy()
+    d = disagreements(manual, pred)
+    assert list(d.columns) == COLUMNS
+    assert d.to_dict("records") == [
+        {"epoch": 1, "onset_s": 4.0, "time": pd.Timestamp("2026-01-05 07:00:04"), "manual": "W", "model": "N",
+         "p_W": 0.3, "p_N": 0.6, "p_R": 0.1, "confidence": 0.6},
+        {"epoch": 5, "onset_s": 20.0, "time": pd.Timestamp("2026-01-05 07:00:20"), "manual": "R", "model": "W",
+         "p_W": 0.6, "p_N": 0.1, "p_R": 0.3, "confidence": 0.6},
+        {"epoch": 8, "onset_s": 32.0, "time": pd.Timestamp("2026-01-05 07:00:32"), "manual": "N", "model": "R",
+         "p_W": 0.1, "p_N": 0.3, "p_R": 0.6, "confidence": 0.6}]
+
+
+def test_disagreements_pair_and_confidence_filters():
+    manual, pred = toy()
+    assert disagreements(manual, pred, pair=("R", "W")).epoch.tolist() == [5]
+    assert disagreements(manual, pred, pair=["rem", "wake"]).epoch.tolist() == [5]
+    assert disagreements(manual, pred, pair=("W", "R")).empty
+    assert disagreements(manual, pred, max_confidence=0.5).epoch.tolist() == [3]  # they agree, the model is unsure
+    assert disagreements(manual, pred, max_confidence=0.65).epoch.tolist() == [1, 3, 5, 8]
+    assert disagreements(manual, pred, pair=("W", "N"), max_confidence=0.5).empty
+    no_start = Hypnogram(manual.stages, 4.0, manual.artefact)
+    assert "time" not in disagreements(no_start, pred).columns
+
+
+@pytest.mark.parametrize("pair, message", [(("R", "X"), "'X' is not a stage"), (("R", "R"), "two different"),
+                                           ("RW", "pair must be"), (("R", "W", "N"), "pair must be")])
+def test_disagreements_rejects_bad_pairs(pair, message):
+    manual, pred = toy()
+    with pytest.raises(ValueError, match=message):
+        disagreements(manual, pred, pair=pair)
+
+
+def test_disagreements_names_both_lengths():
+    manual, pred = toy()
+    with pytest.raises(ValueError, match="8 epochs but the prediction 9"):
+        disagreements(manual[0:8], pred)
+
+
+def test_inspector_checks_that_the_scores_cover_the_recording(sim, pred):
+    with pytest.raises(AlignmentError, match="shorter than the signal"):
+        Inspector(sim.recording, sim.scores[0:100], pred)
+
+
+def test_choosing_a_pair_filters_to_exactly_those_epochs(ins, sim, pred):
+    values = [v for _, v in ins.dropdown.options]
+    assert values[0] == "all" and values[-1] == "unsure"
+    pairs = values[1:-1]
+    assert len(pairs) >= 2
+    for label, value in ins.dropdown.options[1:-1]:
+        want = expected_epochs(sim.scores, pred, *value)
+        assert label == f"manual {value[0]} -> model {value[1]} ({len(want)})"
+        ins.dropdown.value = value
+        assert ins.rows.epoch.tolist() == want
+        assert ins.epoch == want[0] and ins.position_label.value.startswith(f"1 / {len(want)}: epoch {want[0]:,} at ")
+    ins.select("all")
+    assert len(ins.rows) == int((sim.scores.scored & (sim.scores.stages != pred.stages)).sum())
+
+
+def test_unsure_list_follows_the_threshold(ins, sim, pred):
+    ins.select("unsure")
+    for t in (0.9, 0.6):
+        ins.threshold.value = t
+        want = np.flatnonzero(sim.scores.scored & (pred.confidence.astype(float) < t)).tolist()
+        assert want and ins.rows.epoch.tolist() == want
+
+
+def test_next_and_prev_stop_at_the_ends(ins):
+    # walk the shortest list of 3 or more epochs (each step draws a figure)
+    sizes = {v: int(label.rsplit("(", 1)[1].rstrip(")")) for label, v in ins.dropdown.options[1:-1]}
+    ins.select(min((v for v in sizes if sizes[v] >= 3), key=sizes.get))
+    n = len(ins.rows)
+    assert ins.position == 0 and ins.prev_button.disabled and not ins.next_button.disabled
+    ins.prev_button.click()
+    assert ins.position == 0
+    seen = [ins.epoch]
+    for _ in range(n - 1):
+        ins.next_button.click()
+        seen.append(ins.epoch)
+    assert seen == ins.rows.epoch.tolist() and ins.next_button.disabled
+    ins.next()
+    assert ins.position == n - 1  # no wrapping
+    ins.prev()
+    assert ins.position == n - 2 and not ins.next_button.disabled
+
+
+def test_relabel_changes_the_corrected_label_logs_it_and_advances(ins, sim, pred):
+    e = ins.epoch
+    new = "WNR"[pred.stages[e]]  # the model's label, which differs from the manual one
+    ins.relabel_buttons[new].click()
+    assert ins.corrected.labels[e] == new and sim.scores.labels[e] != new
+    assert (ins.corrected.stages != sim.scores.stages).sum() == 1
+    assert ins.position == 1
+    assert len(ins.edits) == 1
+    edit = ins.edits[0]
+    assert set(edit) == set(EDIT_COLUMNS)
+    assert (edit["epoch"], edit["onset_s"], edit["old"], edit["new"], edit["model"]) == \
+        (e, e * 4.0, sim.scores.labels[e], new, new)
+    assert edit["confidence"] == pytest.approx(pred.confidence[e], abs=1e-4)
+    assert "1 edits" in repr(ins)
+
+
+def test_relabel_to_the_same_label_logs_nothing(ins):
+    e = ins.epoch
+    assert ins.relabel(ins.corrected.labels[e]) is None
+    assert ins.edits == [] and ins.position == 1
+
+
+def test_typed_keys_relabel_and_undo(ins, sim):
+    e0, e1 = ins.rows.epoch[:2]
+    new0, new1 = (next(s for s in "WNR" if s != sim.scores.labels[e]) for e in (e0, e1))
+    ins.keys.value = new0.lower()
+    ins.keys.value = new1  # upper case works too
+    assert ins.keys.value == ""
+    assert ins.corrected.labels[e0] == new0 and ins.corrected.labels[e1] == new1 and len(ins.edits) == 2
+    ins.keys.value = "u"
+    assert ins.corrected.labels[e1] == sim.scores.labels[e1] and ins.corrected.labels[e0] == new0
+    assert [e["epoch"] for e in ins.edits] == [e0]
+
+
+def test_undo_reverts_the_last_edit_and_returns_to_its_epoch(ins, sim):
+    e = ins.epoch
+    before = ins.corrected.stages.copy()
+    new = next(s for s in "WNR" if s != sim.scores.labels[e])
+    ins.relabel(new)
+    assert ins.epoch != e
+    ins.undo_button.click()
+    assert ins.epoch == e and ins.edits == []
+    assert (ins.corrected.stages == before).all()
+    assert ins.undo() is None and ins.status.value == "nothing to undo"
+
+
+def test_export_round_trips(on_disk, tmp_path):
+    ins = on_disk
+    manual = ins.manual
+    edited = {}
+    for _ in range(3):
+        e = ins.epoch
+        new = next(s for s in "WNR" if s != manual.labels[e])
+        ins.relabel(new)
+        edited[e] = new
+    path, log = ins.export(tmp_path / "out" / "reviewed.csv")
+    assert log == tmp_path / "out" / "reviewed_edits.csv"
+    back = load_scores(path)
+    want = manual.labels.copy()
+    for e, new in edited.items(): want[e] = new
+    assert back.labels.tolist() == want.tolist()
+    assert (back.artefact == manual.artefact).all() and back.start == manual.start
+    edits = pd.read_csv(log)
+    assert list(edits.columns) == list(EDIT_COLUMNS) and len(edits) == 3
+    assert dict(zip(edits.epoch, edits.new)) == edited
+
+
+def test_export_button_writes_and_reports(on_disk, tmp_path):
+    on_disk.path_box.value = str(tmp_path / "by_button.csv")
+    on_disk.export_button.click()
+    assert (tmp_path / "by_button.csv").exists() and (tmp_path / "by_button_edits.csv").exists()
+    assert on_disk.status.value.startswith("wrote")
+    on_disk.export_button.click()
+    assert "already exists" in on_disk.status.value
+
+
+def test_export_refuses_the_inputs_even_with_overwrite(on_disk, tmp_path):
+    ins = on_disk
+    ins.relabel("W" if ins.manual.labels[ins.epoch] != "W" else "N")
+    for target in (tmp_path / "scores.csv", tmp_path / "rec.edf"):
+        before = target.read_bytes()
+        with pytest.raises(SlumberNetError, match=target.name):
+            ins.export(target, overwrite=True)
+        assert target.read_bytes() == before
+        assert not target.with_name(f"{target.stem}_edits.csv").exists()
+
+
+def test_export_refuses_existing_files_unless_asked(on_disk, tmp_path):
+    ins = on_disk
+    (tmp_path / "taken_edits.csv").write_text("someone's log\n")
+    with pytest.raises(OutputExistsError, match="taken_edits.csv"):
+        ins.export(tmp_path / "taken.csv")
+    assert not (tmp_path / "taken.csv").exists()  # nothing written when refused
+    path, _ = ins.export(tmp_path / "free.csv")
+    with pytest.raises(OutputExistsError, match="free.csv"):
+        ins.export(path)
+    ins.relabel("W" if ins.manual.labels[ins.epoch] != "W" else "N")
+    ins.export(path, overwrite=True)
+    assert len(pd.read_csv(tmp_path / "free_edits.csv")) == 1
+
+
+def test_widget_figure_and_repr(ins, sim):
+    import matplotlib.pyplot as plt
+    assert ins.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert ins.widget.children[2] is ins.image
+    assert len(ins.figure.axes) == 4
+    open_before = plt.get_fignums()
+    for _ in range(3): ins.next()
+    assert plt.get_fignums() == open_before
+    r = repr(ins)
+    assert r.startswith(f"<Inspector | {sim.recording.recording_id} | {len(ins.rows)} disagreements | 0 edits")
+
+
+def test_plot_epoch_labels_a_corrected_epoch(sim, pred):
+    corrected = Hypnogram(sim.scores.stages.copy(), 4.0)
+    e = 100
+    corrected.stages[e] = (sim.scores.stages[e] + 1) % 3
+    fig = plot_epoch(sim.recording, sim.scores, pred, e, context_epochs=1, corrected=corrected)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert f"{sim.scores.labels[e]}→{corrected.labels[e]}" in texts
+    assert texts.count("manual") == 1 and len(texts) == 2 * 3 + 2
+    with pytest.raises(ValueError, match="outside"):
+        plot_epoch(sim.recording, sim.scores, pred, len(pred))
+
+
+def test_an_empty_list_disables_the_buttons(sim, pred):
+    agree = Hypnogram(pred.stages, pred.epoch_s, None, sim.scores.start)
+    ins = Inspector(sim.recording, agree, pred)
+    assert ins.epoch is None and ins.position_label.value == "no epochs in this list"
+    assert all(b.disabled for b in (*ins.relabel_buttons.values(), ins.prev_button, ins.next_button))
+    with pytest.raises(ValueError, match="empty"):
+        ins.relabel("W")
+    assert "0 disagreements" in repr(ins)
