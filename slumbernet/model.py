@@ -351,8 +351,9 @@ def conv1d(x: np.ndarray, kernel: np.ndarray, bias=None, stride: int = 1, dilati
            padding: str = "same") -> np.ndarray:
     """1-D convolution as Keras computes it: `x` (batch, steps, in), `kernel` (taps, in, out).
 
-    'same' pads as TensorFlow does (the extra sample, if any, on the right). The taps' shifted
-    views are laid side by side and multiplied by the kernel in one matrix product.
+    'same' pads as TensorFlow does (the extra sample, if any, on the right). Each output step's
+    inputs under the kernel's taps are copied side by side into one array (zeros where a tap
+    falls in the padding), which is multiplied by the kernel in one matrix product.
 
     Examples
     --------
@@ -360,25 +361,28 @@ def conv1d(x: np.ndarray, kernel: np.ndarray, bias=None, stride: int = 1, dilati
     array([1., 3., 6., 9., 7.])
     """
     k, cin, cout = kernel.shape
-    n = x.shape[1]
+    b, n, _ = x.shape
     if padding == "same":
         out = -(-n // stride)
-        total = max((out - 1) * stride + (k - 1) * dilation + 1 - n, 0)
-        x = np.pad(x, ((0, 0), (total // 2, total - total // 2), (0, 0)))
+        left = max((out - 1) * stride + (k - 1) * dilation + 1 - n, 0) // 2
     else:
-        out = (n - (k - 1) * dilation - 1) // stride + 1
-    span = (out - 1) * stride + 1
-    cols = x[:, :span:stride] if k == 1 else \
-        np.concatenate([x[:, j * dilation: j * dilation + span: stride] for j in range(k)], axis=-1)
-    y = cols.reshape(-1, k * cin) @ kernel.reshape(k * cin, cout)
+        out, left = (n - (k - 1) * dilation - 1) // stride + 1, 0
+    cols = np.zeros((b, out, k, cin), x.dtype)
+    for j in range(k):  # output step t reads input step t * stride + j * dilation - left
+        off = j * dilation - left
+        t0 = max(0, -(off // stride))
+        t1 = min(out - 1, (n - 1 - off) // stride)
+        if t1 >= t0: cols[:, t0:t1 + 1, j] = x[:, t0 * stride + off: t1 * stride + off + 1: stride]
+    y = cols.reshape(b * out, k * cin) @ kernel.reshape(k * cin, cout)
     if bias is not None: y += bias
-    return y.reshape(x.shape[0], out, cout)
+    return y.reshape(b, out, cout)
 
 def _softmax(x):
     e = np.exp(x - x.max(-1, keepdims=True))
     return e / e.sum(-1, keepdims=True)
 
-_ACTIVATIONS = {"linear": lambda x: x, "relu": lambda x: np.maximum(x, 0), "softmax": _softmax}
+_ACTIVATIONS = {"linear": lambda x: x, "relu": lambda x: np.maximum(x, 0, out=x), "softmax": _softmax}
+"Activations by name; each may overwrite its argument."
 
 class NumpyNetwork:
     """Inference of a Keras functional model in NumPy, from its config (a dict) and an h5py group of its weights.
@@ -406,6 +410,22 @@ class NumpyNetwork:
             self.steps.append((layer["name"], cls, cfg, w, _sources(layer.get("inbound_nodes", []))))
         ends = lambda spec: [s[0] for s in spec] if spec and isinstance(spec[0], list) else [spec[0]]
         self.input, self.output = ends(config["input_layers"])[0], ends(config["output_layers"])[0]
+        self.readers = {}  # how many layers read each layer's output (the input counts as read elsewhere too)
+        for *_, src in self.steps:
+            for s in src: self.readers[s] = self.readers.get(s, 0) + 1
+        self.readers[self.input] = self.readers.get(self.input, 0) + 1
+        self._fold_batch_norms()
+
+    def _fold_batch_norms(self):
+        "Fold each batch normalisation into the linear convolution before it, when nothing else reads that convolution."
+        steps = {s[0]: s for s in self.steps}
+        for i, (name, cls, cfg, w, src) in enumerate(self.steps):
+            conv = steps.get(src[0]) if src else None
+            if cls != "BatchNormalization" or conv is None or conv[1] != "Conv1D" or conv[2]["activation"] != "linear" \
+                    or self.readers.get(conv[0], 0) != 1: continue
+            kernel, bias = conv[3][0], conv[3][1] if len(conv[3]) > 1 else np.zeros(conv[3][0].shape[-1], np.float32)
+            conv[3][:] = [kernel * w[0], bias * w[0] + w[1]]
+            self.steps[i] = (name, "Folded", cfg, [], src)
 
     @staticmethod
     def _check(name, cls, cfg, w):
@@ -426,15 +446,18 @@ class NumpyNetwork:
         for name, cls, cfg, w, src in self.steps:
             if cls == "InputLayer": continue
             a = values[src[0]]
+            own = a if self.readers.get(src[0], 0) == 1 else None  # an output only this layer reads: overwrite it
             if cls in ("Conv1D", "Dense"):
                 y = conv1d(a, w[0], w[1] if len(w) > 1 else None, cfg["strides"][0], cfg["dilation_rate"][0],
                            cfg["padding"]) if cls == "Conv1D" else a @ w[0] + (w[1] if len(w) > 1 else 0)
                 y = _ACTIVATIONS[cfg["activation"]](y)
-            elif cls == "BatchNormalization": y = a * w[0] + w[1]
-            elif cls == "Activation": y = _ACTIVATIONS[cfg["activation"]](a)
-            elif cls == "Add": y = a + sum(values[s] for s in src[1:])
+            elif cls == "BatchNormalization": y = np.add(np.multiply(a, w[0], out=own), w[1], out=own)
+            elif cls == "Activation": y = _ACTIVATIONS[cfg["activation"]](a if own is not None else a.copy())
+            elif cls == "Add":
+                y = np.add(a, values[src[1]], out=own)
+                for s in src[2:]: y += values[s]
             elif cls == "GlobalAveragePooling1D": y = a.mean(1, keepdims=bool(cfg.get("keepdims", False)))
-            else: y = a  # Dropout
+            else: y = a  # Dropout, and batch normalisations folded into their convolution
             values[name] = y
         return values[self.output]
 
@@ -482,8 +505,8 @@ class NumpyModel(_ModelInput):
     @property
     def parameters(self) -> int: return self.encoder.parameters + self.head.parameters
 
-    def predict_proba(self, epochs: Epochs, batch_size: int = 2048) -> np.ndarray:
-        "Stage probabilities `(n_epochs, 3)` (W, N, R), computed as `SleepModel.predict_proba` does."
+    def predict_proba(self, epochs: Epochs, batch_size: int = 512) -> np.ndarray:
+        "Stage probabilities `(n_epochs, 3)` (W, N, R), computed as `SleepModel.predict_proba` does (`batch_size` epochs at a time through the encoder)."
         self.check_epochs(epochs)
         x = epochs.data
         z = np.concatenate([self.encoder(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])

@@ -90,7 +90,7 @@ def resample(x: np.ndarray, sfreq_from_hz: float, sfreq_to_hz: float) -> np.ndar
     """
     if sfreq_from_hz == sfreq_to_hz: return np.asarray(x, np.float32)
     r = Fraction(sfreq_to_hz / sfreq_from_hz).limit_denominator(1000)
-    return signal.resample_poly(np.asarray(x, np.float64), r.numerator, r.denominator).astype(np.float32)
+    return signal.resample_poly(np.asarray(x, np.float32), r.numerator, r.denominator).astype(np.float32, copy=False)
 
 def detect_line_noise(x: np.ndarray, sfreq_hz: float, candidates=(50.0, 60.0), min_ratio: float = 2.5) -> float | None:
     """The mains frequency whose spectral peak stands out (power `min_ratio` x its neighbours), or None.
