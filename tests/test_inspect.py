@@ -1,4 +1,4 @@
-"""The misclassified-epoch inspector: lists the right epochs, filters, navigates, relabels, undoes, and exports safely."""
+"""The misclassified-epoch inspector: lists the right epochs, filters, navigates, relabels, undoes, and exports safely; and the scoring quiz."""
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from slumbernet.core import Prediction, predict
-from slumbernet.inspect import EDIT_COLUMNS, Inspector, disagreements, plot_epoch
+from slumbernet.inspect import EDIT_COLUMNS, Inspector, ScoringQuiz, disagreements, plot_epoch
 from slumbernet.io import (AlignmentError, Hypnogram, OutputExistsError, SlumberNetError, load_scores,
                            write_recording, write_scores)
 from slumbernet.simulate import simulate_recording
@@ -275,3 +275,132 @@ def test_an_empty_list_disables_the_buttons(sim, pred):
     with pytest.raises(ValueError, match="empty"):
         ins.relabel("W")
     assert "0 disagreements" in repr(ins)
+
+
+# --- the scoring exercise -------------------------------------------------------------------------
+
+def kappa_by_hand(a, b):
+    "Cohen's kappa of two label lists, from its definition (not from slumbernet.evaluate)."
+    a, b = np.asarray(a), np.asarray(b)
+    po = np.mean(a == b)
+    pe = sum(np.mean(a == s) * np.mean(b == s) for s in set(a) | set(b))
+    return (po - pe) / (1 - pe)
+
+
+@pytest.fixture
+def quiz(sim):
+    return ScoringQuiz(sim.recording, sim.scores, n_epochs=12, seed=0)
+
+
+def test_quiz_answering_the_experts_labels_scores_1(quiz, sim):
+    for k, e in enumerate(quiz.epochs):
+        assert quiz.epoch == e and quiz.prompt.value.startswith(f"epoch {k + 1} of 12")
+        row = quiz.answer(sim.scores.labels[e])
+        assert row == {"epoch": e, "expert": sim.scores.labels[e], "yours": sim.scores.labels[e], "correct": True}
+        assert quiz.feedback.value.startswith("✓")
+    m = quiz.agreement()
+    assert m["accuracy"] == 1 and m["kappa"] == 1 and m["n"] == 12
+    assert list(quiz.answers.columns) == ["epoch", "expert", "yours", "correct"]
+    assert quiz.answers.correct.all() and quiz.answers.epoch.tolist() == quiz.epochs.tolist()
+    assert quiz.done and quiz.epoch is None and quiz.score.value.startswith("done: 12 / 12 correct")
+
+
+def test_quiz_counts_wrong_answers_with_a_hint(quiz, sim):
+    wrong = {}
+    for k, e in enumerate(quiz.epochs):
+        expert = sim.scores.labels[e]
+        yours = expert if k % 4 else {"W": "R", "N": "R", "R": "N"}[expert]  # questions 1, 5 and 9 wrong
+        if yours != expert: wrong[e] = yours
+        quiz.buttons[yours].click()
+        if k == 0:
+            assert quiz.score.value == "score: 0 / 1 correct"
+            names = {"W": "Wake", "N": "NREM", "R": "REM"}
+            assert quiz.feedback.value.startswith(f"✗ epoch {e:,}: you: {names[yours]}, expert: {names[expert]}.")
+            assert ("theta (6-9 Hz) against delta" if {yours, expert} == {"N", "R"} else "EMG") in quiz.feedback.value
+    a = quiz.answers
+    assert len(wrong) == 3 and (~a.correct).sum() == 3
+    assert dict(zip(a.epoch[~a.correct], a.yours[~a.correct])) == wrong
+    m = quiz.agreement()
+    assert m["accuracy"] == pytest.approx(9 / 12)
+    assert m["kappa"] == pytest.approx(kappa_by_hand(a.expert, a.yours))
+    assert "12 answered, 9 correct" in repr(quiz)
+
+
+def test_quiz_agreement_covers_the_answered_epochs_only(quiz, sim):
+    with pytest.raises(ValueError, match="no epoch answered yet"):
+        quiz.agreement()
+    quiz.answer(sim.scores.labels[quiz.epoch])
+    quiz.answer("wake" if sim.scores.labels[quiz.epoch] != "W" else "rem")  # stage names work too
+    assert quiz.agreement()["n"] == 2 and quiz.agreement()["accuracy"] == 0.5
+    assert quiz.position == 2 and quiz.epoch == quiz.epochs[2]
+
+
+def test_quiz_picks_are_balanced_scored_and_reproducible(sim):
+    expert = Hypnogram(sim.scores.stages.copy(), 4.0, None, sim.scores.start)
+    expert.stages[:10] = -1  # unscored
+    expert.artefact[10:20] = True
+    q = ScoringQuiz(sim.recording, expert, n_epochs=12, seed=1)
+    assert len(set(q.epochs)) == 12 and (q.epochs >= 20).all()
+    assert np.bincount(expert.stages[q.epochs], minlength=3).tolist() == [4, 4, 4]
+    assert q.epochs.tolist() == ScoringQuiz(sim.recording, expert, n_epochs=12, seed=1).epochs.tolist()
+    other = ScoringQuiz(sim.recording, expert, n_epochs=12, seed=2).epochs
+    assert other.tolist() != q.epochs.tolist()
+    # a stage too rare for its share: all of it, the other stages make up the number
+    n_rem = int((expert.scored & (expert.stages == 2)).sum())
+    q = ScoringQuiz(sim.recording, expert, n_epochs=3 * n_rem + 4, seed=0)
+    counts = np.bincount(expert.stages[q.epochs], minlength=3)
+    n_nrem = int((expert.scored & (expert.stages == 1)).sum())
+    assert counts.sum() == 3 * n_rem + 4 and counts[1] == min(n_nrem, counts.max())
+    assert counts.max() - counts[counts < np.bincount(expert.stages[expert.scored], minlength=3)].min() <= 1
+    assert "seed 0" in repr(q)
+
+
+def test_quiz_without_a_stage_splits_between_the_others(sim):
+    no_rem = Hypnogram(np.where(sim.scores.stages == 2, 1, sim.scores.stages), 4.0, None, sim.scores.start)
+    q = ScoringQuiz(sim.recording, no_rem, n_epochs=10, seed=0)
+    assert np.bincount(no_rem.stages[q.epochs], minlength=3).tolist() == [5, 5, 0]
+
+
+@pytest.mark.parametrize("n", [0, 226])
+def test_quiz_refuses_impossible_sizes(sim, n):
+    with pytest.raises(ValueError, match="between 1 and the 225 epochs"):
+        ScoringQuiz(sim.recording, sim.scores, n_epochs=n)
+
+
+def test_answering_past_the_end_raises_and_clicks_are_ignored(sim):
+    q = ScoringQuiz(sim.recording, sim.scores, n_epochs=3, seed=0)
+    for _ in range(3): q.answer("N")
+    assert all(b.disabled for b in q.buttons.values())
+    assert q.figure is None and q.image.value == b""
+    with pytest.raises(ValueError, match="the quiz is over: all 3 epochs are answered"):
+        q.answer("N")
+    q.buttons["W"].click()  # a disabled button can still be clicked from code: nothing happens
+    assert q.position == 3 and len(q.answers) == 3
+
+
+def test_quiz_shows_no_label_and_one_scale(quiz):
+    import matplotlib.pyplot as plt
+    open_before = plt.get_fignums()
+    assert quiz.image.value[:8] == b"\x89PNG\r\n\x1a\n" and quiz.widget.children[1] is quiz.image
+    ylims = []
+    for _ in range(3):
+        fig = quiz.figure
+        assert len(fig.axes) == 3  # EEG, EMG, spectrum: no model probabilities
+        assert len(fig.axes[0].texts) == len(fig.axes[1].texts) == 0
+        assert "Which stage" in fig._suptitle.get_text()
+        ylims.append([fig.axes[i].get_ylim() for i in (0, 1)])
+        quiz.answer("W")
+    assert ylims[0] == ylims[1] == ylims[2]  # the same amplitude scale for every question
+    assert ylims[0][1] == pytest.approx((-quiz.scale_uv["EMG"], quiz.scale_uv["EMG"]))
+    assert plt.get_fignums() == open_before
+
+
+def test_plot_epoch_without_a_model_or_labels(sim, pred):
+    e = 100
+    fig = plot_epoch(sim.recording, sim.scores, None, e, context_epochs=1)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert len(fig.axes) == 3 and texts.count("manual") == 1 and "model" not in texts and len(texts) == 3 + 1
+    blind = plot_epoch(sim.recording, sim.scores, None, e, context_epochs=1, show_labels=False)
+    assert len(blind.axes) == 3 and len(blind.axes[0].texts) == 0
+    with_model = plot_epoch(sim.recording, sim.scores, pred, e, context_epochs=1, show_labels=False)
+    assert len(with_model.axes) == 4 and len(with_model.axes[0].texts) == 0
