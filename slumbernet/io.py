@@ -5,10 +5,14 @@
 # %% ../nbs/00_io.ipynb 3
 from __future__ import annotations
 
+import csv
+import math
 import os
 import re
 import tempfile
 import warnings
+import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -354,6 +358,34 @@ def _unit_scale(unit: str, path, channel: str) -> float:
     _warn(f"channel '{channel}' has physical unit {unit!r}, not a voltage SlumberNet knows; assuming µV", path)
     return 1.0
 
+def _positive(value, what: str, path, error=SignalError) -> float:
+    "`value` as a positive finite float, or `error` naming `what` (an argument or a number read from the file)."
+    try: v = float(value)
+    except (TypeError, ValueError): v = math.nan
+    if not (math.isfinite(v) and v > 0):
+        shown = value.item() if isinstance(value, np.generic) else value
+        raise error(f"{what} must be a positive number, got {shown!r}", path)
+    return v
+
+_KIND_WORDS = {"b": "True/False values", "c": "complex numbers", "U": "text", "S": "text", "O": "text",
+               "M": "dates", "m": "time spans", "V": "records of several fields"}
+
+def _as_signal(x, name: str, path) -> np.ndarray:
+    "A channel's samples as float64; a `FileFormatError` if they are not real numbers (text, complex, True/False...)."
+    x = np.asarray(x)
+    if x.dtype.kind in "iuf": return x.astype(np.float64, copy=False)
+    where = ""
+    if x.dtype.kind in "OUS":
+        s = pd.Series(x)
+        bad = pd.to_numeric(s, errors="coerce").isna() & s.notna()
+        if not bad.any():
+            return pd.to_numeric(s).to_numpy(np.float64)
+        k = int(np.argmax(bad.to_numpy())); v = s.iloc[k]
+        hint = " (a row separated by another delimiter?)" if any(d in str(v) for d in ",;\t") else ""
+        where = f" (data row {k + 1}: {str(v)[:40]!r}){hint}"
+    raise FileFormatError(f"column '{name}' holds {_KIND_WORDS.get(x.dtype.kind, f'{x.dtype} values')}, "
+                          f"not {'real ' * (x.dtype.kind == 'c')}numbers{where}", path)
+
 def _pick(names: list[str], want, kind: str, path) -> int | None:
     "Index of the channel chosen by `want` (name, index, None = by kind, False = none)."
     if want is False: return None
@@ -387,6 +419,10 @@ def _assemble(path, names, rates, units, read, eeg, emg, start, animal_id, min_s
     "Pick channels by name/index, read them, convert to µV and resample to a common rate."
     ie, im = _pick(names, eeg, "EEG", path), _pick(names, emg, "EMG", path)
     picks = [i for i in (ie, im) if i is not None]
+    for i in picks:
+        if not (math.isfinite(rates[i]) and rates[i] > 0):
+            raise FileFormatError(f"channel '{names[i]}' has a sampling rate of {rates[i]:g} Hz, not a positive "
+                                  f"number: the file is corrupt", path)
     sf = max(rates[i] for i in picks)
     sigs = {}
     for i in picks:
@@ -401,30 +437,126 @@ def _assemble(path, names, rates, units, read, eeg, emg, start, animal_id, min_s
     return check_recording(rec, min_sfreq_hz=min_sfreq_hz)
 
 # %% ../nbs/00_io.ipynb 26
-def _edf_size_problem(path) -> SlumberNetError | None:
-    """Compare the file size with what the EDF/BDF header declares; an error if they disagree.
+_EDF_INT = re.compile(r"[+-]?\d+")
+_EDF_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_EDF_ANNOTATIONS = ("EDF Annotations", "BDF Annotations")
 
-    Checked before pyedflib opens the file, so a truncated file gets a message that says how much
-    is missing (and pyedflib's C library prints nothing)."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(256)
-            n_sig = int(head[252:256]); n_rec = int(head[236:244]); dur = float(head[244:252])
-            f.seek(256 + n_sig * 216); ns = f.read(n_sig * 8)
+def _edf_number(raw: bytes, what: str, path, whole: bool = True):
+    "One numeric field of an EDF header; a `FileFormatError` naming the field if it is not a number."
+    s = raw.decode("latin-1").strip()
+    if not (_EDF_INT if whole else _EDF_FLOAT).fullmatch(s):
+        raise FileFormatError(f"EDF header is corrupt: the {what} reads {s!r}, not a "
+                              f"{'whole number' if whole else 'number'}", path)
+    return int(s) if whole else float(s)
+
+def _edf_label(raw: bytes) -> str:
+    "A header text field: UTF-8 if it is valid UTF-8 (a common violation), else Latin-1."
+    try: return raw.decode("utf-8").strip()
+    except UnicodeDecodeError: return raw.decode("latin-1").strip()
+
+def _edf_header(path) -> dict:
+    """Read and check an EDF/BDF header before pyedflib or MNE sees the file.
+
+    Every field SlumberNet relies on is checked, and the file size is compared with what the header
+    declares, so that a broken file gets an error naming the field (rather than a crash, a C-library
+    message, an attempt to allocate what a lying header declares, or, worst, a silently shifted
+    signal). Returns the fields; `lenient` holds the reason if only a lenient reader (MNE) will read
+    the file: text fields with non-ASCII bytes, or a number of data records left open (-1)."""
+    size = Path(path).stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(256)
+        if len(head) < 256:
+            raise FileFormatError(f"EDF header is truncated: the file is {size:,} bytes, shorter than the 256-byte "
+                                  f"fixed header", path)
+        if head[:8] not in (b"0       ", b"\xffBIOSEMI"):
+            raise FileFormatError(f"not an EDF/BDF file: it starts with {head[:8]!r}, not the EDF version '0' or "
+                                  f"BDF's 0xFF 'BIOSEMI'", path)
         width = 3 if head[:1] == b"\xff" else 2
-        per = sum(int(ns[i * 8:(i + 1) * 8]) for i in range(n_sig)) * width
-    except (ValueError, OSError):
-        return None  # not even a readable header: pyedflib says what is wrong
-    if n_rec <= 0 or per <= 0: return None
-    size, hdr = Path(path).stat().st_size, 256 * (1 + n_sig)
-    if size == hdr + n_rec * per: return None
-    have = max(size - hdr, 0) / per
-    if size < hdr + n_rec * per:
-        return FileFormatError(f"EDF file is truncated: its header declares {n_rec:,} data records of {dur:g} s "
-                               f"({_fmt_duration(n_rec * dur)}) but the file holds {have:,.1f} "
-                               f"({_fmt_duration(have * dur)}); was the copy interrupted?", path)
-    return FileFormatError(f"EDF file is corrupt: it holds {have:,.1f} data records but its header declares "
-                           f"{n_rec:,}", path)
+        n_sig = _edf_number(head[252:256], "number of signals", path)
+        if n_sig < 1: raise FileFormatError(f"EDF header is corrupt: it declares {n_sig} signals", path)
+        hdr = 256 * (n_sig + 1)
+        if size < hdr:
+            raise FileFormatError(f"EDF header is truncated: it declares {n_sig:,} signals, whose descriptions end at "
+                                  f"byte {hdr:,}, but the file is only {size:,} bytes", path)
+        sig = f.read(hdr - 256)
+    hb = _edf_number(head[184:192], "header size", path)
+    if hb != hdr:
+        raise FileFormatError(f"EDF header is corrupt: its header-size field says {hb:,} bytes, but {n_sig:,} "
+                              f"signals make a {hdr:,}-byte header", path)
+    if head[192:197] in (b"EDF+D", b"BDF+D"):
+        raise FileFormatError("is an EDF+D (discontinuous) file: its data records have gaps between them, which "
+                              "SlumberNet cannot line up with epochs; export it as EDF+C (continuous)", path)
+    field = lambda k, w, j: sig[k * n_sig + j * w:k * n_sig + (j + 1) * w]  # field of width w at offset k * n_sig
+    labels = [_edf_label(field(0, 16, j)) for j in range(n_sig)]
+    # text fields must be printable ASCII; pyedflib refuses anything else, MNE reads it
+    texts = [("patient", head[8:88]), ("recording", head[88:168]), ("reserved", head[192:236])] + \
+        [(f"{what} of signal {j + 1}", field(k, w, j)) for j in range(n_sig)
+         for what, k, w in (("label", 0, 16), ("transducer", 16, 80), ("dimension", 96, 8), ("prefiltering", 136, 80))]
+    bad_text = [what for what, raw in texts if any(b < 32 or b > 126 for b in raw)]
+    n_rec = _edf_number(head[236:244], "number of data records", path)
+    dur = _edf_number(head[244:252], "duration of a data record", path, whole=False)
+    is_ann = [lab in _EDF_ANNOTATIONS for lab in labels]
+    spr, dims, dims_raw, phys, digi = [], [], [], [], []
+    for j, lab in enumerate(labels):
+        name = f"signal {j + 1} ({lab!r})"
+        spr.append(_edf_number(field(216, 8, j), f"number of samples per data record of {name}", path))
+        if spr[-1] < 1:
+            raise FileFormatError(f"EDF header is corrupt: {name} has {spr[-1]} samples per data record", path)
+        dims.append(_edf_label(field(96, 8, j))); dims_raw.append(field(96, 8, j).strip())
+        if is_ann[j]: phys.append((0.0, 1.0)); digi.append((0, 1)); continue
+        pmin, pmax = (_edf_number(field(k, 8, j), f"physical {w} of {name}", path, whole=False)
+                      for k, w in ((104, "minimum"), (112, "maximum")))
+        dmin, dmax = (_edf_number(field(k, 8, j), f"digital {w} of {name}", path)
+                      for k, w in ((120, "minimum"), (128, "maximum")))
+        if dmax <= dmin:
+            raise FileFormatError(f"EDF header is corrupt: {name} has digital minimum {dmin} and maximum {dmax}; the "
+                                  f"minimum must be below the maximum, or its samples cannot be converted to "
+                                  f"{dims[-1] or 'physical units'}", path)
+        if pmax == pmin:
+            raise FileFormatError(f"EDF header is corrupt: {name} has physical minimum and maximum both {pmin:g}, "
+                                  f"so every sample would read {pmin:g}", path)
+        phys.append((pmin, pmax)); digi.append((dmin, dmax))
+    if not (dur > 0 or (dur == 0 and all(is_ann))):
+        raise FileFormatError(f"EDF header is corrupt: the duration of a data record is {dur:g} s; it must be a "
+                              f"positive number of seconds", path)
+    per = sum(spr) * width
+    whole, rest = divmod(size - hdr, per)
+    holds = f"{whole:,} data records" + (f" and {rest:,} byte{'s' * (rest != 1)}" if rest else "")
+    lenient = None
+    if n_rec == -1:  # EDF+ allows -1 (unknown) while recording: count the records from the file size
+        if whole == 0:
+            raise FileFormatError(f"EDF file holds no complete data record (its header leaves their number open, "
+                                  f"-1; the file holds {holds})", path)
+        if rest: _warn(f"the last data record is incomplete ({rest:,} of {per:,} bytes) and was ignored", path)
+        lenient = f"its header leaves the number of data records open (-1); counted {whole:,} from the file size"
+        n_rec = whole
+    elif n_rec < -1:
+        raise FileFormatError(f"EDF header is corrupt: the number of data records is {n_rec}; it must be 0 or more "
+                              f"(or -1, unknown)", path)
+    elif size < hdr + n_rec * per:
+        raise FileFormatError(f"EDF file is truncated: its header declares {n_rec:,} data records of {dur:g} s "
+                              f"({_fmt_duration(n_rec * dur)}) but the file holds {holds} "
+                              f"({_fmt_duration(whole * dur)}); was the copy interrupted?", path)
+    elif size > hdr + n_rec * per:
+        raise FileFormatError(f"EDF file is corrupt: it holds {holds} but its header declares {n_rec:,}", path)
+    elif n_rec == 0:
+        raise FileFormatError("EDF file holds no data records: the recording is empty", path)
+    if head[192:196] in (b"EDF+", b"BDF+") and any(is_ann) and n_rec >= 2:
+        # EDF+ stamps each data record with its start time: a lie about the record duration shows
+        stamps = []
+        j = is_ann.index(True); at = hdr + sum(spr[:j]) * width
+        with open(path, "rb") as f:
+            for r in (0, 1):
+                f.seek(at + r * per); m = re.match(rb"([+-]\d+(?:\.\d*)?)\x14\x14", f.read(min(spr[j] * width, 64)))
+                if m: stamps.append(float(m.group(1)))
+        if len(stamps) == 2 and abs(stamps[1] - stamps[0] - dur) > 1e-6 * max(1.0, dur):
+            raise FileFormatError(f"EDF header is corrupt: it says a data record lasts {dur:g} s, but the records' own "
+                                  f"time stamps are {stamps[1] - stamps[0]:g} s apart", path)
+    if bad_text and lenient is None:
+        lenient = f"its header holds non-ASCII characters (in the {', '.join(bad_text[:3])}), which EDF forbids"
+    return dict(width=width, n_signals=n_sig, n_records=n_rec, record_s=dur, labels=labels, annotation=is_ann,
+                samples_per_record=spr, dimensions=dims, dimensions_raw=dims_raw, physical=phys, digital=digi,
+                lenient=lenient)
 
 def _edf_refusal(path, err: Exception) -> SlumberNetError | None:
     "Turn pyedflib's refusal into our error, or None if the file may be read leniently."
@@ -436,17 +568,20 @@ def _edf_refusal(path, err: Exception) -> SlumberNetError | None:
     return None
 
 def _open_edf(path):
-    "pyedflib reader for `path`, or None when only a lenient reader will do; raises for broken files."
+    """(pyedflib reader, checked header) for `path`; the reader is None when only a lenient reader will do.
+    Raises for broken files."""
     import pyedflib
-    err = _edf_size_problem(path)
-    if err is not None: raise err
+    hdr = _edf_header(path)
+    if hdr["lenient"] is not None:
+        _warn(f"file breaks the EDF specification ({hdr['lenient']}); read leniently with MNE", path)
+        return None, hdr
     try:
-        return pyedflib.EdfReader(str(path))
+        return pyedflib.EdfReader(str(path)), hdr
     except OSError as e:
         err = _edf_refusal(path, e)
         if err is not None: raise err from None
         _warn(f"file breaks the EDF specification ({str(e).split(': ', 1)[-1]}); read leniently with MNE", path)
-        return None
+        return None, hdr
 
 def _edf16_reader(path, f):
     """A function reading signal `i` (pyedflib's numbering) of an EDF file straight into float32 physical units (the
@@ -475,8 +610,8 @@ def _edf16_reader(path, f):
     return read
 
 def _load_edf(path, eeg, emg, animal_id, min_sfreq_hz):
-    f = _open_edf(path)
-    if f is None: return _load_edf_lenient(path, eeg, emg, animal_id, min_sfreq_hz)
+    f, hdr = _open_edf(path)
+    if f is None: return _load_edf_lenient(path, hdr, eeg, emg, animal_id, min_sfreq_hz)
     try:
         names = [s.strip() for s in f.getSignalLabels()]
         rates = [float(f.getSampleFrequency(i)) for i in range(f.signals_in_file)]
@@ -487,30 +622,28 @@ def _load_edf(path, eeg, emg, animal_id, min_sfreq_hz):
     finally:
         f.close()
 
-_MNE_VOLT_UNITS = ("\u03bcV", "\u00b5V", "uV", "mV")  # dimension strings MNE converts to volts (case-sensitive)
+_MNE_VOLT_UNITS = ("\u00b5V", "\x83\xcaV", "uV", "mV")  # dimensions MNE converts to volts (Latin-1, case-sensitive)
 
-def _edf_dimensions(path) -> list[str]:
-    "Physical dimension of each signal, straight from the EDF/BDF header."
-    with open(path, "rb") as f:
-        head = f.read(256); n = int(head[252:256])
-        f.seek(256 + n * 96); raw = f.read(n * 8)
-    return [raw[i * 8:(i + 1) * 8].decode("latin-1").strip() for i in range(n)]
-
-def _load_edf_lenient(path, eeg, emg, animal_id, min_sfreq_hz):
+def _load_edf_lenient(path, hdr, eeg, emg, animal_id, min_sfreq_hz):
     import mne
     try:
         raw = mne.io.read_raw_bdf(str(path), preload=False, verbose="error") if str(path).lower().endswith(".bdf") \
             else mne.io.read_raw_edf(str(path), preload=False, verbose="error")
-        dims = _edf_dimensions(path)
     except Exception as e:
         raise FileFormatError(f"not a readable EDF/BDF file, even leniently (MNE: {e})", path) from None
     names = list(raw.ch_names)
+    # the header's own labels and dimensions, of the signals MNE reads (all but the annotation signals)
+    labels = [lab for lab, a in zip(hdr["labels"], hdr["annotation"]) if not a]
+    dims = [d for d, a in zip(hdr["dimensions"], hdr["annotation"]) if not a]
+    mne_dims = [d for d, a in zip(hdr["dimensions_raw"], hdr["annotation"]) if not a]
+    if len(labels) == len(names) and len(set(labels)) == len(labels): names = labels  # MNE decodes as Latin-1
     sf = float(raw.info["sfreq"])
     start = raw.info["meas_date"]
     start = None if start is None else start.replace(tzinfo=None)
     # MNE returns volts for the dimensions it knows and the file's own numbers for the others
     # (it does not know "UV", say): undo that, then convert with our case-blind units.
-    units = ["V" if d in _MNE_VOLT_UNITS else d for d in dims] if len(dims) == len(names) else ["V"] * len(names)
+    units = ["V" if m.decode("latin-1") in _MNE_VOLT_UNITS else d for m, d in zip(mne_dims, dims)] \
+        if len(dims) == len(names) else ["V"] * len(names)
     read = lambda i: raw.get_data(picks=[i])[0]
     return _assemble(path, names, [sf] * len(names), units, read, eeg, emg, start, animal_id, min_sfreq_hz)
 
@@ -518,14 +651,14 @@ def _load_edf_lenient(path, eeg, emg, animal_id, min_sfreq_hz):
 def _require_rate(sfreq_hz, path, what):
     if sfreq_hz is None:
         raise FileFormatError(f"{what} do not store the sampling rate; pass sfreq_hz=", path)
-    return float(sfreq_hz)
+    return _positive(sfreq_hz, "sampling rate sfreq_hz", path)
 
 def _columns_recording(path, cols: dict, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz, start=None):
     names = list(cols)
     scale = _UNIT_SCALE.get(units.lower())
     if scale is None: raise ValueError(f"units must be one of {sorted(_UNIT_SCALE)}, got {units!r}")
     return _assemble(path, names, [sfreq_hz] * len(names), [units] * len(names),
-                     lambda i: np.asarray(cols[names[i]], np.float64), eeg, emg, start, animal_id, min_sfreq_hz)
+                     lambda i: _as_signal(cols[names[i]], names[i], path), eeg, emg, start, animal_id, min_sfreq_hz)
 
 def _sniff_text(path) -> str:
     with open(path, "rb") as f: head = f.read(4096)
@@ -536,17 +669,48 @@ def _sniff_text(path) -> str:
     return "columns"
 
 def _read_numeric_table(path, **kw) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, **kw)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as e:
-        raise FileFormatError(f"cannot read as a table of numbers: {e}", path) from None
+    "pandas' `read_csv`, as UTF-8 or else Latin-1 (text in other encodings is only in headers and names)."
+    kw.pop("encoding", None)
+    for encoding in ("utf-8-sig", "latin-1"):
+        try:
+            return pd.read_csv(path, encoding=encoding, **kw)
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.EmptyDataError:
+            raise FileFormatError("holds no rows of numbers", path) from None
+        except (pd.errors.ParserError, ValueError, OverflowError) as e:
+            raise FileFormatError(f"cannot read as a table of numbers: {str(e).strip()}", path) from None
+
+_SEPARATORS = (",", ";", "\t")
+
+def _sniff_separator(line: str) -> str:
+    "The field separator of a header line: `,` unless the line holds none and `;` or tabs instead."
+    if "," in line: return ","
+    return max((";", "\t"), key=line.count) if (";" in line or "\t" in line) else ","
+
+def _first_line(path) -> str:
+    with open(path, "rb") as f: head = f.read(1 << 16)
+    head = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+    try: text = head.decode("utf-8")
+    except UnicodeDecodeError: text = head.decode("latin-1")
+    return text.splitlines()[0] if text else ""
+
+def _duplicate_column(names) -> str | None:
+    seen = set()
+    for n in (str(n).strip() for n in names):
+        if n and n.lower() in seen: return n
+        seen.add(n.lower())
+    return None
 
 def _load_text(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
     kind = _sniff_text(path)
     if kind == "dreams":
-        with open(path) as f: name = f.readline().strip().strip("[]")
+        name = _first_line(path).strip().strip("[]")
         x = _read_numeric_table(path, skiprows=1, header=None, sep=r"\s+").iloc[:, 0]
-        if not np.issubdtype(x.dtype, np.number): raise FileFormatError("values after the channel name are not numbers", path)
+        if not pd.api.types.is_numeric_dtype(x):
+            k = int(np.argmax(pd.to_numeric(x, errors="coerce").isna().to_numpy()))
+            raise FileFormatError(f"values after the channel name are not numbers (line {k + 2}: "
+                                  f"{str(x.iloc[k])[:40]!r})", path)
         rate = _require_rate(sfreq_hz, path, "DREAMS text files")
         # a DREAMS file holds one EEG channel, named by its electrodes
         return _columns_recording(path, {name: x.to_numpy()}, rate, 0 if eeg is None else eeg, emg, units,
@@ -569,16 +733,21 @@ def _load_sleepsign_raw(path, sfreq_hz, eeg, emg, animal_id, min_sfreq_hz):
     if hdr is None: raise FileFormatError("SleepSign export without a 'Time,' header line", path)
     units = [u.strip() for u in lines[hdr].rstrip().rstrip(",").split(",")[1:]]
     df = _read_numeric_table(path, skiprows=hdr + 1, header=None, encoding="latin-1")
-    df = df.dropna(axis=1, how="all")
-    t = pd.to_datetime(df[0], format="%d/%m/%Y  %H:%M:%S.%f", errors="coerce")
-    if t.isna().any(): t = pd.to_datetime(df[0], dayfirst=True, errors="coerce")
+    if df.shape[1] > 1 and df.iloc[:, -1].isna().all(): df = df.iloc[:, :-1]  # the empty field after a trailing comma
+    t = pd.to_datetime(df[0].astype(str), format="%d/%m/%Y  %H:%M:%S.%f", errors="coerce")
+    if t.isna().any(): t = pd.to_datetime(df[0].astype(str), dayfirst=True, errors="coerce")
     if t.isna().any(): raise FileFormatError("the time column of the SleepSign export cannot be parsed", path)
     # times are rounded to the millisecond: the rate comes from the whole span, not one step
     span_s = (t.iloc[-1] - t.iloc[0]).total_seconds()
-    rate = float(sfreq_hz) if sfreq_hz is not None else float(round((len(t) - 1) / span_s, 1))
+    if sfreq_hz is None and not span_s > 0:
+        rows = f"{len(t):,} row{'s' * (len(t) != 1)}"
+        raise FileFormatError(f"the time column does not advance ({rows} spanning {span_s:g} s), so it does not "
+                              f"tell the sampling rate; pass sfreq_hz=", path)
+    rate = _positive(sfreq_hz, "sampling rate sfreq_hz", path) if sfreq_hz is not None else \
+        float(round((len(t) - 1) / span_s, 1))
     names = [f"ch{i + 1}" for i in range(df.shape[1] - 1)]
     volts = [i for i, u in enumerate(units[:len(names)]) if u.lower() in _UNIT_SCALE and u.lower() != "v"]
-    cols = {names[i]: df[i + 1].to_numpy(np.float64) for i in volts}
+    cols = {names[i]: df.iloc[:, i + 1].to_numpy() for i in volts}
     if eeg is None or (emg is None):
         raise ChannelError(f"SleepSign raw exports do not name their channels ({', '.join(cols)}); pass eeg= and emg= "
                            f"(names or indexes into that list; emg=False for EEG only)", path)
@@ -591,30 +760,89 @@ def _load_table(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
         except ImportError as e: raise FileFormatError(f"reading Parquet needs pyarrow (pip install pyarrow): {e}", path) from None
         except Exception as e: raise FileFormatError(f"cannot read as Parquet: {e}", path) from None
     else:
-        df = _read_numeric_table(path)
+        first = _first_line(path); sep = _sniff_separator(first)
+        dup = _duplicate_column(next(csv.reader([first], delimiter=sep), []))
+        if dup is not None: raise FileFormatError(f"column {dup!r} appears twice in the header", path)
+        df = _read_numeric_table(path, sep=sep)
+    if not len(df): raise FileFormatError("has a header but no rows of samples", path)
     df.columns = [str(c).strip() for c in df.columns]
     lower = {c.lower(): c for c in df.columns}
     eeg = lower.get("eeg", eeg) if eeg is None else eeg
     emg = lower.get("emg", emg) if emg is None else emg
     cols = {c: df[c].to_numpy() for c in df.columns}
-    for c, v in cols.items():
-        if c in (eeg, emg) and not np.issubdtype(v.dtype, np.number):
-            raise FileFormatError(f"column '{c}' holds text, not numbers", path)
     return _columns_recording(path, cols, _require_rate(sfreq_hz, path, "CSV and Parquet recordings"),
                               eeg, emg, units, animal_id, min_sfreq_hz)
 
-def _load_numpy(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
+_NUMPY_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError)
+
+def _npy_problem(head: bytes, data_bytes: int) -> str | None:
+    """What is wrong with an .npy array whose first bytes are `head` and which holds `data_bytes` bytes in all,
+    or None. Checked before NumPy allocates the array its header declares, which may be a lie."""
+    import io, tokenize
+    fp = io.BytesIO(head)
     try:
-        data = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as e:
+        version = np.lib.format.read_magic(fp)
+        shape, _, dtype = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)(fp)
+    except (ValueError, EOFError, SyntaxError, tokenize.TokenError) as e:  # NumPy parses the header as Python
+        return f"its NumPy header is corrupt ({e})"
+    if dtype.hasobject: return "it holds Python objects, which SlumberNet does not load (allow_pickle=False)"
+    if any(n < 0 for n in shape): return f"its NumPy header declares the impossible shape {shape}"
+    need = math.prod(shape) * dtype.itemsize
+    have = data_bytes - fp.tell()
+    if need > have:
+        return (f"its NumPy header declares a {shape} array of {dtype} ({need:,} bytes) but only {max(have, 0):,} "
+                f"bytes follow: the file is truncated or corrupt")
+    if need < have:  # NumPy writes nothing after the data: the header is wrong
+        return (f"its NumPy header declares a {shape} array of {dtype} ({need:,} bytes) but {have:,} bytes follow: "
+                f"the header is corrupt")
+    return None
+
+def _numpy_arrays(path) -> dict:
+    "The arrays of an .npy (under the key None) or .npz file, each checked against its file before it is loaded."
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z:
+                size = Path(path).stat().st_size
+                for info in z.infolist():
+                    if info.compress_size > size or info.file_size > 1100 * info.compress_size + (1 << 16):
+                        raise FileFormatError(f"its zip directory is corrupt (member '{info.filename}' claims "
+                                               f"{info.file_size:,} bytes)", path)
+                    if not info.filename.endswith(".npy"): continue
+                    with z.open(info) as m: head = m.read(1 << 16)
+                    problem = _npy_problem(head, info.file_size)
+                    if problem: raise FileFormatError(f"array '{info.filename[:-4]}': {problem}", path)
+            with np.load(path, allow_pickle=False) as data:
+                return {k: data[k] for k in data.files}
+        if Path(path).suffix.lower() == ".npz":
+            raise FileFormatError("not a readable NumPy .npz file: it is not a zip archive (or a truncated one)", path)
+        with open(path, "rb") as f: head = f.read(1 << 16)
+        problem = _npy_problem(head, Path(path).stat().st_size)
+        if problem: raise FileFormatError(problem, path)
+        return {None: np.load(path, allow_pickle=False)}
+    except SlumberNetError:
+        raise
+    except _NUMPY_ERRORS as e:
         raise FileFormatError(f"not a readable NumPy file: {e}", path) from None
-    if isinstance(data, np.lib.npyio.NpzFile):
-        with data:
-            cols = {k: data[k] for k in data.files if k not in ("sfreq_hz", "sfreq")}
-            if sfreq_hz is None and ("sfreq_hz" in data.files or "sfreq" in data.files):
-                sfreq_hz = float(data["sfreq_hz" if "sfreq_hz" in data.files else "sfreq"])
-        cols = {k: v for k, v in cols.items() if np.ndim(v) == 1}
+
+def _load_numpy(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
+    arrays = _numpy_arrays(path)
+    if None not in arrays:  # .npz: one array per channel, and maybe the rate
+        for key in ("sfreq_hz", "sfreq"):
+            if key not in arrays: continue
+            v = arrays.pop(key)
+            if sfreq_hz is None:
+                if v.size != 1 or v.dtype.kind not in "iuf":
+                    raise FileFormatError(f"its '{key}' entry must be one number (the sampling rate in Hz), got "
+                                          f"{v.dtype} {v.shape}", path)
+                sfreq_hz = _positive(v.reshape(-1)[0], f"the '{key}' entry", path, FileFormatError)
+        cols = {k: v for k, v in arrays.items() if np.ndim(v) == 1}
+        if not cols:
+            found = ", ".join(f"'{k}' {v.shape}" for k, v in arrays.items()) or "nothing"
+            raise FileFormatError(f"holds no 1-D arrays to read as channels (found {found}); save one array per "
+                                  f"channel, e.g. np.savez(path, eeg=..., emg=..., sfreq_hz=256)", path)
     else:
+        data = arrays[None]
         if data.ndim == 1: cols = {"EEG": data}
         elif data.ndim == 2 and 2 in data.shape:
             d = data if data.shape[1] == 2 else data.T
@@ -623,6 +851,7 @@ def _load_numpy(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
             raise FileFormatError(f"expected a 1-D EEG array or a (samples x 2) EEG+EMG array, got shape {data.shape}", path)
     return _columns_recording(path, cols, _require_rate(sfreq_hz, path, "NumPy files"), eeg, emg, units,
                               animal_id, min_sfreq_hz)
+
 
 # %% ../nbs/00_io.ipynb 30
 def load_recording(path, eeg=None, emg=None, sfreq_hz: float | None = None, units: str = "uV",
@@ -662,6 +891,7 @@ def load_recording(path, eeg=None, emg=None, sfreq_hz: float | None = None, unit
     if not path.exists(): raise MissingFileError("file not found", path)
     if path.is_dir(): raise FileFormatError("is a folder, not a recording file", path)
     if path.stat().st_size == 0: raise FileFormatError("file is empty", path)
+    if sfreq_hz is not None: sfreq_hz = _positive(sfreq_hz, "sfreq_hz", path)
     suffix = path.suffix.lower()
     if suffix in (".edf", ".bdf", ".rec"): return _load_edf(path, eeg, emg, animal_id, min_sfreq_hz)
     if suffix in (".npy", ".npz"): return _load_numpy(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz)
@@ -680,6 +910,19 @@ def _parse_time(s: str) -> datetime | None:
         try: return datetime.strptime(s, fmt)
         except ValueError: pass
     return None
+
+def _read_text(path, what: str) -> str:
+    """The whole of a text file: UTF-8 (a byte-order mark is dropped), UTF-16 with a byte-order mark (Excel's
+    "Unicode text"), or else Latin-1, which any bytes decode as. A `FileFormatError` for binary data."""
+    with open(path, "rb") as f: raw = f.read()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try: return raw.decode("utf-16")
+        except UnicodeDecodeError: raise FileFormatError(f"not a text {what}: broken UTF-16", path) from None
+    raw = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    try: text = raw.decode("utf-8")
+    except UnicodeDecodeError: text = raw.decode("latin-1")
+    if "\x00" in text: raise FileFormatError(f"binary data, not a text {what}", path)
+    return text
 
 def _codes_to_hypnogram(codes_in, lines, path, epoch_s, start, codes) -> Hypnogram:
     stages, art = np.empty(len(codes_in), np.int8), np.zeros(len(codes_in), bool)
@@ -720,15 +963,34 @@ def _epoch_from_times(times, lines, path, epoch_s):
                          f"missing, duplicate or out-of-order rows", path)
     return step
 
+_ROW_EPOCH = re.compile(r"[+-]?\d{1,15}")
+
+def _sleepsign_row(line: str):
+    "(delimiter, fields) if `line` is a `time, epoch, stage, ...` row, else None."
+    for sep in _SEPARATORS:
+        f = [x.strip() for x in line.split(sep)]
+        if len(f) >= 3 and _ROW_EPOCH.fullmatch(f[1]) and _parse_time(f[0]) is not None: return sep, f
+    return None
+
 def _read_sleepsign_scores(path, text_lines, epoch_s, codes):
-    "Rows of `time, epoch, stage, ...` after any number of metadata lines (SleepSign, SlumberNet sco.txt)."
-    rows, lines = [], []
+    """Rows of `time, epoch, stage, ...` after any number of metadata lines (SleepSign, SlumberNet sco.txt).
+
+    Once the rows begin, every non-blank line must be such a row, with the same delimiter: a line
+    that is not would otherwise be dropped without a word."""
+    rows, lines, sep = [], [], None
     for ln, line in enumerate(text_lines, 1):
-        f = [x.strip() for x in re.split(r"[,\t]", line.rstrip("\r\n"))]
-        if len(f) < 3: continue
-        t = _parse_time(f[0])
-        if t is None or not re.fullmatch(r"-?\d+", f[1]): continue
-        rows.append((t, int(f[1]), f[2])); lines.append(ln)
+        row = _sleepsign_row(line)
+        if row is None:
+            if rows and line.strip():
+                raise ScoreError(f"line {ln} is not a 'time, epoch, stage' row like the rows before it: "
+                                 f"{line.strip()[:60]!r}", path)
+            continue
+        if sep is None: sep = row[0]
+        elif row[0] != sep:
+            raise ScoreError(f"line {ln} separates its fields with {row[0]!r} but the rows before it use {sep!r}: "
+                             f"mixed delimiters", path)
+        f = row[1]
+        rows.append((_parse_time(f[0]), int(f[1]), f[2])); lines.append(ln)
     if not rows: raise FileFormatError("no rows of 'time, epoch, stage' found", path)
     times, numbers, stage_codes = zip(*rows)
     _check_epoch_numbers(np.array(numbers), lines, path)
@@ -736,14 +998,55 @@ def _read_sleepsign_scores(path, text_lines, epoch_s, codes):
     if step is None: raise ScoreError("a single epoch does not tell its length; pass epoch_s=", path)
     return _codes_to_hypnogram(stage_codes, lines, path, step, times[0], codes)
 
+def _csv_table(path, text: str) -> tuple[pd.DataFrame, list[int], list[int]]:
+    """Parse CSV text: (string columns named as in the header, each row's line number, the line numbers of blank
+    lines between rows).
+
+    The header's delimiter (`,`, `;` or tab) is the file's; a row with more fields than the header
+    (other than empty ones), fewer, or fields separated by another delimiter is an error naming its line."""
+    lines = text.splitlines()
+    header_ln = next((i + 1 for i, l in enumerate(lines) if l.strip()), None)
+    if header_ln is None: raise FileFormatError("holds no text", path)
+    sep = _sniff_separator(lines[header_ln - 1])
+    reader = csv.reader(lines, delimiter=sep, strict=True)
+    header, rows, nums, blanks = None, [], [], []
+    try:
+        for fields in reader:
+            ln = reader.line_num
+            fields = [x.strip() for x in fields]
+            if not any(fields):
+                if header is not None: blanks.append(ln)
+                continue
+            if header is None:
+                header = fields
+                dup = _duplicate_column(header)
+                if dup is not None:
+                    raise FileFormatError(f"column {dup!r} appears twice in the header (line {ln})", path)
+                continue
+            while len(fields) > len(header) and not fields[-1]: fields.pop()  # trailing delimiters
+            if len(fields) != len(header):
+                other = next((d for d in _SEPARATORS if d != sep and any(d in x for x in fields)), None)
+                if other is not None:
+                    raise FileFormatError(f"line {ln} separates its fields with {other!r} but the header (line "
+                                          f"{header_ln}) uses {sep!r}: mixed delimiters", path)
+                raise FileFormatError(f"line {ln} has {len(fields)} field(s) but the header (line {header_ln}) has "
+                                      f"{len(header)}: {sep.join(header)}", path)
+            rows.append(fields); nums.append(ln)
+    except csv.Error as e:
+        raise FileFormatError(f"line {reader.line_num} cannot be read as CSV: {e}", path) from None
+    blanks = [b for b in blanks if nums and b < nums[-1]]  # only those between rows matter
+    return pd.DataFrame(rows, columns=header, dtype=str), nums, blanks
+
 _ACCUSLEEP = {1: (2, False), 2: (0, False), 3: (1, False), -1: (UNSCORED, False)}
 
-def _read_csv_scores(path, epoch_s, codes):
-    try: df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise FileFormatError(f"cannot read as CSV: {e}", path) from None
+def _read_csv_scores(path, text, epoch_s, codes):
+    df, lines, blanks = _csv_table(path, text)
     df.columns = [str(c).strip().lower() for c in df.columns]
-    lines = np.arange(len(df)) + 2  # header is line 1
+    if not len(df): raise FileFormatError("has a header but no rows of scores", path)
+    lines = np.array(lines)
+    if blanks and not {"epoch", "time", "onset_s"} & set(df.columns):
+        raise ScoreError(f"blank line {blanks[0]} between rows: in a file without epoch numbers or times it may be a "
+                         f"lost epoch; delete it, or mark the epoch unscored ('-')", path)
     if "brain_state" in df.columns:
         if epoch_s is None: raise FileFormatError("AccuSleep label files do not store the epoch length; pass epoch_s=", path)
         st, art = np.empty(len(df), np.int8), np.zeros(len(df), bool)
@@ -757,26 +1060,35 @@ def _read_csv_scores(path, epoch_s, codes):
         raise FileFormatError(f"a score CSV needs a 'stage' (or AccuSleep 'brain_state') column; found "
                               f"{', '.join(df.columns)}", path)
     if "epoch" in df.columns:
-        try: nums = df["epoch"].astype(int).to_numpy()
-        except ValueError: raise ScoreError("the 'epoch' column holds values that are not whole numbers", path) from None
-        _check_epoch_numbers(nums, lines, path)
+        bad = [k for k, v in enumerate(df["epoch"]) if not _ROW_EPOCH.fullmatch(v)]
+        if bad: raise ScoreError(f"the 'epoch' column holds values that are not whole numbers "
+                                 f"({df['epoch'].iloc[bad[0]]!r} at line {lines[bad[0]]})", path)
+        _check_epoch_numbers(df["epoch"].astype(np.int64).to_numpy(), lines, path)
     start = None
-    if "time" in df.columns and len(df):
+    if "time" in df.columns:
         times = [_parse_time(t) for t in df["time"]]
         if any(t is None for t in times):
             k = [t is None for t in times].index(True)
             raise ScoreError(f"cannot read the time {df['time'].iloc[k]!r} at line {lines[k]}", path)
         epoch_s = _epoch_from_times(times, lines, path, epoch_s); start = times[0]
-    elif "onset_s" in df.columns and len(df) > 1:
-        on = pd.to_numeric(df["onset_s"], errors="coerce").to_numpy()
-        if np.isnan(on).any(): raise ScoreError("the 'onset_s' column holds values that are not numbers", path)
-        d = np.diff(on); step = _typical_step(d) if epoch_s is None else float(epoch_s)
-        bad = np.flatnonzero(np.abs(d - step) > 1e-3)
-        if len(bad): raise ScoreError(f"onset_s jumps by {d[bad[0]]:g} s at line {lines[bad[0] + 1]} where one epoch "
-                                      f"is {step:g} s: missing or out-of-order rows", path)
-        epoch_s = step
-    if epoch_s is None: raise FileFormatError("the file has no 'time' or 'onset_s' column to tell the epoch length; "
-                                              "pass epoch_s=", path)
+    elif "onset_s" in df.columns:
+        on = pd.to_numeric(df["onset_s"], errors="coerce").to_numpy(np.float64)
+        if not np.isfinite(on).all():
+            k = int(np.argmax(~np.isfinite(on)))
+            raise ScoreError(f"the 'onset_s' column holds values that are not numbers ({df['onset_s'].iloc[k]!r} at "
+                             f"line {lines[k]})", path)
+        if len(df) > 1:
+            d = np.diff(on); step = _typical_step(d) if epoch_s is None else float(epoch_s)
+            if step <= 0: raise ScoreError("onset_s does not advance from one epoch to the next", path)
+            bad = np.flatnonzero(np.abs(d - step) > 1e-3)
+            if len(bad): raise ScoreError(f"onset_s jumps by {d[bad[0]]:g} s at line {lines[bad[0] + 1]} where one "
+                                          f"epoch is {step:g} s: missing or out-of-order rows", path)
+            epoch_s = step
+    if epoch_s is None:
+        if len(df) == 1 and {"time", "onset_s"} & set(df.columns):
+            raise ScoreError("a single epoch does not tell its length; pass epoch_s=", path)
+        raise FileFormatError("the file has no 'time' or 'onset_s' column to tell the epoch length; pass epoch_s=",
+                              path)
     hyp = _codes_to_hypnogram(df["stage"].tolist(), lines, path, epoch_s, start, codes)
     if "artefact" in df.columns:
         flags = df["artefact"].str.strip().str.lower()
@@ -789,48 +1101,71 @@ _DREAMS = {5: (0, False), 4: (2, False), 3: (1, False), 2: (1, False), 1: (1, Fa
            -1: (UNSCORED, True)}
 
 def _read_dreams_scores(path, text_lines, epoch_s):
-    st, art = [], []
+    st, art, blank = [], [], None
     for ln, line in enumerate(text_lines[1:], 2):
-        if not line.strip(): continue
+        if not line.strip():
+            blank = blank or ln; continue
+        if blank is not None:
+            raise ScoreError(f"blank line {blank} between stages: DREAMS hypnograms hold one stage per line, so it may "
+                             f"be a lost epoch; delete it, or mark the epoch unscored (-1)", path)
         try: s, a = _DREAMS[int(line.strip())]
         except (ValueError, KeyError):
             raise ScoreError(f"unknown DREAMS stage {line.strip()!r} at line {ln} (expected 5 = W, 4 = REM, "
                              f"0-3 = S4-S1, -1 = movement)", path) from None
         st.append(s); art.append(a)
+    if not st: raise FileFormatError("has the '[Hypnogram]' header but no stages", path)
     return Hypnogram(np.array(st, np.int8), 5.0 if epoch_s is None else epoch_s, np.array(art, bool), None, path)
 
+_MAX_EPOCHS = 10_000_000  # a year of 4-s epochs; more is a broken file, not a recording
+
 def _read_edf_scores(path, epoch_s, codes):
-    f = _open_edf(path)
+    f, hdr = _open_edf(path)
     if f is not None:
         with f:
             on, dur, desc = f.readAnnotations(); start = f.getStartdatetime()
-            hint = re.search(r"epoch_s=([0-9.]+)", f.getRecordingAdditional())
-        if epoch_s is None and hint: epoch_s = float(hint.group(1))
+            hint = re.search(r"epoch_s=(\S+)", f.getRecordingAdditional())
+        if epoch_s is None and hint:
+            epoch_s = _positive(hint.group(1), "the epoch length written in the header (epoch_s=)", path, ScoreError)
     else:
         import mne
-        ann = mne.read_annotations(str(path))
+        try: ann = mne.read_annotations(str(path))
+        except Exception as e:  # MNE's errors have no common class
+            raise FileFormatError(f"cannot read the EDF+ annotations, even leniently (MNE: {e})", path) from None
         on, dur, desc = ann.onset, ann.duration, ann.description
         start = None if ann.orig_time is None else ann.orig_time.replace(tzinfo=None)
     items = []
     for k, (o, d, s) in enumerate(zip(on, dur, desc)):
+        o, d = float(o), float(d)
+        if not (math.isfinite(o) and o >= 0 and math.isfinite(d)):
+            raise ScoreError(f"annotation {k + 1} ({str(s)!r}) starts at {o:g} s and lasts {d:g} s: not a time in the "
+                             f"recording", path)
         if str(s).strip().lower() in ("artefact", "artifact"):
-            items.append((float(o), float(d), None, True)); continue
+            items.append((o, d, None, True)); continue
         try: p = parse_stage_code(s, codes)
         except KeyError:
-            raise ScoreError(f"annotation {k + 1} at {float(o):g} s reads {str(s)!r}, not a stage SlumberNet knows; "
+            raise ScoreError(f"annotation {k + 1} at {o:g} s reads {str(s)!r}, not a stage SlumberNet knows; "
                              f"pass codes={{{str(s)!r}: None}} to skip it or map it to 'W', 'N' or 'R'", path) from None
-        if p is not None: items.append((float(o), float(d), p[0], p[1]))
+        if p is not None: items.append((o, d, p[0], p[1]))
     staged = [it for it in items if it[2] is not None]
     if not staged: raise ScoreError("the EDF+ file holds no sleep-stage annotations", path)
     if epoch_s is None:  # the largest length (whole ms) dividing every stage annotation's onset and duration
-        epoch_s = np.gcd.reduce([int(round(v * 1000)) for o, d, _, _ in staged for v in (o, d) if v > 0]) / 1000
-    n = int(round(max(o + d for o, d, _, _ in staged) / epoch_s))
+        ms = [int(round(v * 1000)) for o, d, _, _ in staged for v in (o, d) if v > 0]
+        epoch_s = np.gcd.reduce(ms) / 1000 if ms else 0.0
+        if not epoch_s > 0:
+            raise ScoreError("the stage annotations do not tell the epoch length (none has a duration or a "
+                             "non-zero onset); pass epoch_s=", path)
+    # an annotation without a duration (0, or pyedflib's -1) marks one epoch
+    n = int(round(max(o + (d if d > 0 else epoch_s) for o, d, _, _ in staged) / epoch_s))
+    if n > _MAX_EPOCHS:
+        raise ScoreError(f"the stage annotations span {_fmt_duration(n * epoch_s)}, {n:,} epochs of {epoch_s:g} s, "
+                         f"more than the {_MAX_EPOCHS:,} SlumberNet reads: is an onset or the epoch length wrong?",
+                         path)
     st, art = np.full(n, UNSCORED, np.int8), np.zeros(n, bool)
     for o, d, s, a in items:
-        i0, k = o / epoch_s, d / epoch_s
+        i0, k = o / epoch_s, (d if d > 0 else epoch_s) / epoch_s
         if abs(i0 - round(i0)) > 1e-3 or abs(k - round(k)) > 1e-3:
             raise ScoreError(f"annotation at {o:g} s lasting {d:g} s does not fall on {epoch_s:g}-s epochs", path)
-        sl = slice(int(round(i0)), min(n, int(round(i0 + max(k, 1)))))
+        sl = slice(min(n, int(round(i0))), min(n, int(round(i0 + k))))
         if s is not None: st[sl] = s
         art[sl] |= a
     return Hypnogram(st, epoch_s, art, start, path)
@@ -864,17 +1199,15 @@ def load_scores(path, epoch_s: float | None = None, codes: dict | None = None) -
     if not path.exists(): raise MissingFileError("file not found", path)
     if path.is_dir(): raise FileFormatError("is a folder, not a score file", path)
     if path.stat().st_size == 0: raise FileFormatError("file is empty", path)
+    if epoch_s is not None: epoch_s = _positive(epoch_s, "epoch_s", path, ScoreError)
     if path.suffix.lower() in (".edf", ".bdf"): return _read_edf_scores(path, epoch_s, codes)
-    with open(path, "rb") as f: raw = f.read()
-    try: text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError: text = raw.decode("latin-1")
-    if "\x00" in text: raise FileFormatError("binary data, not a text score file", path)
+    text = _read_text(path, "score file")
     lines = text.splitlines()
     first = lines[0].strip() if lines else ""
     if first.lower() == "[hypnogram]": return _read_dreams_scores(path, lines, epoch_s)
-    header = first.lower().replace(" ", "")
-    if "stage" in header.split(",") or "brain_state" in header.split(","):
-        return _read_csv_scores(path, epoch_s, codes)
+    header = re.split(r"[,;\t]", first.lower().replace(" ", ""))
+    if "stage" in header or "brain_state" in header:
+        return _read_csv_scores(path, text, epoch_s, codes)
     return _read_sleepsign_scores(path, lines, epoch_s, codes)
 
 # %% ../nbs/00_io.ipynb 38
@@ -901,25 +1234,39 @@ def load_bandpower_table(path, epoch_s: float | None = None, codes: dict | None 
     """
     path = Path(path)
     if not path.exists(): raise MissingFileError("file not found", path)
-    try: df = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise FileFormatError(f"cannot read as CSV: {e}", path) from None
+    if path.is_dir(): raise FileFormatError("is a folder, not a band-power table", path)
+    if path.stat().st_size == 0: raise FileFormatError("file is empty", path)
+    if epoch_s is not None: epoch_s = _positive(epoch_s, "epoch_s", path, ScoreError)
+    df, lines, _ = _csv_table(path, _read_text(path, "band-power table"))
     missing = [c for c in ("Stage",) + BANDPOWER_COLUMNS if c not in df.columns]
     if missing: raise FileFormatError(f"band-power table lacks the column(s) {', '.join(missing)}", path)
-    powers = df[list(BANDPOWER_COLUMNS)].apply(pd.to_numeric, errors="coerce")
-    if powers.isna().any().any() or (powers < 0).any().any():
-        raise FileFormatError("band powers must be non-negative numbers", path)
-    lines = np.arange(len(df)) + 2
+    if not len(df): raise FileFormatError("band-power table has a header but no rows", path)
+    powers = df[list(BANDPOWER_COLUMNS)].apply(pd.to_numeric, errors="coerce").astype(np.float64)
+    bad = ~(np.isfinite(powers.to_numpy()) & (powers.to_numpy() >= 0))
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise FileFormatError(f"band powers must be non-negative numbers: {BANDPOWER_COLUMNS[c]} reads "
+                              f"{df[BANDPOWER_COLUMNS[c]].iloc[r]!r} at line {lines[r]}", path)
     start = None
     if "Time" in df.columns:
         times = [_parse_time(t) for t in df["Time"]]
         if all(t is not None for t in times):
             epoch_s = _epoch_from_times(times, lines, path, epoch_s); start = times[0]
-    if epoch_s is None: raise FileFormatError("no 'Time' column to tell the epoch length; pass epoch_s=", path)
-    hyp = _codes_to_hypnogram(df["Stage"].astype(str).tolist(), lines, path, epoch_s, start, codes)
+    if epoch_s is None:
+        what = "a single row does not tell" if "Time" in df.columns and len(df) == 1 else "no 'Time' column to tell"
+        raise FileFormatError(f"{what} the epoch length; pass epoch_s=", path)
+    hyp = _codes_to_hypnogram(df["Stage"].tolist(), lines, path, epoch_s, start, codes)
     return powers.reset_index(drop=True), hyp
 
+
 # %% ../nbs/00_io.ipynb 41
+_EPOCH_LENGTHS_S = (1, 2, 2.5, 4, 5, 8, 10, 15, 20, 30)  # epoch lengths in use in rodent and human sleep scoring
+
+def _epoch_hint(signal_s: float, n_scored: int, epoch_s: float) -> str:
+    "A hint when the scores would fit the signal with another usual epoch length (a wrong `epoch_s=`?)."
+    fits = [e for e in _EPOCH_LENGTHS_S if e != epoch_s and n_scored > 0 and int(signal_s / e + 1e-9) == n_scored]
+    return f" (they would fit as {fits[0]:g}-s epochs: is the epoch length wrong?)" if fits else ""
+
 def align(rec: Recording, hyp: Hypnogram, trim: bool = False, tolerance_s: float = 0.5) -> tuple[Recording, Hypnogram]:
     """Check that `hyp` scores `rec` epoch by epoch; return both cropped to the common epochs.
 
@@ -949,19 +1296,22 @@ def align(rec: Recording, hyp: Hypnogram, trim: bool = False, tolerance_s: float
         if abs(offset) <= tolerance_s: offset = 0.0
     if offset and not trim:
         where = "after" if offset > 0 else "before"
-        raise AlignmentError(f"scores start at {hyp.start} , {abs(offset):g} s {where} the signal "
+        raise AlignmentError(f"scores start at {hyp.start}, {abs(offset):g} s {where} the signal "
                              f"({rec.start}); pass trim=True to keep only the time both cover", src)
     drop_scores = int(np.ceil(-offset / ep)) if offset < 0 else 0
     sig_start = offset + drop_scores * ep
     n_sig = int(np.floor((rec.duration_s - sig_start) / ep + 1e-9))
     n_sc = len(hyp) - drop_scores
+    signal = "the signal" if rec.source is None or rec.source == src else f"the signal ({rec.source.name})"
     if n_sc != n_sig and not trim:
         what = "longer" if n_sc > n_sig else "shorter"
         raise AlignmentError(f"scores are {what} than the signal: {n_sc:,} epochs of {ep:g} s "
-                             f"({_fmt_duration(n_sc * ep)}) scored, but the signal holds {rec.duration_s:.1f} s "
-                             f"({n_sig:,} full epochs); pass trim=True to keep only the epochs both cover", src)
+                             f"({_fmt_duration(n_sc * ep)}) scored, but {signal} holds {rec.duration_s:.1f} s "
+                             f"({n_sig:,} full epochs){_epoch_hint(rec.duration_s - sig_start, n_sc, ep)}; "
+                             f"pass trim=True to keep only the epochs both cover", src)
     n = min(n_sc, n_sig)
-    if n <= 0: raise AlignmentError("scores and signal do not overlap by even one epoch", src)
+    if n <= 0: raise AlignmentError(f"scores and signal do not overlap by even one epoch ({n_sc:,} epochs of {ep:g} s "
+                                    f"scored, {signal} holds {rec.duration_s:.1f} s)", src)
     if trim and (drop_scores or n != n_sc or n != n_sig or offset):
         _warn(f"trimmed to the {n:,} epochs ({_fmt_duration(n * ep)}) both cover: dropped {drop_scores + n_sc - n:,} "
               f"scored epochs and {_fmt_duration(rec.duration_s - n * ep)} of signal", src)
@@ -1020,12 +1370,14 @@ def write_scores(hyp: Hypnogram, path, format: str | None = None, overwrite: boo
     """
     path = Path(path)
     fmt = format or ("edf" if path.suffix.lower() == ".edf" else "csv")
+    if not len(hyp): raise ScoreError("the hypnogram holds no epochs: nothing to write", path)
     if fmt == "csv":
         write = lambda tmp: hyp.to_frame().to_csv(tmp, index=False, float_format="%.3f")
     elif fmt == "accusleep":
         inv = {0: 2, 1: 3, 2: 1, UNSCORED: -1}
         write = lambda tmp: pd.DataFrame({"brain_state": [inv[int(s)] for s in hyp.stages]}).to_csv(tmp, index=False)
     elif fmt == "edf":
+        _check_edf_start(hyp.start, path)
         def write(tmp):
             import pyedflib
             w = pyedflib.EdfWriter(tmp, 1, file_type=pyedflib.FILETYPE_EDFPLUS)
@@ -1035,12 +1387,42 @@ def write_scores(hyp: Hypnogram, path, format: str | None = None, overwrite: boo
                                          physical_max=1, digital_min=-32768, digital_max=32767)])
                 if hyp.start is not None: w.setStartdatetime(hyp.start)
                 w.setRecordingAdditional(f"epoch_s={hyp.epoch_s:g}")
-                w.writeSamples([np.zeros(int(np.ceil(hyp.duration_s)))])
+                n_records = int(np.ceil(hyp.duration_s))
+                _make_room_for_annotations(w, hyp, n_records, path)
+                w.writeSamples([np.zeros(n_records)])
                 _write_annotations(w, hyp)
             finally: w.close()
     else:
         raise ValueError(f"format must be 'csv', 'accusleep' or 'edf', got {format!r}")
     return _atomic_write(path, write, overwrite, protect=(hyp.source,))
+
+def _make_room_for_annotations(w, hyp: Hypnogram, n_records: int, path):
+    """Give the EDF+ file enough annotation signals for one annotation per bout (two for an artefact bout).
+
+    pyedflib stores one annotation per data record and annotation signal, and silently drops
+    the rest: 60 s of 1-s records hold 60 annotations, unless there are more annotation signals."""
+    bouts = _bouts(hyp)
+    need = -(-(len(bouts) + sum(b[3] for b in bouts)) // max(n_records, 1))
+    if need > 64:
+        raise ScoreError(f"{len(bouts):,} bouts are more annotations than an EDF+ file of {n_records:,} s can hold; "
+                         f"write the scores to CSV", path)
+    if need > 1: w.set_number_of_annotation_signals(need)
+
+def _check_edf_start(start, path):
+    if start is not None and not 1985 <= start.year <= 2084:
+        raise FileFormatError(f"EDF stores start dates from 1985 to 2084 only; this one starts on {start:%Y-%m-%d}",
+                              path)
+
+_EDF_TEXT = str.maketrans({"µ": "u", "μ": "u", "ß": "ss", "æ": "ae", "ø": "o", "Æ": "AE", "Ø": "O"})
+
+def _edf_text(text: str, limit: int, what: str, path) -> str:
+    "`text` as the printable ASCII an EDF header holds (accents dropped, at most `limit` characters); warns if changed."
+    import unicodedata
+    out = unicodedata.normalize("NFKD", str(text).translate(_EDF_TEXT)).encode("ascii", "ignore").decode()
+    out = "".join(c if " " <= c <= "~" else "_" for c in out)[:limit]
+    if out != str(text):
+        _warn(f"{what} {str(text)!r} is written as {out!r}: EDF headers hold at most {limit} ASCII characters", path)
+    return out
 
 def _write_annotations(w, hyp: Hypnogram):
     for s, k, st, art in _bouts(hyp):
@@ -1071,11 +1453,26 @@ def write_recording(rec: Recording, path, hypnogram: Hypnogram | None = None, ov
         Replace an existing file (never the file `rec` was read from).
     """
     if abs(rec.sfreq_hz - round(rec.sfreq_hz)) > 1e-9:
-        raise ValueError(f"EDF needs a whole number of samples per second; {rec.sfreq_hz} Hz is not")
+        raise SignalError(f"EDF needs a whole number of samples per second; {rec.sfreq_hz} Hz is not", path)
     fs = int(round(rec.sfreq_hz))
     n = rec.n_samples - rec.n_samples % fs
+    if n == 0:
+        raise SignalError(f"recording is {rec.duration_s:.2f} s long; EDF stores whole seconds, so there is nothing "
+                          f"to write", path)
+    _check_edf_start(rec.start, path)
+    chans = [("EEG", rec.eeg_channel, rec.eeg)] + ([("EMG", rec.emg_channel, rec.emg)] if rec.has_emg else [])
+    for kind, name, x in chans:
+        bad = int((~np.isfinite(x[:n])).sum())
+        if bad: raise SignalError(f"{kind} channel '{name}' has {bad:,} non-finite samples (NaN/Inf), which EDF "
+                                  f"cannot store; fill or cut them first", path)
+        peak = float(np.max(np.abs(x[:n])))
+        if peak >= 1e7:
+            raise SignalError(f"{kind} channel '{name}' reaches {peak:.3g} µV, more than an EDF header can state "
+                              f"(8 characters); are the values in µV?", path)
     if n < rec.n_samples: _warn(f"dropped the last {rec.n_samples - n} samples (EDF stores whole seconds)", path)
-    chans = [(rec.eeg_channel, rec.eeg)] + ([(rec.emg_channel, rec.emg)] if rec.has_emg else [])
+    chans = [(_edf_text(name, 16, "channel name", path), x) for _, name, x in chans]
+    if hypnogram is not None and not len(hypnogram):
+        raise ScoreError("the hypnogram holds no epochs: nothing to write", path)
     def write(tmp):
         import pyedflib
         w = pyedflib.EdfWriter(tmp, len(chans), file_type=pyedflib.FILETYPE_EDFPLUS)
@@ -1086,9 +1483,10 @@ def write_recording(rec: Recording, path, hypnogram: Hypnogram | None = None, ov
                 hdrs.append(dict(label=name[:16], dimension="uV", sample_frequency=fs, physical_min=lo,
                                  physical_max=hi, digital_min=-32768, digital_max=32767))
             w.setSignalHeaders(hdrs)
+            if hypnogram is not None: _make_room_for_annotations(w, hypnogram, n // fs, path)
             if rec.start is not None: w.setStartdatetime(rec.start)
-            if rec.animal_id: w.setPatientCode(str(rec.animal_id)[:40])
-            extra = ([str(rec.recording_id)[:40]] if rec.recording_id else []) + \
+            if rec.animal_id: w.setPatientCode(_edf_text(rec.animal_id, 40, "animal_id", path))
+            extra = ([_edf_text(rec.recording_id, 40, "recording_id", path)] if rec.recording_id else []) + \
                 ([f"epoch_s={hypnogram.epoch_s:g}"] if hypnogram is not None else [])
             if extra: w.setRecordingAdditional(" ".join(extra))
             w.writeSamples([np.asarray(x[:n], np.float64) for _, x in chans])

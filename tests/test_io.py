@@ -394,3 +394,137 @@ def test_errors_share_one_base_class():
     for cls in (MissingFileError, FileFormatError, ChannelError, SignalError, ScoreError, AlignmentError,
                 OutputExistsError):
         assert issubclass(cls, SlumberNetError)
+
+
+# ---- hostile input (issue 7): regressions for what fuzzing found (more in test_fuzz.py) -----
+
+def _edf_with_annotations(path, items, seconds=16, dimension="uV"):
+    import pyedflib
+    w = pyedflib.EdfWriter(str(path), 1, file_type=pyedflib.FILETYPE_EDFPLUS)
+    w.setSignalHeaders([dict(label="EEG", dimension=dimension, sample_frequency=FS, physical_min=-500,
+                             physical_max=500, digital_min=-32768, digital_max=32767)])
+    w.writeSamples([np.random.default_rng(0).normal(0, 50, FS * seconds)])
+    for item in items: w.writeAnnotation(*item)
+    w.close()
+    return path
+
+
+def test_lenient_edf_read_keeps_units_of_an_edf_plus_file(tmp_path):
+    "MNE's reader skips the annotation signal: units were matched to the wrong channels and 'UV' read as volts."
+    import pyedflib
+    path = tmp_path / "uv.edf"
+    x = 100 * np.sin(2 * np.pi * 3 * np.arange(30 * FS) / FS)
+    w = pyedflib.EdfWriter(str(path), 2, file_type=pyedflib.FILETYPE_EDFPLUS)
+    w.setSignalHeaders([dict(label=lab, dimension="UV", sample_frequency=FS, physical_min=-200, physical_max=200,
+                             digital_min=-32768, digital_max=32767) for lab in ("EEG", "EMG")])
+    w.writeSamples([x, x]); w.writeAnnotation(0, 4, "W"); w.close()
+    f = pyedflib.EdfReader(str(path)); digital = f.readSignal(0, digital=True); f.close()
+    data = bytearray(path.read_bytes())
+    for j in range(2):  # digital minimum out of the 16-bit range, like the DREAMS file: only MNE reads it
+        data[256 + 120 * 3 + 8 * j:256 + 120 * 3 + 8 * (j + 1)] = b"-40000  "
+    path.write_bytes(bytes(data))
+    expected = -200 + (digital + 40000) * 400 / (32767 + 40000)
+    with pytest.warns(UserWarning, match="read leniently with MNE"):
+        rec = load_recording(path)
+    np.testing.assert_allclose(rec.eeg, expected, atol=0.01)
+
+
+def test_edf_annotations_without_duration_mark_one_epoch(tmp_path):
+    path = _edf_with_annotations(tmp_path / "nodur.edf", [(0, -1, "W"), (4, -1, "NREM"), (8, -1, "REM")])
+    assert load_scores(path).labels.tolist() == ["W", "N", "R"]
+    path = _edf_with_annotations(tmp_path / "one.edf", [(0, 0, "W")])
+    with pytest.raises(ScoreError, match=r"one\.edf: the stage annotations do not tell the epoch length"):
+        load_scores(path)
+    assert load_scores(path, epoch_s=4).labels.tolist() == ["W"]
+
+
+def test_edf_annotation_far_away_is_refused_before_allocating(tmp_path):
+    path = _edf_with_annotations(tmp_path / "far.edf", [(0, 4, "W"), (4e9, 4, "W")])
+    with pytest.raises(ScoreError, match=r"far\.edf: the stage annotations span .* more than the 10,000,000"):
+        load_scores(path)
+    path.write_bytes(path.read_bytes().replace(b"epoch_s", b"EPOCH_S"))
+    with pytest.raises(ScoreError, match="epoch_s must be a positive number"):
+        load_scores(path, epoch_s=-4)
+
+
+def test_written_edf_scores_keep_every_annotation(tmp_path):
+    "pyedflib stores one annotation per data record (1 s): the rest were dropped without a word."
+    short = Hypnogram.from_labels("WWNNR", epoch_s=0.3)  # 3 bouts in 2 s
+    write_scores(short, tmp_path / "short.edf")
+    assert load_scores(tmp_path / "short.edf").labels.tolist() == list("WWNNR")
+    busy = Hypnogram.from_labels(["W*", "N", "R*", "W"] * 15, epoch_s=1)  # 60 bouts + 30 artefacts in 60 s
+    write_scores(busy, tmp_path / "busy.edf")
+    back = load_scores(tmp_path / "busy.edf")
+    assert np.array_equal(back.stages, busy.stages) and np.array_equal(back.artefact, busy.artefact)
+    rec = make_rec(60)
+    write_recording(rec, tmp_path / "both.edf", hypnogram=busy)
+    assert np.array_equal(load_scores(tmp_path / "both.edf").artefact, busy.artefact)
+
+
+def test_write_recording_refuses_what_edf_cannot_hold(tmp_path):
+    rec = make_rec(10)
+    bad = rec.eeg.copy(); bad[100] = np.nan
+    cases = [(Recording(bad, FS, rec.emg), SignalError, r"r\.edf: EEG channel 'EEG' has 1 non-finite samples"),
+             (rec.crop(0, 0.5), SignalError, r"recording is 0.50 s long; EDF stores whole seconds"),
+             (Recording(rec.eeg * 1e6, FS, rec.emg), SignalError, r"reaches .* µV, more than an EDF header can state"),
+             (Recording(rec.eeg, FS, rec.emg, start=datetime(1900, 1, 1)), FileFormatError,
+              r"EDF stores start dates from 1985 to 2084 only; this one starts on 1900-01-01")]
+    for r, cls, phrase in cases:
+        with pytest.raises(cls, match=phrase):
+            write_recording(r, tmp_path / "r.edf")
+    with pytest.raises(ScoreError, match="the hypnogram holds no epochs"):
+        write_scores(Hypnogram(np.zeros(0, np.int8)), tmp_path / "s.csv")
+    with pytest.raises(FileFormatError, match="1985 to 2084"):
+        write_scores(Hypnogram.from_labels("WN", start=datetime(2100, 1, 2)), tmp_path / "s.edf")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_recording_makes_header_text_ascii_and_says_so(tmp_path):
+    rec = Recording(make_rec(10).eeg, FS, make_rec(10).emg, eeg_channel="EEG µV frontal", emg_channel="EMG nuque",
+                    animal_id="souris-é1")
+    with pytest.warns(UserWarning, match=r"channel name 'EEG µV frontal' is written as 'EEG uV frontal'"):
+        write_recording(rec, tmp_path / "m.edf")
+    back = load_recording(tmp_path / "m.edf")
+    assert (back.eeg_channel, back.emg_channel, back.animal_id) == ("EEG uV frontal", "EMG nuque", "souris-e1")
+
+
+def test_score_rows_with_another_delimiter_are_not_dropped(tmp_path):
+    "SleepSign-style files skipped any row they could not split: a last row with ';' vanished."
+    rows = "".join(f"2026-01-05 09:00:{4 * i:02d},{i + 1},{s},0\n" for i, s in enumerate("WWN"))
+    path = tmp_path / "m1_sco.txt"
+    path.write_text(SCO_HEADER + rows + "2026-01-05 09:00:12;4;R;0\n")
+    with pytest.raises(ScoreError, match=r"m1_sco\.txt: line 23 separates its fields with ';' but the rows before it "
+                                         r"use ','"):
+        load_scores(path)
+    path.write_text(SCO_HEADER + rows.replace(",", ";"))  # all ';' is fine
+    assert load_scores(path).labels.tolist() == list("WWN")
+
+
+@pytest.mark.parametrize("text", ["epoch,stage\n", "brain_state\n", "[Hypnogram]\n\n"])
+def test_score_file_with_a_header_and_no_rows(tmp_path, text):
+    path = tmp_path / "empty_scores.csv"
+    path.write_text(text)
+    with pytest.raises(FileFormatError, match=r"empty_scores\.csv: has (a|the '\[Hypnogram\]') header but no"):
+        load_scores(path, epoch_s=4)
+
+
+def test_score_csv_in_latin1_utf16_and_semicolons(tmp_path):
+    text = "epoch;stage;note\n1;W;calme\n2;NR;\u00e9veil bref\n3;R*;\n"
+    for encoding in ("latin-1", "utf-16", "utf-8-sig"):
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(text.encode(encoding))
+        hyp = load_scores(path, epoch_s=4)
+        assert hyp.labels.tolist() == ["W", "N", "R"] and hyp.artefact.tolist() == [False, False, True]
+
+
+def test_band_power_table_cells_are_checked(tmp_path):
+    cols = "Stage,Delta,Theta,Alpha,Beta,Gamma,EMG\n"
+    path = tmp_path / "bp.csv"
+    path.write_text(cols)
+    with pytest.raises(FileFormatError, match=r"bp\.csv: band-power table has a header but no rows"):
+        load_bandpower_table(path, epoch_s=4)
+    path.write_text(cols + "W,1,1,1,1,1,1\nNR,1,inf,1,1,1,1\n")
+    with pytest.raises(FileFormatError, match=r"band powers must be non-negative numbers: Theta reads 'inf' at line 3"):
+        load_bandpower_table(path, epoch_s=4)
+    path.write_text(cols + "W,1,1,1,1,1,1\n,1,1,1,1,1,1\n")
+    assert load_bandpower_table(path, epoch_s=4)[1].labels.tolist() == ["W", "-"]  # blank = unscored, as in score CSVs
