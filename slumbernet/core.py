@@ -185,13 +185,18 @@ def merge_short_bouts(stages: np.ndarray, probabilities: np.ndarray, min_epochs:
 
 # %% ../nbs/05_core.ipynb 13
 class _BackgroundImport:
-    "Import Keras/TensorFlow on a thread while the caller does other work."
-    def __init__(self, needed: bool = True):
+    "Import SciPy's signal package, and Keras/TensorFlow if `keras` is True, on a thread while the caller reads the recording."
+    def __init__(self, keras: bool = False):
         import sys
-        self.thread = None
-        if needed and "keras" not in sys.modules:
-            from slumbernet.model import _keras
-            self.thread = threading.Thread(target=_keras, daemon=True); self.thread.start()
+        todo = [m for m in ("scipy.signal",) if m not in sys.modules]
+        if keras and "keras" not in sys.modules: todo.append("keras")
+        self.thread = threading.Thread(target=self._run, args=(todo,), daemon=True) if todo else None
+        if self.thread is not None: self.thread.start()
+    @staticmethod
+    def _run(modules):
+        import importlib
+        from slumbernet.model import _keras
+        for m in modules: _keras() if m == "keras" else importlib.import_module(m)
     def join(self):
         if self.thread is not None: self.thread.join()
 
@@ -231,7 +236,7 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     t0 = time.perf_counter()
     meta = _model_metadata(model)
     inp = meta["input"]
-    bg = _BackgroundImport(needed=not isinstance(model, NumpyModel) and meta.get("architecture") != "default")
+    bg = _BackgroundImport(keras=not isinstance(model, NumpyModel) and meta.get("architecture") != "default")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

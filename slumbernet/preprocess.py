@@ -12,16 +12,25 @@ from fractions import Fraction
 
 import numpy as np
 import pandas as pd
-from scipy import signal
 
 from .io import EEG_BANDS_HZ, STAGES, Hypnogram, Recording, SignalError, check_recording
 
 # %% auto 0
-__all__ = ['MODEL_SFREQ_HZ', 'EPOCH_S', 'FEATURE_BANDS_HZ', 'STAGE_COLORS', 'filtfilt_sos', 'bandpass', 'notch', 'resample',
-           'detect_line_noise', 'epochs_view', 'robust_scale', 'emg_envelope', 'Epochs', 'prepare_epochs',
+__all__ = ['signal', 'MODEL_SFREQ_HZ', 'EPOCH_S', 'FEATURE_BANDS_HZ', 'STAGE_COLORS', 'filtfilt_sos', 'bandpass', 'notch',
+           'resample', 'detect_line_noise', 'epochs_view', 'robust_scale', 'emg_envelope', 'Epochs', 'prepare_epochs',
            'spectrogram', 'band_powers', 'emg_rms', 'epoch_features', 'plot_hypnogram', 'plot_spectrogram']
 
 # %% ../nbs/02_preprocess.ipynb 8
+class _LazyModule:
+    """A module imported on first use. SciPy's `signal` package takes about a second to import, as long as
+    reading a day of EEG: `core.predict` imports it on a thread while the recording is read."""
+    def __init__(self, name: str): self._name = name
+    def __getattr__(self, attr):
+        import importlib
+        return getattr(importlib.import_module(self._name), attr)
+
+signal = _LazyModule("scipy.signal")
+
 MODEL_SFREQ_HZ = 64.0
 "Sampling rate of the network's input in Hz: 256 samples per 4-s epoch."
 EPOCH_S = 4.0
