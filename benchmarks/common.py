@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
+RESULTS = Path(os.environ.get("SLUMBERNET_BENCHMARK_RESULTS", ROOT / "benchmarks" / "results"))
+"Where results are written (the environment variable lets tests write elsewhere)."
 
 
 def machine() -> dict:

@@ -1,0 +1,437 @@
+"""Every contender on the same data and the same folds: one table per dataset, written to benchmarks/results/.
+
+    python -m benchmarks.run            # full: under 60 min on 2 CPU cores
+    python -m benchmarks.run --quick    # a few minutes, small data and budgets (the test suite runs it)
+
+Datasets, and what their figures are:
+
+- `sim`: a simulated cohort (SlumberNet's simulator), mice of two "labs", each with a baseline
+  recording, a sleep-deprivation recording (forced wake, then recovery sleep) and a recovery
+  recording. Folds leave whole animals out. Figures on it check methods, not real mice.
+- `surrogate`: the real Zfhx3 mouse's day (`../shared/data/mouse_zfhx3`), raw EEG/EMG
+  re-synthesised from its real per-epoch band powers, with the expert's real labels. Folds are
+  time blocks: train on the light 12 h and test on the dark 12 h, and the reverse. The band-power
+  baseline also runs on the real table itself, so the surrogate's difficulty can be read against
+  the real features.
+- `dreams`: real human EEG (DREAMS, 6 excerpts of 30 min, EEG only, 50-200 Hz), expert scores
+  in 5-s epochs; leave one subject out. SlumberNet's human mode (the default network on 5-s
+  EEG-only epochs, trained on the other subjects) against YASA's pre-trained staging (30-s
+  epochs, majority of the 5-s labels).
+
+Contenders that need a package which is not installed (`pip install -e ".[bench]"`) are reported
+as skipped, with the reason. Every contender sees the same training and test recordings.
+"""
+import argparse
+import os
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.common import RESULTS, machine, write_results
+
+SEED = 2026
+CONDITIONS = ("baseline", "sleep_deprivation", "recovery")
+SHARED = Path(os.environ.get("SLUMBERNET_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+METRICS = ("accuracy", "kappa", "f1_W", "f1_N", "f1_R", "macro_f1")
+
+
+@dataclass
+class Plan:
+    "Sizes and budgets of one run."
+    quick: bool
+    ref_mice: int
+    other_mice: int
+    hours: float
+    folds: int
+    steps: int
+    rounds: int
+    paper_steps: int
+    paper_rounds: int
+    paper_test_epochs: int
+    surrogate_hours: float
+    dreams_subjects: tuple
+    dreams_steps: int
+    dreams_rounds: int
+    notes: list = field(default_factory=list)
+
+    @classmethod
+    def make(cls, quick: bool) -> "Plan":
+        if quick:  # a check that every part runs: one fold per dataset, budgets too small for meaningful figures
+            return cls(True, 3, 1, 0.5, 2, 10, 2, 0, 0, 50, 1.0, (1, 4, 7), 8, 2,
+                       ["--quick: one fold per dataset and tiny training budgets; the figures check that the harness "
+                        "runs, they do not rank the contenders", "--quick: the paper's network is left out (its "
+                        "training and scoring alone take minutes)"])
+        return cls(False, 6, 2, 2.0, 4, 30, 6, 20, 2, 1000, 24.0, (1, 3, 4, 6, 7, 8), 25, 6)
+
+    def folds_of(self, folds: list) -> list:
+        "All folds, or the first one for --quick."
+        return folds[:1] if self.quick else folds
+
+
+# ---- datasets ------------------------------------------------------------------------------
+
+@dataclass
+class Item:
+    "One scored recording of a dataset."
+    recording: object
+    scores: object
+    group: str          # the animal (or subject): folds never split it
+    condition: str = ""
+
+
+def sim_dataset(plan: Plan) -> list:
+    from slumbernet.simulate import simulate_recording
+    items, rng = [], np.random.default_rng(SEED)
+    labs = ["reference"] * plan.ref_mice + ["other"] * plan.other_mice
+    for i, lab in enumerate(labs):
+        seed = int(rng.integers(1 << 30))
+        from slumbernet.simulate import random_animal
+        animal = random_animal(np.random.default_rng(seed), lab)
+        for j, cond in enumerate(CONDITIONS):
+            # the deprivation recording holds forced wake then recovery sleep: per-recording normalisation needs both
+            hours = plan.hours * (2 if cond == "sleep_deprivation" else 1)
+            sim = simulate_recording(hours, cond, animal=animal, seed=seed + j + 1, sd_hours=plan.hours, lab=lab,
+                                     recording_id=f"{lab[:3]}{i:02d}_{cond}")
+            items.append(Item(sim.recording, sim.scores, f"{lab[:3]}{i:02d}", cond))
+    return items
+
+
+def animal_folds(items: list, k: int) -> list:
+    "(train, val, test) lists of items per fold: test animals held out, one training animal kept for validation."
+    from slumbernet.train import group_folds
+    folds = group_folds([it.group for it in items], k, seed=SEED)
+    out = []
+    for test_groups in folds:
+        rest = sorted({it.group for it in items} - set(test_groups))
+        val_group = rest[int(np.random.default_rng(len(out)).integers(len(rest)))]
+        out.append(([it for it in items if it.group in rest and it.group != val_group],
+                    [it for it in items if it.group == val_group],
+                    [it for it in items if it.group in test_groups]))
+    return out
+
+
+def surrogate_dataset(plan: Plan):
+    "The surrogate day split into its light and dark halves (or shorter blocks for --quick), or None without the data."
+    table = SHARED / "mouse_zfhx3" / "baseline_bandpower.csv"
+    if not table.exists(): return None, f"real data absent ({table})"
+    from slumbernet.io import load_bandpower_table
+    from slumbernet.simulate import surrogate_from_bandpower
+    powers, hyp = load_bandpower_table(table)
+    n = int(plan.surrogate_hours * 3600 / 2 // hyp.epoch_s)  # epochs per block
+    blocks = {}
+    for name, first in (("light", 0), ("dark", int(12 * 3600 // hyp.epoch_s))):  # lights on at 07:00, the table's start
+        sur = surrogate_from_bandpower(powers.iloc[first:first + n].reset_index(drop=True), hyp[first:first + n],
+                                       seed=SEED + first, recording_id=f"surrogate_{name}")
+        blocks[name] = Item(sur.recording, sur.scores, name)
+    return [([blocks["light"]], [], [blocks["dark"]]), ([blocks["dark"]], [], [blocks["light"]])], ""
+
+
+def dreams_dataset(plan: Plan):
+    folder = SHARED / "dreams"
+    if not folder.exists(): return None, f"real data absent ({folder})"
+    from slumbernet.io import Recording, load_recording, load_scores
+    from slumbernet.preprocess import resample
+    rates = {1: 100, 3: 50, 4: 200, 6: 200, 7: 200, 8: 200}
+    items = []
+    for i in plan.dreams_subjects:
+        rec = load_recording(folder / f"excerpt{i}.txt", sfreq_hz=rates[i], emg=False, min_sfreq_hz=50)
+        if rec.sfreq_hz < 100:  # YASA refuses rates below 80 Hz: both contenders get excerpt 3 at 100 Hz
+            rec = Recording(resample(rec.eeg, rec.sfreq_hz, 100.0), 100.0, None, rec.start, rec.eeg_channel,
+                            None, rec.source, f"subject{i}", rec.recording_id)
+        items.append(Item(rec, load_scores(folder / f"Hypnogram_excerpt{i}.txt"), f"subject{i}"))
+    return items, ""
+
+
+# ---- SlumberNet's contenders -----------------------------------------------------------------
+
+class SlumberNet:
+    "SlumberNet's default or paper network, trained on the fold's training recordings with a fixed budget."
+
+    def __init__(self, architecture: str, steps: int, rounds: int, test_epochs: int | None = None,
+                 epoch_s: float = 4.0, eeg_only: bool = False, name: str | None = None):
+        self.architecture, self.steps, self.rounds, self.test_epochs = architecture, steps, rounds, test_epochs
+        self.epoch_s, self.eeg_only = epoch_s, eeg_only
+        self.name = name or f"SlumberNet {architecture}"
+        self.train_seconds, self._fitted = 0.0, {}
+
+    def available(self): return True, ""
+
+    @property
+    def _emg(self): return "raw" if self.architecture == "paper" else "envelope"
+
+    def _prepare(self, items):
+        from slumbernet.train import prepare_training_data
+        return prepare_training_data([(it.recording, it.scores) for it in items], emg=self._emg, epoch_s=self.epoch_s)
+
+    def fit(self, train, val):
+        key = tuple(id(it) for it in train + val)
+        if key in self._fitted:  # the same fold again (another view of the same contender): reuse its model
+            self.model, self.train_seconds = self._fitted[key]
+            return self
+        from slumbernet.model import SleepModel
+        from slumbernet.preprocess import Epochs
+        from slumbernet.train import TrainConfig, train_model
+        t0 = time.perf_counter()
+        tr = self._prepare(train)
+        va = self._prepare(val) if val else tr[:1]
+        paper = self.architecture == "paper"
+        if self.test_epochs:  # validating the paper's network is dear too: the first epochs of each validation recording
+            va = [Epochs(v.data[:self.test_epochs], v.sfreq_hz, v.epoch_s, v.emg_mode, v.has_emg, v.scaling,
+                         v.labels[:self.test_epochs]) for v in va]
+        cfg = TrainConfig(self.architecture, seq_len=1 if paper else 64, batch=128 if paper else 8, steps=self.steps,
+                          max_rounds=self.rounds, patience=self.rounds, seed=SEED % 997)
+        samples = int(round(self.epoch_s * 64))
+        start = SleepModel.new("paper", bn_momentum=0.9) if paper else SleepModel.new("default", samples=samples)
+        start.metadata["input"] = {**start.metadata["input"], "epoch_s": self.epoch_s}
+        start.metadata["eeg_only"] = self.eeg_only
+        self.model, self.history = train_model(tr, va, cfg, progress=False, model=start)
+        self.train_seconds = time.perf_counter() - t0
+        self._fitted[key] = (self.model, self.train_seconds)
+        return self
+
+    def predict_proba(self, rec):
+        from slumbernet.preprocess import prepare_epochs
+        return self.model.predict_proba(prepare_epochs(rec, emg=self._emg, epoch_s=self.epoch_s))
+
+    def predict(self, rec, calibration=None, epochs=None):
+        if epochs is None: return self.predict_proba(rec).argmax(1)
+        from slumbernet.preprocess import Epochs, prepare_epochs
+        ep = prepare_epochs(rec, emg=self._emg, epoch_s=self.epoch_s)
+        sub = Epochs(ep.data[epochs], ep.sfreq_hz, ep.epoch_s, ep.emg_mode, ep.has_emg, ep.scaling)
+        return self.model.predict_proba(sub).argmax(1)
+
+
+class Yasa:
+    "YASA's pre-trained EEG staging (human, 30-s epochs), mapped to W/N/R; nothing is trained."
+    name = "YASA 0.8 pre-trained"
+    train_seconds = 0.0
+
+    def available(self):
+        try:
+            import yasa  # noqa: F401
+        except ImportError as e:
+            return False, f"yasa is not installed ({e}); pip install -e '.[bench]'"
+        return True, ""
+
+    def fit(self, train, val): return self
+
+    def predict(self, rec, calibration=None, epochs=None):
+        import mne
+        import yasa
+        raw = mne.io.RawArray(rec.eeg[None].astype(float) * 1e-6, mne.create_info([rec.eeg_channel], rec.sfreq_hz, "eeg"),
+                              verbose="error")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            labels = yasa.SleepStaging(raw, eeg_name=rec.eeg_channel).predict().hypno
+        return np.array([{"WAKE": 0, "N1": 1, "N2": 1, "N3": 1, "REM": 2}.get(str(s), -1) for s in labels])
+
+
+def mouse_contenders(plan: Plan) -> list:
+    out = [SlumberNet("default", plan.steps, plan.rounds)]
+    out.append(SlumberNet("paper", plan.paper_steps, plan.paper_rounds, test_epochs=plan.paper_test_epochs)
+               if plan.paper_steps else _Missing("SlumberNet paper", "left out of --quick (minutes of training)"))
+    try:
+        from benchmarks import contenders
+    except ImportError as e:
+        out.append(_Missing("band-power GBM, accusleepy", f"benchmarks.contenders cannot be imported ({e})"))
+        return out
+    return out + contenders.mouse_contenders(SEED)
+
+
+class _Missing:
+    "A contender that cannot run here; reported as skipped."
+    def __init__(self, name, why): self.name, self.why = name, why
+    def available(self): return False, self.why
+
+
+# ---- running folds ---------------------------------------------------------------------------
+
+def _calibration(hyp, fraction: float, seed: int):
+    "The scorer's labels on a random `fraction` of the scored epochs, the rest unscored: what a calibrated contender may see."
+    from slumbernet.io import Hypnogram
+    rng = np.random.default_rng(seed)
+    keep = hyp.scored & (rng.random(len(hyp)) < fraction)
+    for s in range(3):  # at least three of each stage the scorer used (AccuSleep's calibration needs them)
+        have, pool = np.flatnonzero(keep & (hyp.stages == s)), np.flatnonzero(hyp.scored & (hyp.stages == s) & ~keep)
+        if len(have) < 3 and len(pool): keep[rng.choice(pool, min(3 - len(have), len(pool)), replace=False)] = True
+    return Hypnogram(np.where(keep, hyp.stages, -1), hyp.epoch_s, hyp.artefact & keep, hyp.start, hyp.source)
+
+
+def run_contender(c, folds, aggregate_s: float | None = None) -> dict:
+    "Train on each fold's training items, score its test items, pool the comparisons."
+    from slumbernet.evaluate import compare_recordings
+    ok, why = c.available()
+    if not ok: return {"status": "skipped", "reason": why}
+    pairs, train_s, notes = [], 0.0, set()
+    t0 = time.perf_counter()
+    limit = getattr(c, "test_epochs", None)
+    try:
+        for k, (train, val, test) in enumerate(folds):
+            c.fit(train, val)
+            train_s += c.train_seconds
+            for it in test:
+                hyp = it.scores
+                calib = _calibration(hyp, 0.15, SEED + k) if getattr(c, "calibrated", False) else None
+                if limit and limit < len(hyp):  # a network that scores epochs one by one: a random subset is unbiased
+                    idx = np.sort(np.random.default_rng(SEED + k).choice(np.flatnonzero(hyp.scored), limit, replace=False))
+                    pred = c.predict(it.recording, calib, epochs=idx)
+                    sub = type(hyp)(hyp.stages[idx], hyp.epoch_s, hyp.artefact[idx])
+                    pairs.append((sub, pred)); notes.add(f"tested on {limit:,} random scored epochs per test recording")
+                    continue
+                pred = np.asarray(c.predict(it.recording, calib))
+                if aggregate_s:  # contenders that score coarser epochs: compare on their epochs
+                    hyp = _majority(hyp, aggregate_s)
+                n = min(len(hyp), len(pred))
+                pairs.append((hyp[:n], pred[:n]))
+    except Exception as e:  # a contender that fails is reported, the others run
+        return {"status": "failed", "reason": f"{type(e).__name__}: {e}"}
+    cmp = compare_recordings(pairs)
+    out = {"status": "ok", **{m: round(float(cmp.metrics[m]), 4) for m in METRICS}, "n_epochs": cmp.metrics["n"],
+           "excluded": cmp.excluded, "train_s": round(train_s, 1), "total_s": round(time.perf_counter() - t0, 1),
+           "confusion": cmp.confusion.tolist()}
+    if getattr(c, "calibrated", False):
+        notes.add("saw the scorer's labels of 15 % of each test recording's epochs (at least 3 of each stage)")
+        if getattr(c, "uncalibrated", None):
+            notes.add(f"{len(c.uncalibrated)} test recording(s) with fewer than 3 scored epochs of a stage could not be "
+                      "calibrated and used the training data's calibration, as AccuSleep itself would have to")
+    if notes: out["notes"] = sorted(notes)
+    return out
+
+
+def _majority(hyp, epoch_s: float):
+    "Stages of `epoch_s`-long epochs: the most frequent scored stage of the shorter epochs inside (unscored if none)."
+    from slumbernet.io import Hypnogram
+    k = int(round(epoch_s / hyp.epoch_s))
+    n = len(hyp) // k
+    st = np.where(hyp.scored, hyp.stages, -1)[:n * k].reshape(n, k)
+    counts = np.stack([(st == s).sum(1) for s in range(3)], 1)
+    return Hypnogram(np.where(counts.sum(1) > 0, counts.argmax(1), -1), epoch_s, None, hyp.start)
+
+
+class _Coarse:
+    "A 5-s contender whose stages are compared on 30-s epochs (majority of its six), like YASA's."
+    def __init__(self, inner, epoch_s=30.0):
+        self.inner, self.epoch_s = inner, epoch_s
+        self.name = inner.name + f" ({epoch_s:g}-s majority)"
+    def available(self): return self.inner.available()
+    @property
+    def train_seconds(self): return self.inner.train_seconds
+    def fit(self, train, val): self.inner.fit(train, val); return self
+    def predict(self, rec, calibration=None, epochs=None):
+        from slumbernet.io import Hypnogram
+        st = self.inner.predict(rec)
+        return _majority(Hypnogram(st, self.inner.epoch_s), self.epoch_s).stages
+
+
+# ---- tables ----------------------------------------------------------------------------------
+
+def table(title: str, source: str, rows: dict) -> str:
+    lines = [f"## {title}", "", source, "",
+             "| contender | accuracy | kappa | F1 W | F1 N | F1 REM | macro F1 | training s | epochs |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for name, r in rows.items():
+        if r["status"] != "ok":
+            lines.append(f"| {name} | {r['status']}: {r['reason']} | | | | | | | |"); continue
+        lines.append(f"| {name} | {r['accuracy']:.3f} | {r['kappa']:.3f} | {r['f1_W']:.3f} | {r['f1_N']:.3f} | "
+                     f"{r['f1_R']:.3f} | {r['macro_f1']:.3f} | {r['train_s']:.0f} | {r['n_epochs']:,} |")
+    notes = [f"- {name}: {n}" for name, r in rows.items() for n in r.get("notes", [])]
+    return "\n".join(lines + ([""] + notes if notes else [])) + "\n"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small data and budgets: minutes")
+    ap.add_argument("--only", default="sim,surrogate,real_table,dreams", help="comma-separated datasets")
+    args = ap.parse_args(argv)
+    plan = Plan.make(args.quick)
+    only = set(args.only.split(","))
+    results, md = {}, [f"# Benchmarks{' (--quick)' if plan.quick else ''}", "",
+                       f"{machine()['date']}, {machine()['cpus']} CPUs, {machine()['processor']}: "
+                       f"`python -m benchmarks.run{' --quick' if plan.quick else ''}`", ""]
+    md += [f"- {n}" for n in plan.notes] + ([""] if plan.notes else [])
+    t_start = time.perf_counter()
+    if "sim" in only:
+        items = sim_dataset(plan)
+        folds = plan.folds_of(animal_folds(items, plan.folds))
+        rows = {}
+        for c in mouse_contenders(plan):
+            f = folds[:1] if getattr(c, "architecture", "") == "paper" else folds
+            rows[c.name] = run_contender(c, f)
+            if getattr(c, "architecture", "") == "paper" and rows[c.name]["status"] == "ok":
+                rows[c.name].setdefault("notes", []).append(
+                    f"first fold only, {plan.paper_rounds} x {plan.paper_steps} steps of 128 epochs (its training is ~100x dearer)")
+            print(c.name, {k: rows[c.name].get(k) for k in ("status", "kappa", "f1_R", "train_s", "reason")}, flush=True)
+        n_mice = plan.ref_mice + plan.other_mice
+        results["sim"] = rows
+        md.append(table("Simulated cohort", f"**Simulated** mice ({plan.ref_mice} of the reference lab profile, "
+                        f"{plan.other_mice} of the other), each with a {plan.hours:g}-h baseline, a {2 * plan.hours:g}-h "
+                        f"recording of {plan.hours:g} h sleep deprivation then recovery, and a {plan.hours:g}-h recovery "
+                        f"recording; {plan.folds} folds leaving {n_mice // plan.folds} animals out, one training animal "
+                        f"held out for early stopping. A check of the methods, not of real mice.", rows))
+    if "surrogate" in only:
+        folds, why = surrogate_dataset(plan)
+        folds = None if folds is None else plan.folds_of(folds)
+        rows = {}
+        for c in mouse_contenders(plan):
+            if folds is None: rows[c.name] = {"status": "skipped", "reason": why}; continue
+            f = folds[:1] if getattr(c, "architecture", "") == "paper" else folds
+            rows[c.name] = run_contender(c, f)
+            print("surrogate", c.name, {k: rows[c.name].get(k) for k in ("status", "kappa", "f1_R", "reason")}, flush=True)
+        results["surrogate"] = rows
+        md.append(table("Surrogate of the real mouse", "The real Zfhx3 mouse's day: raw signals **re-synthesised** from its "
+                        f"real per-epoch band powers, the expert's **real** labels. Train on the light {plan.surrogate_hours / 2:g} h, "
+                        f"test on the dark {plan.surrogate_hours / 2:g} h, and the reverse (pooled). No validation animal: "
+                        "SlumberNet's networks stop on their training half.", rows))
+    if "real_table" in only:
+        try:
+            from benchmarks import contenders
+            results["real_table"] = contenders.real_table_baseline(SHARED / "mouse_zfhx3" / "baseline_bandpower.csv")
+        except Exception as e:
+            results["real_table"] = {"status": "skipped", "reason": f"{type(e).__name__}: {e}"}
+        rt = results["real_table"]
+        md += ["## The real table itself", "", "The band-power baseline on the **real** table's features (no "
+               "re-synthesis), trained on the light 12 h and tested on the dark 12 h, scaled over the whole day:", ""]
+        if rt.get("status") == "ok":
+            md += ["| run | accuracy | kappa | F1 REM |", "|---|---|---|---|"]
+            for label, r in (("band-power GBM as benchmarked (2-98 % range scaling)", rt["range_2_98"]),
+                             ("the same, median/IQR scaling", rt["median_iqr"]),
+                             ("shared/data README's reference figure", rt["reference_readme"])):
+                md.append(f"| {label} | {r['accuracy']:.3f} | {r['kappa']:.3f} | {r['f1_R']:.3f} |")
+        else:
+            md.append(f"skipped: {rt.get('reason')}")
+        md.append("")
+    if "dreams" in only:
+        items, why = dreams_dataset(plan)
+        rows = {}
+        human = SlumberNet("default", plan.dreams_steps, plan.dreams_rounds, epoch_s=5.0, eeg_only=True,
+                           name="SlumberNet human mode (5-s epochs)")
+        if items is None:
+            rows = {n: {"status": "skipped", "reason": why} for n in ("SlumberNet human mode", "YASA")}
+        else:
+            loso = []
+            for i, it in enumerate(items):
+                rest = [x for x in items if x is not it]
+                loso.append((rest[1:], rest[:1], [it]))
+            loso = loso[::-1][:1] if plan.quick else loso  # --quick: the last subject (DREAMS' only REM: excerpt 7)
+            rows[human.name] = run_contender(human, loso)
+            rows["SlumberNet human mode (30-s majority)"] = run_contender(_Coarse(human), loso, aggregate_s=30.0)
+            rows[Yasa.name] = run_contender(Yasa(), [([], [], test) for _, _, test in loso], aggregate_s=30.0)
+            for n, r in rows.items(): print("dreams", n, {k: r.get(k) for k in ("status", "kappa", "f1_R", "reason")}, flush=True)
+        results["dreams"] = rows
+        md.append(table("Human EEG (DREAMS)", f"**Real** human EEG, {len(plan.dreams_subjects)} DREAMS excerpts of 30 min "
+                        "(EEG only), expert scores; leave one subject out (one of the others for early stopping). YASA is "
+                        "pre-trained on other data and scores 30-s epochs: it is compared on 30-s epochs (majority of "
+                        "the expert's 5-s labels), as is SlumberNet's majority row.", rows))
+    results["seconds"] = round(time.perf_counter() - t_start, 1)
+    md.append(f"Whole run: {results['seconds'] / 60:.1f} min.\n")
+    name = "run_quick" if plan.quick else "run"
+    write_results(name, {"plan": {k: v for k, v in vars(plan).items()}, "results": results}, "\n".join(md))
+    print("\n".join(md))
+    return results
+
+
+if __name__ == "__main__":
+    main()
