@@ -583,22 +583,19 @@ def _open_edf(path):
         _warn(f"file breaks the EDF specification ({str(e).split(': ', 1)[-1]}); read leniently with MNE", path)
         return None, hdr
 
-def _edf16_reader(path, f):
+def _edf16_reader(path, f, hdr: dict):
     """A function reading signal `i` (pyedflib's numbering) of an EDF file straight into float32 physical units (the
     header's dimension) with NumPy, or None for BDF files (24-bit samples: pyedflib reads those).
 
     pyedflib converts sample by sample into float64 (about 0.5 s per channel-day at 256 Hz); a
     strided view of the memory-mapped data records and one multiply-add does the same in a tenth
-    of the time. The header has been checked by pyedflib and the file size against it already."""
-    with open(path, "rb") as fh:
-        head = fh.read(256); n = int(head[252:256]); sig = fh.read(256 * n)
-    if head[:1] == b"\xff" or len(sig) < 256 * n: return None
-    labels = [sig[j * 16:(j + 1) * 16].decode("latin-1").strip() for j in range(n)]
-    per_record = [int(sig[216 * n + j * 8:216 * n + (j + 1) * 8]) for j in range(n)]
-    data = [j for j, lab in enumerate(labels) if lab != "EDF Annotations"]  # pyedflib skips annotation signals
+    of the time. `hdr` is the header `_edf_header` read and checked against the file size."""
+    if hdr["width"] != 2: return None
+    data = [j for j, ann in enumerate(hdr["annotation"]) if not ann]  # pyedflib skips annotation signals
     if len(data) != f.signals_in_file: return None
-    offsets = np.cumsum([0] + per_record)
-    raw = np.memmap(path, np.dtype("<i2"), "r", offset=256 * (n + 1), shape=(f.datarecords_in_file, offsets[-1]))
+    offsets = np.cumsum([0] + list(hdr["samples_per_record"]))
+    raw = np.memmap(path, np.dtype("<i2"), "r", offset=256 * (hdr["n_signals"] + 1),
+                    shape=(f.datarecords_in_file, offsets[-1]))
     def read(i):
         dmin, dmax = f.getDigitalMinimum(i), f.getDigitalMaximum(i)
         if dmax <= dmin: return f.readSignal(i)
@@ -617,7 +614,7 @@ def _load_edf(path, eeg, emg, animal_id, min_sfreq_hz):
         rates = [float(f.getSampleFrequency(i)) for i in range(f.signals_in_file)]
         units = [f.getPhysicalDimension(i) for i in range(f.signals_in_file)]
         animal = animal_id or (f.getPatientCode().strip() or None)
-        read = _edf16_reader(path, f) or f.readSignal
+        read = _edf16_reader(path, f, hdr) or f.readSignal
         return _assemble(path, names, rates, units, read, eeg, emg, f.getStartdatetime(), animal, min_sfreq_hz)
     finally:
         f.close()

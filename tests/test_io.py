@@ -59,7 +59,7 @@ def test_edf_channels_at_different_rates_are_resampled_to_the_highest(tmp_path):
 
 def test_fast_edf_reader_equals_pyedflib_with_annotations_and_mixed_rates(tmp_path):
     import pyedflib
-    from slumbernet.io import _edf16_reader
+    from slumbernet.io import _edf16_reader, _edf_header
     path = tmp_path / "annotated.edf"
     rng = np.random.default_rng(5)
     w = pyedflib.EdfWriter(str(path), 3, file_type=pyedflib.FILETYPE_EDFPLUS)
@@ -70,7 +70,7 @@ def test_fast_edf_reader_equals_pyedflib_with_annotations_and_mixed_rates(tmp_pa
     w.close()
     f = pyedflib.EdfReader(str(path))
     try:
-        read = _edf16_reader(path, f)
+        read = _edf16_reader(path, f, _edf_header(path))
         assert read is not None
         for i in range(3):
             np.testing.assert_allclose(read(i), f.readSignal(i), rtol=1e-6, atol=1e-4)
