@@ -247,6 +247,12 @@ EDIT_COLUMNS = ("edited_at", "epoch", "onset_s", "old", "new", "model", "confide
 """Columns of the edit log: when the edit was made (local clock, ISO 8601), the epoch and its onset in
 s, its label before and after the edit, and the model's label and confidence there."""
 
+def _png(figure) -> bytes:
+    "A matplotlib figure as PNG bytes, for an `ipywidgets.Image`."
+    buf = BytesIO()
+    figure.savefig(buf, format="png")
+    return buf.getvalue()
+
 def _same_file(a, b) -> bool:
     "Whether two paths name one file (also through links), existing or not."
     a, b = Path(a), Path(b)
@@ -504,9 +510,7 @@ class Inspector:
         self.position_label.value = f"{self.position + 1:,} / {n:,}: epoch {e:,} at {when}"
         self.figure = plot_epoch(self.recording, self.manual, self.pred, e, self.context_epochs, self.spectra,
                                  self.corrected)
-        buf = BytesIO()
-        self.figure.savefig(buf, format="png")
-        self.image.value = buf.getvalue()
+        self.image.value = _png(self.figure)
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -694,9 +698,7 @@ class ScoringQuiz:
         for ax, name in zip(self.figure.axes, ("EEG", "EMG")):
             if name in self.scale_uv: ax.set_ylim(-self.scale_uv[name], self.scale_uv[name])
         self.figure.suptitle(f"Which stage is the shaded epoch? (question {k + 1} of {n})", fontsize=10)
-        buf = BytesIO()
-        self.figure.savefig(buf, format="png")
-        self.image.value = buf.getvalue()
+        self.image.value = _png(self.figure)
 
     def _ipython_display_(self):
         from IPython.display import display
