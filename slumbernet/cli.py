@@ -73,7 +73,6 @@ def predict_files(paths, out, model=None, fmt: str = "csv", jobs: int = 1, overw
 
     A recording that fails gets its error in the `error` column; the others are scored.
     """
-    import pandas as pd
     from tqdm.auto import tqdm
     recs = find_recordings(paths)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
@@ -90,6 +89,7 @@ def predict_files(paths, out, model=None, fmt: str = "csv", jobs: int = 1, overw
                                  initargs=(None if model is None else str(model), predict_kw)) as ex:
             futs = [ex.submit(_score_one, r, out, fmt, overwrite) for r in recs]
             for f in tqdm(futs, desc="scoring", unit="file", disable=not progress): rows.append(f.result())
+    import pandas as pd  # imported late: `predict` imports it on a thread while it reads the first file
     return pd.DataFrame(rows)
 
 # %% ../nbs/08_cli.ipynb 9

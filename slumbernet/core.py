@@ -16,10 +16,9 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from .io import (STAGE_NAMES, STAGES, Hypnogram, Recording, SlumberNetError, SlumberNetWarning, _atomic_write,
-                           load_recording, write_scores)
+                           load_recording, pd, write_scores)
 from .model import ModelFileError, NumpyModel, SleepModel, load_model, model_paths
 from .preprocess import prepare_epochs
 
@@ -185,20 +184,25 @@ def merge_short_bouts(stages: np.ndarray, probabilities: np.ndarray, min_epochs:
 
 # %% ../nbs/05_core.ipynb 13
 class _BackgroundImport:
-    "Import SciPy's signal package, and Keras/TensorFlow if `keras` is True, on a thread while the caller reads the recording."
+    """Import SciPy's signal package (and Keras/TensorFlow if `keras` is True), then pandas, on a thread
+    while the caller reads and prepares the recording. `wait_first` waits for the first group (TensorFlow
+    silences stderr while it loads), `join` for all."""
     def __init__(self, keras: bool = False):
         import sys
-        todo = [m for m in ("scipy.signal",) if m not in sys.modules]
-        if keras and "keras" not in sys.modules: todo.append("keras")
-        self.thread = threading.Thread(target=self._run, args=(todo,), daemon=True) if todo else None
-        if self.thread is not None: self.thread.start()
-    @staticmethod
-    def _run(modules):
+        first = [m for m in ("scipy.signal",) if m not in sys.modules] + (["keras"] if keras and "keras" not in sys.modules else [])
+        later = [m for m in ("pandas",) if m not in sys.modules]
+        self.first_done = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(first, later), daemon=True)
+        self.thread.start()
+    def _run(self, first, later):
         import importlib
         from slumbernet.model import _keras
-        for m in modules: _keras() if m == "keras" else importlib.import_module(m)
-    def join(self):
-        if self.thread is not None: self.thread.join()
+        try:
+            for m in first: _keras() if m == "keras" else importlib.import_module(m)
+        finally: self.first_done.set()
+        for m in later: importlib.import_module(m)
+    def wait_first(self): self.first_done.wait()
+    def join(self): self.thread.join()
 
 def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None = None,
             min_bout_epochs: int | None = None, sfreq_hz: float | None = None, reference=None,
@@ -255,7 +259,7 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
                 scaling = prepare_epochs(ref, **prep).scaling
             ep = prepare_epochs(rec, scaling=scaling, **prep)
     finally:
-        bg.join()  # TensorFlow's import silences stderr: nothing may be printed before it is done
+        bg.wait_first()  # TensorFlow's import silences stderr: nothing may be printed before it is done
     for w in caught: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     t2 = time.perf_counter()
     m = _resolve_model(model)
@@ -276,6 +280,7 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     info = {"architecture": m.architecture, "engine": "numpy" if isinstance(m, NumpyModel) else "keras",
             "sha256": m.metadata.get("file", {}).get("sha256"),
             "summary": m.metadata.get("training", {}).get("summary", "")}
+    bg.join()
     return Prediction(stages, probs.astype(np.float32), inp["epoch_s"], rec.start, flags, rec.recording_id,
                       rec.animal_id, rec.source, info,
                       {"read": round(t1 - t0, 3), "prepare": round(t2 - t1, 3), "score": round(t3 - t2, 3)})

@@ -19,10 +19,21 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+
+
+class _LazyModule:
+    """A module imported on first use. `slumbernet predict` needs pandas only to write its table, and SciPy's
+    `signal` package only after the recording is read: `core.predict` imports both on a thread while
+    it reads (each takes 0.5-1.5 s, as long as reading a day of EEG)."""
+    def __init__(self, name: str): self._name = name
+    def __getattr__(self, attr):
+        import importlib
+        return getattr(importlib.import_module(self._name), attr)
+
+pd = _LazyModule("pandas")
 
 # %% auto 0
-__all__ = ['STAGES', 'STAGE_NAMES', 'UNSCORED', 'STAGE_CODES', 'BANDPOWER_COLUMNS', 'EEG_BANDS_HZ', 'SlumberNetError',
+__all__ = ['pd', 'STAGES', 'STAGE_NAMES', 'UNSCORED', 'STAGE_CODES', 'BANDPOWER_COLUMNS', 'EEG_BANDS_HZ', 'SlumberNetError',
            'MissingFileError', 'FileFormatError', 'ChannelError', 'SignalError', 'ScoreError', 'AlignmentError',
            'OutputExistsError', 'SlumberNetWarning', 'parse_stage_code', 'Hypnogram', 'Recording', 'check_recording',
            'load_recording', 'load_scores', 'load_bandpower_table', 'align', 'write_scores', 'write_recording']
@@ -126,6 +137,15 @@ def parse_stage_code(code: str, codes: dict | None = None) -> tuple[int, bool] |
 def _fmt_duration(seconds: float) -> str:
     return f"{seconds / 3600:.2f} h" if seconds >= 3600 else f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.1f} s"
 
+def _as_datetime(t) -> datetime:
+    "A plain `datetime` from a datetime, an ISO string, a NumPy datetime64 or anything `pandas.Timestamp` reads."
+    if type(t) is datetime: return t
+    if isinstance(t, str):
+        try: return datetime.fromisoformat(t)
+        except ValueError: pass
+    if isinstance(t, np.datetime64): return t.astype("datetime64[us]").item()
+    return pd.Timestamp(t).to_pydatetime()
+
 @dataclass(repr=False, eq=False)
 class Hypnogram:
     """Per-epoch sleep stages with an artefact flag.
@@ -166,7 +186,7 @@ class Hypnogram:
         if self.artefact.shape != self.stages.shape: raise ValueError("artefact must have one flag per epoch")
         if not self.epoch_s > 0: raise ValueError(f"epoch_s must be positive, got {self.epoch_s}")
         self.epoch_s = float(self.epoch_s)
-        if self.start is not None: self.start = pd.Timestamp(self.start).to_pydatetime()
+        if self.start is not None: self.start = _as_datetime(self.start)
         if self.source is not None: self.source = Path(self.source)
 
     @classmethod
@@ -284,7 +304,7 @@ class Recording:
         if not (np.isfinite(self.sfreq_hz) and self.sfreq_hz > 0):
             raise ValueError(f"sfreq_hz must be a positive number, got {self.sfreq_hz}")
         self.sfreq_hz = float(self.sfreq_hz)
-        if self.start is not None: self.start = pd.Timestamp(self.start).to_pydatetime()
+        if self.start is not None: self.start = _as_datetime(self.start)
         if self.source is not None: self.source = Path(self.source)
         if self.recording_id is None and self.source is not None: self.recording_id = self.source.stem
 

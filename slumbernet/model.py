@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,10 +27,12 @@ __all__ = ['ARCHITECTURES', 'MODEL_FORMAT', 'build_paper_model', 'build_encoder'
 
 # %% ../nbs/03_model.ipynb 6
 def _keras():
-    """Import Keras (TensorFlow backend) on first use, without TensorFlow's start-up chatter.
+    """Import Keras on first use, without TensorFlow's start-up chatter.
 
-    TensorFlow's C++ core prints notices to the process's stderr while it loads (even with
-    `TF_CPP_MIN_LOG_LEVEL` set); they are discarded during the import only.
+    The backend is TensorFlow unless `KERAS_BACKEND` names another (JAX or PyTorch train the
+    same networks, on a GPU where TensorFlow is not installed). TensorFlow's C++ core prints
+    notices to the process's stderr while it loads (even with `TF_CPP_MIN_LOG_LEVEL` set); they
+    are discarded during the import only.
     """
     if "keras" in sys.modules: return sys.modules["keras"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -42,7 +45,7 @@ def _keras():
         saved = None  # no file descriptor 2 to silence (some embedded interpreters)
     try:
         import keras
-        import tensorflow  # noqa: F401  (loads the kernels now, while stderr is quiet)
+        if keras.backend.backend() == "tensorflow": import tensorflow  # noqa: F401  (loads the kernels now, while stderr is quiet)
     finally:
         if saved is not None: os.dup2(saved, 2); os.close(saved)
     return keras
@@ -216,13 +219,14 @@ class SleepModel(_ModelInput):
         """
         self.check_epochs(epochs)
         x = epochs.data
+        numpy = _keras().ops.convert_to_numpy  # from any backend's tensors (PyTorch's on a GPU, say)
         if self.architecture == "paper":
             b = min(batch_size, 256)
-            return np.concatenate([np.asarray(self.keras_model(x[i:i + b, ..., None], training=False))
+            return np.concatenate([numpy(self.keras_model(x[i:i + b, ..., None], training=False))
                                    for i in range(0, len(x), b)])
         enc, head = self.keras_model.get_layer("encoder"), self.keras_model.get_layer("head")
-        z = np.concatenate([np.asarray(enc(x[i:i + batch_size], training=False)) for i in range(0, len(x), batch_size)])
-        return np.asarray(head(z[None], training=False))[0]
+        z = np.concatenate([numpy(enc(x[i:i + batch_size], training=False)) for i in range(0, len(x), batch_size)])
+        return numpy(head(z[None], training=False))[0]
 
     def __repr__(self):
         m = self.metadata
@@ -505,11 +509,25 @@ class NumpyModel(_ModelInput):
     @property
     def parameters(self) -> int: return self.encoder.parameters + self.head.parameters
 
-    def predict_proba(self, epochs: Epochs, batch_size: int = 512) -> np.ndarray:
-        "Stage probabilities `(n_epochs, 3)` (W, N, R), computed as `SleepModel.predict_proba` does (`batch_size` epochs at a time through the encoder)."
+    def predict_proba(self, epochs: Epochs, batch_size: int = 256, workers: int | None = None) -> np.ndarray:
+        """Stage probabilities `(n_epochs, 3)` (W, N, R), as `SleepModel.predict_proba` computes them.
+
+        The encoder reads `batch_size` epochs at a time, `workers` batches at once (default: one per
+        CPU core), each batch's matrix products on one BLAS thread: the copies that lay out each
+        convolution's inputs then run in parallel too, which a multi-threaded BLAS alone does not do
+        (on two cores a day of epochs takes about 0.7 s instead of 1.2). The results do not depend on
+        `workers`.
+        """
         self.check_epochs(epochs)
         x = epochs.data
-        z = np.concatenate([self.encoder(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+        starts = range(0, len(x), batch_size)
+        encode = lambda i: self.encoder(x[i:i + batch_size])
+        workers = min(len(starts), os.cpu_count() or 1) if workers is None else workers
+        from threadpoolctl import threadpool_limits
+        with threadpool_limits(1, user_api="blas"):
+            if workers > 1:
+                with ThreadPoolExecutor(workers) as pool: z = np.concatenate(list(pool.map(encode, starts)))
+            else: z = np.concatenate([encode(i) for i in starts])
         return self.head(z[None])[0]
 
     def __repr__(self):

@@ -9,27 +9,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
+import math
 
 import numpy as np
-import pandas as pd
 
-from .io import EEG_BANDS_HZ, STAGES, Hypnogram, Recording, SignalError, check_recording
+from .io import EEG_BANDS_HZ, STAGES, Hypnogram, Recording, SignalError, _LazyModule, check_recording, pd
 
 # %% auto 0
 __all__ = ['signal', 'MODEL_SFREQ_HZ', 'EPOCH_S', 'FEATURE_BANDS_HZ', 'STAGE_COLORS', 'filtfilt_sos', 'bandpass', 'notch',
-           'resample', 'detect_line_noise', 'epochs_view', 'robust_scale', 'emg_envelope', 'Epochs', 'prepare_epochs',
-           'spectrogram', 'band_powers', 'emg_rms', 'epoch_features', 'plot_hypnogram', 'plot_spectrogram']
+           'resample', 'detect_line_noise', 'epochs_view', 'robust_scale', 'window_means', 'emg_envelope', 'Epochs',
+           'prepare_epochs', 'spectrogram', 'band_powers', 'emg_rms', 'epoch_features', 'plot_hypnogram',
+           'plot_spectrogram']
 
 # %% ../nbs/02_preprocess.ipynb 8
-class _LazyModule:
-    """A module imported on first use. SciPy's `signal` package takes about a second to import, as long as
-    reading a day of EEG: `core.predict` imports it on a thread while the recording is read."""
-    def __init__(self, name: str): self._name = name
-    def __getattr__(self, attr):
-        import importlib
-        return getattr(importlib.import_module(self._name), attr)
-
-signal = _LazyModule("scipy.signal")
+signal = _LazyModule("scipy.signal")  # imported on first use (see `io._LazyModule`)
 
 MODEL_SFREQ_HZ = 64.0
 "Sampling rate of the network's input in Hz: 256 samples per 4-s epoch."
@@ -154,6 +147,35 @@ def robust_scale(x: np.ndarray, max_samples: int = 2_000_000) -> tuple[float, fl
     return float(med), float(max((q3 - q1) / 1.349, 1e-12))
 
 # %% ../nbs/02_preprocess.ipynb 15
+def window_means(x: np.ndarray, size: int, step: int) -> np.ndarray:
+    """Means of `size` consecutive samples, read every `step` samples: `len(x) // step` values.
+
+    The same numbers as `scipy.ndimage.uniform_filter1d(x, size, mode="nearest")[step // 2::step]`
+    (windows placed as SciPy places them, edge samples repeated), without computing the
+    `step - 1` means in between that would be thrown away: the signal is summed in blocks of
+    `gcd(size, step)` samples and each window is a difference of two cumulative block sums.
+
+    Examples
+    --------
+    >>> window_means(np.arange(8.0), size=2, step=2)
+    array([0.5, 2.5, 4.5, 6.5], dtype=float32)
+    """
+    n, m = len(x), len(x) // step
+    if m == 0: return np.zeros(0, np.float32)
+    g = math.gcd(size, step)
+    lo = step // 2 - size // 2                 # first sample of the first window (< 0: edge repeated)
+    nb = (m - 1) * step // g + size // g       # blocks of g samples under all the windows
+    first = min(nb, max(0, -(lo // g)))        # blocks [first, last) lie wholly inside the signal
+    last = max(first, min(nb, (n - lo) // g))
+    sums = np.zeros(nb + 1)
+    inside = sums[1 + first: 1 + last]
+    for i in range(g): inside += x[lo + first * g + i: lo + last * g + i: g]
+    for b in [*range(first), *range(last, nb)]:
+        sums[1 + b] = x[np.clip(np.arange(lo + b * g, lo + (b + 1) * g), 0, n - 1)].sum()
+    c = np.cumsum(sums)
+    j = np.arange(m) * (step // g)
+    return ((c[j + size // g] - c[j]) / size).astype(np.float32)
+
 def _highpass_notch(x: np.ndarray, sfreq_hz: float, l_freq_hz: float, line_hz: float | None, order: int = 4):
     "High-pass and (optionally) mains notch in one zero-phase pass (the same filter as one after the other)."
     sos = signal.butter(order, l_freq_hz, "highpass", fs=sfreq_hz, output="sos")
@@ -184,17 +206,15 @@ def emg_envelope(emg: np.ndarray, sfreq_hz: float, out_hz: float = MODEL_SFREQ_H
     array (float32), `len(emg) * out_hz / sfreq_hz` samples
     """
     x = _highpass_notch(emg, sfreq_hz, l_freq_hz, line_hz)
-    from scipy.ndimage import uniform_filter1d
-    power = uniform_filter1d(np.square(x, dtype=np.float32), size=max(1, int(round(window_s * sfreq_hz))), mode="nearest")
-    step = sfreq_hz / out_hz
+    size, step = max(1, int(round(window_s * sfreq_hz))), sfreq_hz / out_hz
     if abs(step - round(step)) < 1e-9:
-        k = int(round(step))
-        power = power[k // 2::k][: int(len(x) // k)]
+        power = window_means(np.square(x, dtype=np.float32), size, int(round(step)))
     else:
-        power = resample(power, sfreq_hz, out_hz)
+        from scipy.ndimage import uniform_filter1d
+        power = resample(uniform_filter1d(np.square(x, dtype=np.float32), size, mode="nearest"), sfreq_hz, out_hz)
     return (0.5 * np.log(np.maximum(power, 1e-6))).astype(np.float32)
 
-# %% ../nbs/02_preprocess.ipynb 17
+# %% ../nbs/02_preprocess.ipynb 18
 @dataclass(repr=False)
 class Epochs:
     """Normalised network input of one recording.
@@ -311,7 +331,7 @@ def prepare_epochs(rec: Recording, hypnogram: Hypnogram | None = None, sfreq_hz:
     if hypnogram is not None: labels = np.where(hypnogram.scored, hypnogram.stages, -1).astype(np.int8)
     return Epochs(x, sfreq_hz, epoch_s, emg, rec.has_emg, scaling, labels, rec.start, rec.recording_id, rec.animal_id)
 
-# %% ../nbs/02_preprocess.ipynb 22
+# %% ../nbs/02_preprocess.ipynb 23
 def spectrogram(x: np.ndarray, sfreq_hz: float, epoch_s: float = EPOCH_S, method: str = "welch",
                 fmax_hz: float | None = None, window_s: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
     """Power spectral density of each epoch (µV²/Hz).
@@ -399,7 +419,7 @@ def epoch_features(rec: Recording, epoch_s: float = EPOCH_S, method: str = "welc
     if rec.has_emg: out["emg_rms"] = emg_rms(rec.emg, rec.sfreq_hz, epoch_s)
     return out
 
-# %% ../nbs/02_preprocess.ipynb 24
+# %% ../nbs/02_preprocess.ipynb 25
 STAGE_COLORS = {"W": "#e6550d", "N": "#3182bd", "R": "#31a354"}
 "Colours of the stages in every SlumberNet plot."
 
