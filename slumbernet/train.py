@@ -5,6 +5,7 @@
 # %% ../nbs/04_train.ipynb 3
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -210,7 +211,7 @@ def train_model(train: list[Epochs], val: list[Epochs], config: TrainConfig | No
     config : TrainConfig
     augment : Augmenter or None
     strategy : tf.distribute.Strategy, optional
-        Build and compile the model in its scope (default: TensorFlow's default strategy).
+        Build and compile the model in its scope (TensorFlow backend only; default: none).
     checkpoint_dir : path, optional
         Save the state after each round there, and resume from it.
     progress : bool
@@ -225,11 +226,9 @@ def train_model(train: list[Epochs], val: list[Epochs], config: TrainConfig | No
     """
     cfg = config or TrainConfig()
     keras = _keras()
-    import tensorflow as tf
     keras.utils.set_random_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    strategy = strategy or tf.distribute.get_strategy()
-    with strategy.scope():
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
         model = model or SleepModel.new(cfg.architecture, **({"seq_len": cfg.seq_len} if cfg.architecture == "default" else {}))
         _compile(model, cfg.learning_rate)
     emg = train[0].emg_mode
