@@ -46,3 +46,10 @@ def test_a_task_that_fails_on_a_worker_is_one_row(tmp_path, client):
     table = predict_many([SAMPLES / "mouse01_recovery.edf"], tmp_path, client, progress=False, impossible="sometimes")
     assert table.status.tolist() == ["error"]
     assert "its task failed on the cluster (ValueError: impossible must be None, 'flag' or 'fix'" in table.error[0]
+
+
+def test_workers_with_several_threads_are_warned_about(tmp_path):
+    from slumbernet.io import SlumberNetWarning
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as cluster, \
+            distributed.Client(cluster) as c, pytest.warns(SlumberNetWarning, match="threads_per_worker=1"):
+        predict_many([SAMPLES / "mouse01_recovery.edf"], tmp_path, c, progress=False, impossible="sometimes")
