@@ -6,24 +6,40 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import sys
+import warnings
+from collections import Counter
 from pathlib import Path
 
-from .io import SlumberNetError
+import numpy as np
+
+from .io import STAGES, MissingFileError, OutputExistsError, SlumberNetError, SlumberNetWarning, _atomic_write
 
 # %% auto 0
-__all__ = ['RECORDING_SUFFIXES', 'find_recordings', 'pair_scores', 'predict_files', 'build_parser', 'main']
+__all__ = ['RECORDING_SUFFIXES', 'OUTPUT_SUFFIXES', 'LOW_CONFIDENCE', 'SUMMARY_COLUMNS', 'find_recordings', 'pair_scores',
+           'predict_files', 'build_parser', 'main']
 
 # %% ../nbs/08_cli.ipynb 5
 RECORDING_SUFFIXES = (".edf", ".bdf")
 "File types `predict` picks up when given a folder (any readable file may be named explicitly)."
 
+OUTPUT_SUFFIXES = {"csv": "_slumbernet.csv", "accusleep": "_slumbernet_accusleep.csv", "edf": "_slumbernet.edf"}
+"What `predict` puts in place of a recording's extension, per output format."
+
 def find_recordings(paths, suffixes=RECORDING_SUFFIXES) -> list[Path]:
-    "Recording files among `paths`: files as given, folders searched (not recursively) for `suffixes`."
+    """Recording files among `paths`: files as given, folders searched (not recursively) for `suffixes`.
+
+    In a folder, hidden files and SlumberNet's own results (`*_slumbernet.edf`) are left out, so
+    results written into the recordings' folder are not scored as recordings by the next run.
+    """
     out = []
+    ours = tuple(OUTPUT_SUFFIXES.values())
     for p in map(Path, paths):
-        if p.is_dir(): out += sorted(q for q in p.iterdir() if q.suffix.lower() in suffixes and not q.name.startswith("."))
+        if p.is_dir(): out += sorted(q for q in p.iterdir() if q.suffix.lower() in suffixes
+                                     and not q.name.startswith(".") and not q.name.endswith(ours))
         else: out.append(p)
     return out
 
@@ -36,63 +52,221 @@ def pair_scores(recordings: list[Path], suffix: str = "_scores.csv") -> list[tup
         pairs.append((r, s))
     return pairs
 
-def _output_path(rec: Path, out: Path, fmt: str) -> Path:
-    ext = {"csv": "_slumbernet.csv", "accusleep": "_slumbernet_accusleep.csv", "edf": "_slumbernet.edf"}[fmt]
-    return out / (rec.stem + ext)
-
 # %% ../nbs/08_cli.ipynb 7
-_WORKER = {}
+def _output_path(rec: Path, out: Path, fmt: str) -> Path:
+    return out / (rec.stem + OUTPUT_SUFFIXES[fmt])
 
-def _init_worker(model, kw):
+def _record_path(output: Path) -> Path:
+    "The record beside a result: what the result was made from, and its summary row."
+    return output.with_name(output.name + ".json")
+
+def _plan_outputs(recs: list[Path], out: Path, fmt: str = "csv") -> list[tuple[Path, Path, str]]:
+    """(recording, result path, error) for each recording; the error is "" where the result may be written.
+
+    Examples
+    --------
+    >>> [e != "" for _, _, e in _plan_outputs([Path("a/m1.edf"), Path("b/m1.edf"), Path("a/m2.edf")], Path("o"))]
+    [True, True, False]
+    """
+    real = lambda p: os.path.normcase(os.path.realpath(p))
+    inputs = {real(r) for r in recs}
+    if real(out / "summary.csv") in inputs:
+        raise SlumberNetError("is one of the recordings to score; the summary would be written over it: choose "
+                              "another output folder", out / "summary.csv")
+    targets = [_output_path(r, out, fmt) for r in recs]
+    share = Counter(real(t) for t in targets)
+    plan = []
+    for r, t in zip(recs, targets):
+        if real(t) in inputs or real(_record_path(t)) in inputs:
+            err = f"its result would be written over {t}, one of the inputs; choose another output folder"
+        elif "_scores" in t.name:
+            err = (f"its result would be named {t.name}, like a manual score file (*_scores*), which SlumberNet "
+                   f"never writes; rename the recording")
+        elif share[real(t)] > 1:
+            err = (f"{share[real(t)]} recordings would write the same result {t}; score recordings of the same "
+                   f"name into separate output folders")
+        else: err = ""
+        plan.append((r, t, str(SlumberNetError(err, r)) if err else ""))
+    return plan
+
+# %% ../nbs/08_cli.ipynb 10
+LOW_CONFIDENCE = 0.7
+"An epoch whose highest stage probability is below this counts as low-confidence in the summary."
+
+SUMMARY_COLUMNS = ["recording", "status", "epochs", "W_min", "N_min", "R_min", "W_%", "N_%", "R_%", "mean_confidence",
+                   "low_confidence", "warnings", "error", "output"]
+"Columns of `summary.csv`: time in stage in minutes and % of epochs; `status` is scored, kept (exists) or error."
+
+def _stage_summary(stages: np.ndarray, confidence: np.ndarray, epoch_s: float) -> dict:
+    """Epochs, time per stage (min and %), mean confidence and low-confidence epochs of one scored recording.
+
+    Examples
+    --------
+    >>> _stage_summary(np.array([0, 0, 1, 2]), np.array([0.9, 0.6, 0.8, 1.0]), 30.0)["W_min"]
+    1.0
+    """
+    n = len(stages)
+    counts = np.bincount(stages, minlength=3)[:3]
+    return {"epochs": n, **{f"{s}_min": round(float(c * epoch_s / 60), 2) for s, c in zip(STAGES, counts)},
+            **{f"{s}_%": round(100 * float(c) / max(n, 1), 1) for s, c in zip(STAGES, counts)},
+            "mean_confidence": round(float(confidence.mean()), 3) if n else float("nan"),
+            "low_confidence": int((confidence < LOW_CONFIDENCE).sum())}
+
+def _file_sha256(path) -> str:
+    from slumbernet.model import _sha256
+    try: return _sha256(path)
+    except FileNotFoundError: raise MissingFileError("file not found", path) from None
+
+def _made_by(rec: Path, fmt: str, model, kw: dict) -> dict:
+    "What a result depends on: the recording's bytes, the model file, the options, the format and SlumberNet's version."
+    from slumbernet import __version__
+    return {"recording_sha256": _file_sha256(rec), "model_sha256": model.metadata.get("file", {}).get("sha256"),
+            "options": json.loads(json.dumps(kw, sort_keys=True, default=str)), "format": fmt,
+            "slumbernet": __version__}
+
+_DIFFERENT = (("recording_sha256", "from another recording of that name"), ("model_sha256", "by another model"),
+              ("options", "with other options"), ("format", "in another format"),
+              ("slumbernet", "by another SlumberNet version"))
+
+def _brief(value) -> str:
+    "A SHA-256 shortened to 12 digits; anything else as JSON."
+    return value[:12] if isinstance(value, str) and len(value) == 64 else json.dumps(value, sort_keys=True)
+
+def _kept_summary(target: Path, made_by: dict) -> dict:
+    """The summary row of an existing result, if its record shows it was made as `made_by` says.
+
+    Raises `OutputExistsError` saying why not: no or unreadable record, a result changed since,
+    or made from another recording, by another model, with other options or version.
+    """
+    record, hint = _record_path(target), "; pass --overwrite to replace it"
+    try: saved = json.loads(record.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OutputExistsError(f"already exists, with no record of how it was made (no {record.name} beside it: "
+                                f"another program wrote it, or a run stopped between the two){hint}", target) from None
+    except ValueError as e:
+        raise OutputExistsError(f"already exists, and its record {record.name} is unreadable ({e}){hint}",
+                                target) from None
+    if not isinstance(saved, dict) or saved.get("output_sha256") != _file_sha256(target):
+        raise OutputExistsError(f"already exists, but changed after SlumberNet wrote it (its SHA-256 no longer "
+                                f"matches {record.name}){hint}", target)
+    for key, how in _DIFFERENT:
+        was = saved.get("made_by", {}).get(key)
+        if was != made_by[key]:
+            raise OutputExistsError(f"already exists, made {how} ({_brief(was)}; this run: {_brief(made_by[key])})"
+                                    f"{hint}", target)
+    return saved["summary"]
+
+@functools.lru_cache(maxsize=4)
+def _model_once(path: str | None):
+    "A model file (None: the bundled model) loaded once per process."
     from slumbernet.core import _resolve_model
-    _WORKER["model"] = _resolve_model(model); _WORKER["kw"] = kw
+    return _resolve_model(path)
 
-def _score_one(rec: Path, out: Path, fmt: str, overwrite: bool, model=None, kw=None) -> dict:
-    "Score one file; returns a summary row (never raises for bad input)."
+def _scorer(model):
+    "A model object, or a model file (None: the bundled model) loaded once per process."
+    from slumbernet.model import NumpyModel, SleepModel
+    return model if isinstance(model, (SleepModel, NumpyModel)) else _model_once(None if model is None else str(model))
+
+def _error_row(rec: Path, target: Path, message: str) -> dict:
+    return {"recording": str(rec), "status": "error", "error": message, "output": Path(target).name}
+
+def _score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=None, kw=None) -> dict:
+    """Score one recording into `target`, or keep a result made the same way; its summary row. Never raises for bad input.
+
+    `model` is a model object, or a model file loaded once per process (None: the bundled model).
+    """
     from slumbernet.core import predict
-    import warnings
-    row = {"recording": str(rec), "output": "", "epochs": 0, "error": ""}
+    rec, target, kw = Path(rec), Path(target), kw or {}
     try:
-        target = _output_path(rec, out, fmt)
+        m = _scorer(model)
         if target.exists() and not overwrite:
-            raise SlumberNetError("already exists; pass --overwrite to replace it", target)
+            kept = _kept_summary(target, _made_by(rec, fmt, m, kw))
+            return {"recording": str(rec), "status": "kept (exists)", **kept, "error": "", "output": target.name}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            pred = predict(rec, model=_WORKER.get("model", model), **(_WORKER.get("kw", kw) or {}))
+            pred = predict(rec, model=m, **kw)
+        ours = [w for w in caught if issubclass(w.category, SlumberNetWarning)]
+        for w in caught:
+            if w not in ours: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        summary = {**_stage_summary(pred.stages, pred.confidence, pred.epoch_s),
+                   "warnings": " | ".join(dict.fromkeys(str(w.message) for w in ours))}
+        record = _record_path(target)
+        if overwrite: record.unlink(missing_ok=True)  # never an old record beside a new result
         pred.write(target, format=fmt, overwrite=overwrite)
-        frac = {f"{s}_%": round(100 * float((pred.stages == i).mean()), 1) for i, s in enumerate("WNR")}
-        row.update(output=str(target), epochs=len(pred), **frac, mean_confidence=round(float(pred.confidence.mean()), 3),
-                   low_confidence=int((pred.confidence < 0.7).sum()), warnings=" | ".join(str(w.message) for w in caught))
+        body = json.dumps({"made_by": _made_by(rec, fmt, m, kw), "output_sha256": _file_sha256(target),
+                           "summary": summary}, indent=1, sort_keys=True) + "\n"
+        _atomic_write(record, lambda tmp: Path(tmp).write_text(body, encoding="utf-8"), overwrite=True)
+        return {"recording": str(rec), "status": "scored", **summary, "error": "", "output": target.name}
     except SlumberNetError as e:
-        row["error"] = str(e)
-    return row
+        return _error_row(rec, target, str(e))
+
+def _summary_table(rows: list[dict], out: Path) -> "pd.DataFrame":
+    "The run's summary, one row per recording sorted by path, also written (atomically) to `out/summary.csv`."
+    import pandas as pd
+    t = pd.DataFrame(rows, columns=SUMMARY_COLUMNS).sort_values("recording", kind="stable").reset_index(drop=True)
+    for c in ("epochs", "low_confidence"): t[c] = t[c].astype("Int64")
+    for c in ("warnings", "error"): t[c] = [v if isinstance(v, str) else "" for v in t[c]]
+    _atomic_write(out / "summary.csv", lambda tmp: t.to_csv(tmp, index=False), overwrite=True)
+    return t
+
+def _model_file(model):
+    "A model given by file as a string (None: the bundled model), for worker processes to load."
+    from slumbernet.model import NumpyModel, SleepModel
+    if isinstance(model, (SleepModel, NumpyModel)):
+        raise TypeError("to score in several processes, give the model as a file path (each process loads it once)")
+    return None if model is None else str(Path(model).absolute())
 
 def predict_files(paths, out, model=None, fmt: str = "csv", jobs: int = 1, overwrite: bool = False,
                   progress: bool = True, **predict_kw) -> "pd.DataFrame":
-    """Score recording files (or folders of them) into `out`; one summary row per recording.
+    """Score recording files (or folders of them) into `out`, resuming an interrupted run; one summary row each.
 
-    A recording that fails gets its error in the `error` column; the others are scored.
+    Parameters
+    ----------
+    paths : list of str or Path
+        Recording files, or folders of `.edf`/`.bdf` files.
+    out : str or Path
+        Folder for the results, their records and `summary.csv`.
+    model : SleepModel, NumpyModel or path, optional
+        Default: the bundled model. With `jobs > 1`, a path.
+    fmt : {"csv", "accusleep", "edf"}
+    jobs : int
+        Worker processes.
+    overwrite : bool
+        Score everything again and replace existing results; otherwise a result made the same way is
+        kept, and one made otherwise is reported as an error.
+    **predict_kw
+        Passed to `core.predict` (eeg, emg, impossible, min_bout_epochs, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        `SUMMARY_COLUMNS`, one row per recording, sorted by path; also written to `out/summary.csv`.
+        A recording that fails has `status` "error" and its message in `error`; the others are scored.
+
+    Examples
+    --------
+    >>> predict_files(["data_samples"], "scored", progress=False)[["recording", "status", "epochs"]]  # doctest: +SKIP
     """
     from tqdm.auto import tqdm
-    recs = find_recordings(paths)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    rows = []
-    if jobs <= 1 or len(recs) <= 1:
-        from slumbernet.core import _resolve_model
-        m = _resolve_model(model) if recs else None
-        for r in tqdm(recs, desc="scoring", unit="file", disable=not progress):
-            rows.append(_score_one(r, out, fmt, overwrite, m, predict_kw))
+    plan = _plan_outputs(find_recordings(paths), out, fmt)
+    rows = [_error_row(r, t, err) for r, t, err in plan if err]
+    todo = [(r, t) for r, t, err in plan if not err]
+    bar = dict(total=len(todo), desc="scoring", unit="file", disable=not progress)
+    if jobs <= 1 or len(todo) <= 1:
+        m = _scorer(model) if todo else None
+        rows += [_score_one(r, t, fmt, overwrite, m, predict_kw) for r, t in tqdm(todo, **bar)]
     else:
         import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn"), initializer=_init_worker,
-                                 initargs=(None if model is None else str(model), predict_kw)) as ex:
-            futs = [ex.submit(_score_one, r, out, fmt, overwrite) for r in recs]
-            for f in tqdm(futs, desc="scoring", unit="file", disable=not progress): rows.append(f.result())
-    import pandas as pd  # imported late: `predict` imports it on a thread while it reads the first file
-    return pd.DataFrame(rows)
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        path = _model_file(model)
+        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn"), initializer=_model_once,
+                                 initargs=(path,)) as ex:
+            futs = [ex.submit(_score_one, r, t, fmt, overwrite, path, predict_kw) for r, t in todo]
+            rows += [f.result() for f in tqdm(as_completed(futs), **bar)]
+    return _summary_table(rows, out)
 
-# %% ../nbs/08_cli.ipynb 9
+# %% ../nbs/08_cli.ipynb 12
 def _cmd_predict(a) -> int:
     kw = {k: v for k, v in (("eeg", a.eeg), ("emg", a.emg)) if v is not None}
     if a.emg == "none": kw["emg"] = False
@@ -102,11 +276,12 @@ def _cmd_predict(a) -> int:
     table = predict_files(a.inputs, a.out, a.model, a.format, a.jobs, a.overwrite, not a.quiet, **kw)
     if table.empty:
         print("no recordings found", file=sys.stderr); return 1
-    cols = [c for c in ("recording", "epochs", "W_%", "N_%", "R_%", "mean_confidence", "low_confidence", "error") if c in table]
+    cols = ["recording", "status", "epochs", "W_%", "N_%", "R_%", "mean_confidence", "low_confidence", "error"]
     print(table[cols].to_string(index=False))
-    from slumbernet.io import _atomic_write
-    _atomic_write(Path(a.out) / "summary.csv", lambda tmp: table.to_csv(tmp, index=False), overwrite=True)
-    return int((table["error"] != "").any())
+    n = table.status.value_counts()
+    print(f"{len(table)} recording{'s' * (len(table) != 1)}: {n.get('scored', 0)} scored, {n.get('kept (exists)', 0)} "
+          f"kept (scored before), {n.get('error', 0)} failed; summary in {Path(a.out) / 'summary.csv'}", file=sys.stderr)
+    return int((table.status == "error").any())
 
 def _training_data(a):
     from slumbernet.train import prepare_training_data

@@ -1402,7 +1402,7 @@ def write_scores(hyp: Hypnogram, path, format: str | None = None, overwrite: boo
                 # EDF+ needs one signal: a flat 1-Hz placeholder channel named so no reader takes it for EEG/EMG
                 w.setSignalHeaders([dict(label="scores-only", dimension="", sample_frequency=1, physical_min=-1,
                                          physical_max=1, digital_min=-32768, digital_max=32767)])
-                if hyp.start is not None: w.setStartdatetime(hyp.start)
+                w.setStartdatetime(hyp.start or datetime(1985, 1, 1))  # unknown: EDF's convention, not today
                 w.setRecordingAdditional(f"epoch_s={hyp.epoch_s:g}")
                 n_records = int(np.ceil(hyp.duration_s))
                 _make_room_for_annotations(w, hyp, n_records, path)
@@ -1501,7 +1501,7 @@ def write_recording(rec: Recording, path, hypnogram: Hypnogram | None = None, ov
                                  physical_max=hi, digital_min=-32768, digital_max=32767))
             w.setSignalHeaders(hdrs)
             if hypnogram is not None: _make_room_for_annotations(w, hypnogram, n // fs, path)
-            if rec.start is not None: w.setStartdatetime(rec.start)
+            w.setStartdatetime(rec.start or datetime(1985, 1, 1))  # unknown: EDF's convention, not today
             if rec.animal_id: w.setPatientCode(_edf_text(rec.animal_id, 40, "animal_id", path))
             extra = ([_edf_text(rec.recording_id, 40, "recording_id", path)] if rec.recording_id else []) + \
                 ([f"epoch_s={hypnogram.epoch_s:g}"] if hypnogram is not None else [])

@@ -1,6 +1,9 @@
 """The `slumbernet` command: score a folder, keep going past a bad file, train, cross-validate, info."""
+import hashlib
 import shutil
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -8,16 +11,88 @@ from conftest import SAMPLES
 from slumbernet.cli import main
 
 
-def test_predict_a_folder_and_never_overwrite(tmp_path, capsys):
+THREE = [SAMPLES / f for f in ("mouse01_baseline.edf", "mouse02_recovery.edf", "mouse03_baseline.edf")]
+
+
+def digests(folder) -> dict:
+    "SHA-256 of every file in `folder`, by name."
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(Path(folder).iterdir())}
+
+
+def predict(out, *extra, files=THREE) -> int:
+    return main(["predict", *map(str, files), "--out", str(out), "--quiet", *extra])
+
+
+def test_an_interrupted_run_resumes_and_nothing_is_overwritten(tmp_path, capsys):
     out = tmp_path / "scored"
-    assert main(["predict", str(SAMPLES), "--out", str(out), "--quiet"]) == 0
-    assert len(list(out.glob("*_slumbernet.csv"))) == 8
+    assert predict(out) == 0
+    first = digests(out)
+    assert len(first) == 7 and pd.read_csv(out / "summary.csv").status.tolist() == ["scored"] * 3
+    (out / "mouse02_recovery_slumbernet.csv").unlink()      # as if the run had stopped before this one
+    assert predict(out) == 0
     summary = pd.read_csv(out / "summary.csv")
-    assert len(summary) == 8 and (summary.epochs == 450).all()
-    before = (out / "mouse01_baseline_slumbernet.csv").read_bytes()
-    assert main(["predict", str(SAMPLES / "mouse01_baseline.edf"), "--out", str(out), "--quiet"]) == 1
-    assert "already exists" in capsys.readouterr().out
-    assert (out / "mouse01_baseline_slumbernet.csv").read_bytes() == before
+    assert summary.status.tolist() == ["kept (exists)", "scored", "kept (exists)"] and summary.error.isna().all()
+    assert summary.epochs.tolist() == [450] * 3 and (summary[["W_%", "N_%", "R_%"]].sum(axis=1).round() == 100).all()
+    assert {k: v for k, v in digests(out).items() if k != "summary.csv"} == \
+        {k: v for k, v in first.items() if k != "summary.csv"}
+    # made otherwise: reported, never replaced
+    assert predict(out, "--min-bout", "3") == 1
+    assert capsys.readouterr().out.count("made with other options") == 3 and digests(out) != first
+    assert {k: v for k, v in digests(out).items() if k != "summary.csv"} == \
+        {k: v for k, v in first.items() if k != "summary.csv"}
+    # --overwrite rewrites, and the records follow
+    assert predict(out, "--min-bout", "3", "--overwrite") == 0
+    rewritten = digests(out)
+    assert rewritten["mouse01_baseline_slumbernet.csv"] != first["mouse01_baseline_slumbernet.csv"]
+    assert predict(out, "--min-bout", "3") == 0 and digests(out)["mouse01_baseline_slumbernet.csv.json"] == \
+        rewritten["mouse01_baseline_slumbernet.csv.json"]
+    assert pd.read_csv(out / "summary.csv").status.tolist() == ["kept (exists)"] * 3
+
+
+def test_a_result_edited_by_hand_or_without_a_record_is_reported_not_replaced(tmp_path, capsys):
+    out = tmp_path / "scored"
+    assert predict(out, files=THREE[:2]) == 0
+    edited = out / "mouse01_baseline_slumbernet.csv"
+    edited.write_text(edited.read_text().replace(",W,", ",R,", 1))
+    (out / "mouse02_recovery_slumbernet.csv.json").unlink()
+    before = digests(out)
+    assert predict(out, files=THREE[:2]) == 1
+    text = capsys.readouterr().out
+    assert "changed after SlumberNet wrote it" in text and "with no record of how it was made" in text
+    assert {k: v for k, v in digests(out).items() if k != "summary.csv"} == \
+        {k: v for k, v in before.items() if k != "summary.csv"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "edf", "accusleep"])
+def test_same_input_and_model_give_the_same_bytes_with_one_or_two_processes(tmp_path, fmt):
+    assert predict(tmp_path / "a", "--format", fmt, files=THREE[:2]) == 0
+    assert predict(tmp_path / "b", "--format", fmt, "--jobs", "2", files=THREE[:2]) == 0
+    a = digests(tmp_path / "a")
+    assert len(a) == 5 and a == digests(tmp_path / "b")
+
+
+def test_an_edf_result_without_a_start_time_is_dated_1985_not_today(tmp_path):
+    from slumbernet.io import load_recording
+    rec = load_recording(THREE[0])
+    np.savez(tmp_path / "m.npz", eeg=rec.eeg, emg=rec.emg, sfreq_hz=rec.sfreq_hz)
+    assert predict(tmp_path / "o", "--format", "edf", files=[tmp_path / "m.npz"]) == 0
+    assert (tmp_path / "o" / "m_slumbernet.edf").read_bytes()[168:184] == b"01.01.8500.00.00"
+
+
+def test_results_never_land_on_an_input_or_a_score_file(tmp_path, capsys):
+    src = tmp_path / "in"; src.mkdir()
+    shutil.copy(THREE[0], src / "m1.edf"); shutil.copy(THREE[1], src / "m1_scores.edf")
+    np.savez(src / "m2_slumbernet.npz", eeg=np.zeros(10))
+    assert predict(src, files=[src / "m1.edf", src / "m1_scores.edf"]) == 1
+    assert "m1_scores_slumbernet.csv, like a manual score file" in capsys.readouterr().out
+    assert (src / "m1_slumbernet.csv").exists() and not (src / "m1_scores_slumbernet.csv").exists()
+    rec = src / "m2_slumbernet.csv"; rec.write_text("eeg,emg\n")   # a CSV recording named like m2.edf's result
+    shutil.copy(THREE[1], src / "m2.edf")
+    assert predict(src, files=[rec, src / "m2.edf"]) == 1
+    assert f"its result would be written over {rec}, one of the inputs" in capsys.readouterr().out
+    assert rec.read_text() == "eeg,emg\n"
+    assert main(["predict", str(tmp_path / "summary.csv"), "--out", str(tmp_path), "--quiet"]) == 2
+    assert "the summary would be written over it" in capsys.readouterr().err
 
 
 def test_a_broken_file_does_not_stop_the_others(tmp_path, capsys):

@@ -80,6 +80,19 @@ def test_interrupted_training_resumes_from_checkpoint(data, tmp_path, monkeypatc
         train_model(data[:1], data[1:2], cfg, checkpoint_dir=tmp_path, progress=False)
 
 
+def test_training_under_a_mirrored_strategy_builds_the_model_in_its_scope(data):
+    "What several GPUs would run (the paper's MirroredStrategy), on the one CPU; a few steps on 64 epochs."
+    import dataclasses
+    import tensorflow as tf
+    short = [dataclasses.replace(d, data=d.data[:64], labels=d.labels[:64]) for d in data[:2]]
+    mirrored = tf.distribute.MirroredStrategy(["/cpu:0"])
+    model, hist = train_model(short[:1], short[1:], TrainConfig(seq_len=16, steps=2, max_rounds=1), strategy=mirrored,
+                              progress=False)
+    weights = [v.value for v in model.keras_model.trainable_variables]
+    assert len(hist) == 1 and all(mirrored.extended.variable_created_in_scope(w) for w in weights)
+    assert np.isfinite(model.predict_proba(short[1])).all()
+
+
 def test_cross_validation_never_puts_an_animal_on_both_sides(data):
     cv = cross_validate(data, k=4, config=TrainConfig(seq_len=16, steps=5, max_rounds=1, seed=1), progress=False)
     for f in cv.folds:
