@@ -950,7 +950,7 @@ def load_recording(path, eeg=None, emg=None, sfreq_hz: float | None = None, unit
     raise FileFormatError(f"unknown recording file type '{suffix}' (expected .edf, .bdf, .txt, .csv, .parquet, "
                           f".npy or .npz)", path)
 
-# %% ../nbs/00_io.ipynb 34
+# %% ../nbs/00_io.ipynb 32
 @dataclass(repr=False, eq=False)
 class RecordingReader:
     """A recording opened to be read piece by piece (see `open_recording`).
@@ -1046,7 +1046,7 @@ def open_recording(path, eeg=None, emg=None, sfreq_hz: float | None = None, unit
     if path.suffix.lower() in (".edf", ".bdf", ".rec"): return _edf_reader(path, eeg, emg, animal_id, min_sfreq_hz)
     return RecordingReader.of(load_recording(path, eeg, emg, sfreq_hz, units, animal_id, min_sfreq_hz))
 
-# %% ../nbs/00_io.ipynb 37
+# %% ../nbs/00_io.ipynb 36
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y/%m/%d %H:%M:%S", "%d/%m/%Y %H:%M:%S",
                  "%m/%d/%Y %H:%M:%S", "%d.%m.%Y %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%H:%M:%S")
 
@@ -1356,7 +1356,7 @@ def load_scores(path, epoch_s: float | None = None, codes: dict | None = None) -
         return _read_csv_scores(path, text, epoch_s, codes)
     return _read_sleepsign_scores(path, lines, epoch_s, codes)
 
-# %% ../nbs/00_io.ipynb 41
+# %% ../nbs/00_io.ipynb 40
 BANDPOWER_COLUMNS = ("Delta", "Theta", "Alpha", "Beta", "Gamma", "EMG")
 "Columns of a band-power table: five EEG band powers and the EMG power."
 EEG_BANDS_HZ = {"delta": (0.5, 4.0), "theta": (6.0, 9.0), "alpha": (8.0, 12.0), "beta": (12.0, 30.0),
@@ -1405,7 +1405,7 @@ def load_bandpower_table(path, epoch_s: float | None = None, codes: dict | None 
     return powers.reset_index(drop=True), hyp
 
 
-# %% ../nbs/00_io.ipynb 44
+# %% ../nbs/00_io.ipynb 43
 _EPOCH_LENGTHS_S = (1, 2, 2.5, 4, 5, 8, 10, 15, 20, 30)  # epoch lengths in use in rodent and human sleep scoring
 
 def _epoch_hint(signal_s: float, n_scored: int, epoch_s: float) -> str:
@@ -1463,7 +1463,7 @@ def align(rec: Recording, hyp: Hypnogram, trim: bool = False, tolerance_s: float
               f"scored epochs and {_fmt_duration(rec.duration_s - n * ep)} of signal", src)
     return rec.crop(sig_start, sig_start + n * ep), hyp[drop_scores:drop_scores + n]
 
-# %% ../nbs/00_io.ipynb 47
+# %% ../nbs/00_io.ipynb 46
 def _atomic_write(path, write, overwrite: bool = False, protect=()) -> Path:
     """Call `write(tmp_path)` then move the temporary file to `path` in one step."""
     path = Path(path)

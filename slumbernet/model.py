@@ -220,9 +220,18 @@ class SleepModel(_ModelInput):
             b = min(batch_size, 256)
             return np.concatenate([np.asarray(self.keras_model(x[i:i + b, ..., None], training=False))
                                    for i in range(0, len(x), b)])
-        enc, head = self.keras_model.get_layer("encoder"), self.keras_model.get_layer("head")
-        z = np.concatenate([np.asarray(enc(x[i:i + batch_size], training=False)) for i in range(0, len(x), batch_size)])
-        return np.asarray(head(z[None], training=False))[0]
+        return self.proba_from_embeddings(self.embed(epochs, batch_size))
+
+    def embed(self, epochs: Epochs, batch_size: int = 4096) -> np.ndarray:
+        "The default network's encoder output `(n_epochs, embed_dim)`, each epoch on its own."
+        self.check_epochs(epochs)
+        if self.architecture != "default": raise ValueError("only the default network encodes epochs separately")
+        enc, x = self.keras_model.get_layer("encoder"), epochs.data
+        return np.concatenate([np.asarray(enc(x[i:i + batch_size], training=False)) for i in range(0, len(x), batch_size)])
+
+    def proba_from_embeddings(self, z: np.ndarray) -> np.ndarray:
+        "Stage probabilities `(n_epochs, 3)` from the encodings of a whole recording's epochs, in order (the temporal head)."
+        return np.asarray(self.keras_model.get_layer("head")(z[None], training=False))[0]
 
     def __repr__(self):
         m = self.metadata
@@ -507,9 +516,16 @@ class NumpyModel(_ModelInput):
 
     def predict_proba(self, epochs: Epochs, batch_size: int = 512) -> np.ndarray:
         "Stage probabilities `(n_epochs, 3)` (W, N, R), computed as `SleepModel.predict_proba` does (`batch_size` epochs at a time through the encoder)."
+        return self.proba_from_embeddings(self.embed(epochs, batch_size))
+
+    def embed(self, epochs: Epochs, batch_size: int = 512) -> np.ndarray:
+        "The encoder's output `(n_epochs, embed_dim)`: each epoch on its own (a long recording can be encoded chunk by chunk)."
         self.check_epochs(epochs)
         x = epochs.data
-        z = np.concatenate([self.encoder(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+        return np.concatenate([self.encoder(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+
+    def proba_from_embeddings(self, z: np.ndarray) -> np.ndarray:
+        "Stage probabilities `(n_epochs, 3)` from the encodings of a whole recording's epochs, in order (the temporal head)."
         return self.head(z[None])[0]
 
     def __repr__(self):
