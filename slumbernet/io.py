@@ -609,24 +609,24 @@ def _edf16_reader(path, f, hdr: dict):
 
     pyedflib converts sample by sample into float64 (about 0.5 s per channel-day at 256 Hz); a
     strided view of the memory-mapped data records and one multiply-add does the same in a tenth
-    of the time. Only the data records holding the samples asked for are touched, so a week-long
-file can be read a few hours at a time. `hdr` is the header `_edf_header` read and checked
-against the file size."""
+    of the time. Only the data records holding the samples asked for are mapped, and only while
+    they are read (mapped pages count as the process's memory), so a week-long file can be read a
+    few hours at a time. `hdr` is the header `_edf_header` read and checked against the file size."""
     if hdr["width"] != 2: return None
     data = [j for j, ann in enumerate(hdr["annotation"]) if not ann]  # pyedflib skips annotation signals
     if len(data) != f.signals_in_file: return None
     offsets = np.cumsum([0] + list(hdr["samples_per_record"]))
-    raw = np.memmap(path, np.dtype("<i2"), "r", offset=256 * (hdr["n_signals"] + 1),
-                    shape=(f.datarecords_in_file, offsets[-1]))
     def read(i, start=0, stop=None):
         j = data[i]; spr = int(offsets[j + 1] - offsets[j])
         stop = f.datarecords_in_file * spr if stop is None else stop
         dmin, dmax = f.getDigitalMinimum(i), f.getDigitalMaximum(i)
         if dmax <= dmin: return f.readSignal(i, start, stop - start)
         gain = (f.getPhysicalMaximum(i) - f.getPhysicalMinimum(i)) / (dmax - dmin)
-        r0 = start // spr
-        x = raw[r0:-(-stop // spr), offsets[j]:offsets[j + 1]].reshape(-1)[start - r0 * spr:stop - r0 * spr]
-        x = x.astype(np.float32)
+        r0, r1 = start // spr, -(-stop // spr)
+        raw = np.memmap(path, np.dtype("<i2"), "r", offset=256 * (hdr["n_signals"] + 1) + 2 * r0 * int(offsets[-1]),
+                        shape=(r1 - r0, offsets[-1]))
+        x = raw[:, offsets[j]:offsets[j + 1]].reshape(-1)[start - r0 * spr:stop - r0 * spr].astype(np.float32)
+        del raw  # unmapped: the pages read no longer count as this process's memory
         x *= np.float32(gain); x += np.float32(f.getPhysicalMinimum(i) - dmin * gain)
         return x
     return read

@@ -682,18 +682,19 @@ FEATURE_BANDS_HZ = {**EEG_BANDS_HZ, "sigma": (10.0, 15.0)}
 def epoch_features(rec: Recording, epoch_s: float = EPOCH_S, method: str = "welch") -> pd.DataFrame:
     """Per-epoch EEG band powers (µV²), theta/delta ratio, total power and EMG RMS (µV).
 
-    The EEG is high-passed at 0.3 Hz (drift) over the whole recording first.
+    The EEG is high-passed at 0.3 Hz (drift) over the whole recording first; NaN/Inf samples are
+    filled first (`fill_nonfinite`), so only their own epochs' features are made up.
 
     Examples
     --------
     >>> feats = epoch_features(rec)  # doctest: +SKIP
     """
-    eeg = bandpass(rec.eeg, rec.sfreq_hz, 0.3, None)
+    eeg = bandpass(fill_nonfinite(rec.eeg), rec.sfreq_hz, 0.3, None)
     f, p = spectrogram(eeg, rec.sfreq_hz, epoch_s, method)
     out = band_powers(f, p, FEATURE_BANDS_HZ)
     out["total"] = band_powers(f, p, {"total": (0.5, 48.0)})["total"]
     out["theta_delta"] = out["theta"] / out["delta"]
-    if rec.has_emg: out["emg_rms"] = emg_rms(rec.emg, rec.sfreq_hz, epoch_s)
+    if rec.has_emg: out["emg_rms"] = emg_rms(fill_nonfinite(rec.emg), rec.sfreq_hz, epoch_s)
     return out
 
 # %% ../nbs/02_preprocess.ipynb 30
@@ -720,7 +721,7 @@ def plot_spectrogram(rec: Recording, hyp: Hypnogram | None = None, fmax_hz: floa
     (a day of 4-s epochs: 36 epochs, 2.4 min, per column). Returns the matplotlib figure.
     """
     import matplotlib.pyplot as plt
-    eeg = bandpass(rec.eeg, rec.sfreq_hz, 0.3, None)
+    eeg = bandpass(fill_nonfinite(rec.eeg), rec.sfreq_hz, 0.3, None)
     f, p = spectrogram(eeg, rec.sfreq_hz, epoch_s, method, fmax_hz)
     k = max(1, int(np.ceil(len(p) / max_columns)))
     p = p[: len(p) // k * k].reshape(-1, k, p.shape[1]).mean(1)
@@ -732,7 +733,7 @@ def plot_spectrogram(rec: Recording, hyp: Hypnogram | None = None, fmax_hz: floa
     ax[0].pcolormesh(hours, np.r_[f, f[-1] + f[1] - f[0]], db, vmin=lo, vmax=hi, cmap="magma", shading="flat")
     ax[0].set_ylabel("EEG Hz")
     if rec.has_emg:
-        rms = emg_rms(rec.emg, rec.sfreq_hz, epoch_s)
+        rms = emg_rms(fill_nonfinite(rec.emg), rec.sfreq_hz, epoch_s)
         ax[1].semilogy(np.arange(len(rms)) * epoch_s / 3600, rms, lw=0.5, color="C3")
     ax[1].set_ylabel("EMG RMS µV")
     if hyp is not None: plot_hypnogram(hyp, ax[2])
