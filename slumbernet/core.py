@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import (STAGE_NAMES, STAGES, Hypnogram, Recording, SlumberNetError, SlumberNetWarning, _atomic_write,
-                           load_recording, pd, write_scores)
+from .io import (STAGE_NAMES, STAGES, UNSCORED, Hypnogram, Recording, RecordingReader, SlumberNetError,
+                           SlumberNetWarning, _atomic_write, load_recording, open_recording, pd, write_scores)
 from .model import ModelFileError, NumpyModel, SleepModel, load_model, model_paths
-from .preprocess import prepare_epochs
+from .preprocess import STREAM_CHUNK_S, EpochStream, prepare_epochs
 
 # %% auto 0
-__all__ = ['BUNDLED_MODEL', 'bundled_model_path', 'default_model', 'Prediction', 'flag_impossible', 'merge_short_bouts',
-           'predict']
+__all__ = ['BUNDLED_MODEL', 'STREAM_ABOVE_S', 'bundled_model_path', 'default_model', 'Prediction', 'flag_impossible',
+           'merge_short_bouts', 'predict']
 
 # %% ../nbs/05_core.ipynb 6
 BUNDLED_MODEL = "slumbernet_default"
@@ -74,13 +74,17 @@ class Prediction:
     epoch_s : float
     start : datetime, optional
     flags : array of str
-        Per epoch: "" or what post-processing did ("W->R", "fixed W->R", "short bout").
+        Per epoch: "" or why it is marked ("artefact: EEG flat", see `preprocess.signal_quality`) and
+        what post-processing did ("W->R", "fixed W->R", "short bout"), joined by "; ".
     recording_id, animal_id : str, optional
     source : Path, optional
     model : dict
         The model's architecture, file hash and training summary.
     seconds : dict
         Time spent reading, preparing and scoring, in s.
+    artefact : array of bool
+        True where the signal has a problem (NaN/Inf, flat, clipped): the stage and probabilities
+        are the network's, but it was shown a signal unlike any it learnt from.
     """
     stages: np.ndarray
     probabilities: np.ndarray
@@ -92,9 +96,11 @@ class Prediction:
     source: Path | None = None
     model: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
+    artefact: np.ndarray | None = None
 
     def __post_init__(self):
         if self.flags is None: self.flags = np.full(len(self.stages), "", dtype=object)
+        self.artefact = np.zeros(len(self.stages), bool) if self.artefact is None else np.asarray(self.artefact, bool)
 
     def __len__(self): return len(self.stages)
 
@@ -105,12 +111,12 @@ class Prediction:
 
     @property
     def hypnogram(self) -> Hypnogram:
-        "The predicted stages as a `Hypnogram`."
-        return Hypnogram(self.stages, self.epoch_s, None, self.start, None)
+        "The predicted stages as a `Hypnogram`, with the artefact marks."
+        return Hypnogram(self.stages, self.epoch_s, self.artefact, self.start, None)
 
     def to_frame(self) -> pd.DataFrame:
-        "One row per epoch: epoch, onset_s, time, stage, p_W, p_N, p_R, confidence, flag."
-        df = self.hypnogram.to_frame().drop(columns="artefact")
+        "One row per epoch: epoch, onset_s, time, stage, artefact, p_W, p_N, p_R, confidence, flag."
+        df = self.hypnogram.to_frame()
         for i, s in enumerate(STAGES): df[f"p_{s}"] = self.probabilities[:, i].round(4)
         df["confidence"] = self.confidence.round(4)
         df["flag"] = self.flags
@@ -124,7 +130,10 @@ class Prediction:
     def write(self, path, format: str | None = None, overwrite: bool = False) -> Path:
         """Write the scores: CSV with probabilities (default), `"accusleep"` labels, or EDF+ annotations (`.edf`).
 
-        Atomic, and never over an existing file unless `overwrite=True`.
+        Atomic, and never over an existing file unless `overwrite=True`. Artefact epochs: `True` in
+        the CSV's `artefact` column (and the reason in `flag`); an "Artefact" annotation over them
+        in EDF+; AccuSleep labels have no artefact code, so they are written as undefined (-1), which
+        AccuSleep leaves for a person to score.
         """
         path = Path(path)
         fmt = format or ("edf" if path.suffix.lower() == ".edf" else "csv")
@@ -132,6 +141,8 @@ class Prediction:
             return _atomic_write(path, lambda tmp: self.to_frame().to_csv(tmp, index=False), overwrite,
                                  protect=(self.source,))
         hyp = self.hypnogram; hyp.source = self.source  # never written over the recording it came from
+        if fmt == "accusleep":
+            hyp = Hypnogram(np.where(hyp.artefact, UNSCORED, hyp.stages), hyp.epoch_s, None, hyp.start, self.source)
         return write_scores(hyp, path, format=fmt, overwrite=overwrite)
 
     def __repr__(self):
@@ -139,7 +150,8 @@ class Prediction:
         when = "" if self.start is None else f" from {self.start:%Y-%m-%d %H:%M:%S}"
         return (f"<Prediction | {self.recording_id or 'unnamed'} | {len(self):,} epochs x {self.epoch_s:g} s{when} | "
                 + " ".join(f"{s} {100 * f:.1f}%" for s, f in zip(STAGES, frac))
-                + f" | mean confidence {self.confidence.mean():.3f} | {int((self.flags != '').sum())} flagged>")
+                + f" | mean confidence {self.confidence.mean():.3f} | {int(self.artefact.sum())} artefact"
+                + f" | {int((self.flags != '').sum())} flagged>")
 
 # %% ../nbs/05_core.ipynb 10
 def _runs(stages):
@@ -204,9 +216,32 @@ class _BackgroundImport:
     def wait_first(self): self.first_done.wait()
     def join(self): self.thread.join()
 
+STREAM_ABOVE_S = 36 * 3600.0
+"`predict` scores recordings longer than this (in s) chunk by chunk (see `preprocess.EpochStream`)."
+
+def _score_stream(m, stream: EpochStream) -> tuple[np.ndarray, float]:
+    """Probabilities of a recording prepared chunk by chunk, and the seconds spent in the network. The default
+    network encodes each chunk's epochs, then its temporal head reads all the encodings at once; the paper's
+    network scores each epoch on its own."""
+    parts, net_s = [], 0.0
+    for ep in stream:
+        t = time.perf_counter()
+        parts.append(m.predict_proba(ep) if m.architecture == "paper" else m.embed(ep))
+        net_s += time.perf_counter() - t
+    t = time.perf_counter()
+    probs = np.concatenate(parts) if m.architecture == "paper" else m.proba_from_embeddings(np.concatenate(parts))
+    return probs, net_s + time.perf_counter() - t
+
+def _mark_artefacts(flags: np.ndarray, problems: np.ndarray) -> np.ndarray:
+    "`flags` with 'artefact: <problem>' in front where an epoch has a signal problem."
+    out = flags.copy()
+    for k in np.flatnonzero(problems != ""):
+        out[k] = f"artefact: {problems[k]}" + (f"; {flags[k]}" if flags[k] else "")
+    return out
+
 def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None = None,
             min_bout_epochs: int | None = None, sfreq_hz: float | None = None, reference=None,
-            **load_kw) -> Prediction:
+            chunk_s: float | None = None, **load_kw) -> Prediction:
     """Score a recording: stage, probabilities and confidence per epoch.
 
     Parameters
@@ -226,6 +261,11 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     reference : str, Path or Recording, optional
         Another recording of the same animal and rig (its baseline day, say) whose statistics
         normalise this one: for recordings that are nearly all one stage (sleep deprivation).
+    chunk_s : float, optional
+        Prepare and encode the recording this many seconds at a time (EDF files are read lazily),
+        in memory that does not grow with its length; the scores equal those of one piece (to
+        float32 rounding). Default: one piece up to `STREAM_ABOVE_S` (36 h), chunks of
+        `preprocess.STREAM_CHUNK_S` (6 h) beyond.
 
     Returns
     -------
@@ -241,14 +281,19 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     meta = _model_metadata(model)
     inp = meta["input"]
     bg = _BackgroundImport(keras=not isinstance(model, NumpyModel) and meta.get("architecture") != "default")
+    reader, stream = None, None
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            rec = recording if isinstance(recording, Recording) else \
-                load_recording(recording, eeg=eeg, emg=emg, sfreq_hz=sfreq_hz, **load_kw)
-            if not rec.has_emg and not meta.get("eeg_only", False):
+            reader = RecordingReader.of(recording) if isinstance(recording, Recording) else \
+                open_recording(recording, eeg=eeg, emg=emg, sfreq_hz=sfreq_hz, **load_kw)
+            if not reader.has_emg and not meta.get("eeg_only", False):
                 raise SlumberNetError("the recording has no EMG, but this model needs it (load it with emg= naming "
-                                      "the EMG channel)", rec.source)
+                                      "the EMG channel)", reader.source)
+            streamed = chunk_s is not None or reader.duration_s > STREAM_ABOVE_S
+            if streamed: rec = reader
+            else:
+                with reader: rec = reader.load()
             t1 = time.perf_counter()
             prep = dict(sfreq_hz=inp["sfreq_hz"], epoch_s=inp["epoch_s"], emg=inp["emg"],
                         eeg_band_hz=tuple(inp.get("eeg_band_hz", (0.5, 30.0))))
@@ -257,14 +302,23 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
                 ref = reference if isinstance(reference, Recording) else \
                     load_recording(reference, eeg=eeg, emg=emg, sfreq_hz=sfreq_hz, **load_kw)
                 scaling = prepare_epochs(ref, **prep).scaling
-            ep = prepare_epochs(rec, scaling=scaling, **prep)
+            if streamed: stream = EpochStream(reader, scaling=scaling, chunk_s=chunk_s or STREAM_CHUNK_S, **prep)
+            else: ep = prepare_epochs(rec, scaling=scaling, **prep)
+    except BaseException:
+        if reader is not None: reader.close()
+        raise
     finally:
         bg.wait_first()  # TensorFlow's import silences stderr: nothing may be printed before it is done
     for w in caught: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     t2 = time.perf_counter()
     m = _resolve_model(model)
-    probs = m.predict_proba(ep)
-    t3 = time.perf_counter()
+    if streamed:
+        with reader: probs, net_s = _score_stream(m, stream)
+        problems, t3 = stream.problems, time.perf_counter()
+        t2 = t3 - net_s  # preparing the chunks counts as preparing, the network's share as scoring
+    else:
+        probs, problems = m.predict_proba(ep), ep.problems
+        t3 = time.perf_counter()
     stages = probs.argmax(1).astype(np.int8)
     frac = np.bincount(stages, minlength=3) / len(stages)
     if reference is None and len(stages) * inp["epoch_s"] >= 3600 and frac.max() > 0.9:
@@ -277,10 +331,12 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     if min_bout_epochs and min_bout_epochs > 1:
         stages, changed = merge_short_bouts(stages, probs, min_bout_epochs)
         flags[changed & (flags == "")] = "short bout"
+    flags = _mark_artefacts(flags, problems)
     info = {"architecture": m.architecture, "engine": "numpy" if isinstance(m, NumpyModel) else "keras",
             "sha256": m.metadata.get("file", {}).get("sha256"),
             "summary": m.metadata.get("training", {}).get("summary", "")}
     bg.join()
     return Prediction(stages, probs.astype(np.float32), inp["epoch_s"], rec.start, flags, rec.recording_id,
                       rec.animal_id, rec.source, info,
-                      {"read": round(t1 - t0, 3), "prepare": round(t2 - t1, 3), "score": round(t3 - t2, 3)})
+                      {"read": round(t1 - t0, 3), "prepare": round(t2 - t1, 3), "score": round(t3 - t2, 3)},
+                      problems != "")

@@ -36,7 +36,8 @@ pd = _LazyModule("pandas")
 __all__ = ['pd', 'STAGES', 'STAGE_NAMES', 'UNSCORED', 'STAGE_CODES', 'BANDPOWER_COLUMNS', 'EEG_BANDS_HZ', 'SlumberNetError',
            'MissingFileError', 'FileFormatError', 'ChannelError', 'SignalError', 'ScoreError', 'AlignmentError',
            'OutputExistsError', 'SlumberNetWarning', 'parse_stage_code', 'Hypnogram', 'Recording', 'check_recording',
-           'load_recording', 'load_scores', 'load_bandpower_table', 'align', 'write_scores', 'write_recording']
+           'load_recording', 'RecordingReader', 'open_recording', 'load_scores', 'load_bandpower_table', 'align',
+           'write_scores', 'write_recording']
 
 # %% ../nbs/00_io.ipynb 6
 class SlumberNetError(Exception):
@@ -338,35 +339,53 @@ class Recording:
 def _hms(seconds: float) -> str:
     s = int(seconds); return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}.{int(round((seconds - s) * 10)) % 10}"
 
+def _check_rate_and_length(sfreq_hz: float, duration_s: float, min_sfreq_hz: float, min_duration_s: float, src):
+    "Refuse a sampling rate below `min_sfreq_hz` or a recording shorter than `min_duration_s`."
+    if sfreq_hz < min_sfreq_hz:
+        raise SignalError(f"sampling rate {sfreq_hz:g} Hz is below {min_sfreq_hz:g} Hz, the lowest SlumberNet "
+                          f"scores (pass min_sfreq_hz= to load slower data on purpose)", src)
+    if duration_s < min_duration_s:
+        raise SignalError(f"recording is {duration_s:.2f} s long, shorter than one {min_duration_s:g}-s epoch", src)
+
+def _finite_range(x: np.ndarray) -> tuple[float, float]:
+    """Lowest and highest finite sample of `x` ((nan, nan) if none is finite).
+
+    Examples
+    --------
+    >>> _finite_range(np.array([np.nan, 2.0, -np.inf, 5.0]))
+    (2.0, 5.0)
+    """
+    lo, hi = float(np.min(x)), float(np.max(x))  # NaN and Inf show up here, so finite extremes mean finite samples
+    if math.isfinite(lo) and math.isfinite(hi): return lo, hi
+    ok = np.isfinite(x)
+    if not ok.any(): return math.nan, math.nan
+    return float(np.min(x[ok])), float(np.max(x[ok]))
+
+def _check_channel_range(kind: str, name: str, lo: float, hi: float, duration_s: float, src):
+    "Refuse a channel whose finite samples (lowest `lo`, highest `hi`) are none at all, or all equal."
+    hint = " (pass emg=False to score EEG only)" if kind == "EMG" else ""
+    if not math.isfinite(lo):
+        raise SignalError(f"{kind} channel '{name}' holds no finite samples (NaN/Inf throughout its "
+                          f"{_fmt_duration(duration_s)}): nothing to score{hint}", src)
+    if hi - lo <= 1e-6 * max(1.0, abs(hi)):
+        raise SignalError(f"{kind} channel '{name}' is flat (constant {lo:g} µV over "
+                          f"{_fmt_duration(duration_s)}): disconnected electrode?{hint}", src)
+
 def check_recording(rec: Recording, min_sfreq_hz: float = 64.0, min_duration_s: float = 4.0) -> Recording:
     """Raise `SignalError` if `rec` cannot be scored; return it unchanged otherwise.
 
     Checks the sampling rate (at least `min_sfreq_hz`), the length (at least `min_duration_s`,
-    one epoch), that every sample is finite, and that no channel is flat.
+    one epoch), and that each channel holds finite samples that are not all equal. Stretches
+    of NaN/Inf are allowed: `preprocess.prepare_epochs` marks their epochs as artefact.
 
     Examples
     --------
     >>> check_recording(Recording(np.random.randn(2560), 256.0, np.random.randn(2560)))  # doctest: +ELLIPSIS
     <Recording ...>
     """
-    src = rec.source
-    if rec.sfreq_hz < min_sfreq_hz:
-        raise SignalError(f"sampling rate {rec.sfreq_hz:g} Hz is below {min_sfreq_hz:g} Hz, the lowest SlumberNet "
-                          f"scores (pass min_sfreq_hz= to load slower data on purpose)", src)
-    if rec.duration_s < min_duration_s:
-        raise SignalError(f"recording is {rec.duration_s:.2f} s long, shorter than one {min_duration_s:g}-s epoch", src)
+    _check_rate_and_length(rec.sfreq_hz, rec.duration_s, min_sfreq_hz, min_duration_s, rec.source)
     for kind, name, x in (("EEG", rec.eeg_channel, rec.eeg), ("EMG", rec.emg_channel, rec.emg)):
-        if x is None: continue
-        bad = ~np.isfinite(x)
-        if bad.any():
-            first = int(np.argmax(bad))
-            raise SignalError(f"{kind} channel '{name}' has {int(bad.sum()):,} non-finite samples (NaN/Inf), the first "
-                              f"at {_hms(first / rec.sfreq_hz)} (sample {first:,}); fill or cut that stretch first", src)
-        lo, hi = float(x.min()), float(x.max())
-        if hi - lo <= 1e-6 * max(1.0, abs(hi)):
-            hint = " (pass emg=False to score EEG only)" if kind == "EMG" else ""
-            raise SignalError(f"{kind} channel '{name}' is flat (constant {lo:g} µV over "
-                              f"{_fmt_duration(rec.duration_s)}): disconnected electrode?{hint}", src)
+        if x is not None: _check_channel_range(kind, name, *_finite_range(x), rec.duration_s, rec.source)
     return rec
 
 # %% ../nbs/00_io.ipynb 24
@@ -604,40 +623,69 @@ def _open_edf(path):
         return None, hdr
 
 def _edf16_reader(path, f, hdr: dict):
-    """A function reading signal `i` (pyedflib's numbering) of an EDF file straight into float32 physical units (the
-    header's dimension) with NumPy, or None for BDF files (24-bit samples: pyedflib reads those).
+    """A function `read(i, start=0, stop=None)` reading samples `start` to `stop` of signal `i` (pyedflib's
+    numbering) of an EDF file straight into float32 physical units (the header's dimension) with NumPy,
+    or None for BDF files (24-bit samples: pyedflib reads those).
 
     pyedflib converts sample by sample into float64 (about 0.5 s per channel-day at 256 Hz); a
     strided view of the memory-mapped data records and one multiply-add does the same in a tenth
-    of the time. `hdr` is the header `_edf_header` read and checked against the file size."""
+    of the time. Only the data records holding the samples asked for are mapped, and only while
+    they are read (mapped pages count as the process's memory), so a week-long file can be read a
+    few hours at a time. `hdr` is the header `_edf_header` read and checked against the file size."""
     if hdr["width"] != 2: return None
     data = [j for j, ann in enumerate(hdr["annotation"]) if not ann]  # pyedflib skips annotation signals
     if len(data) != f.signals_in_file: return None
     offsets = np.cumsum([0] + list(hdr["samples_per_record"]))
-    raw = np.memmap(path, np.dtype("<i2"), "r", offset=256 * (hdr["n_signals"] + 1),
-                    shape=(f.datarecords_in_file, offsets[-1]))
-    def read(i):
+    def read(i, start=0, stop=None):
+        j = data[i]; spr = int(offsets[j + 1] - offsets[j])
+        stop = f.datarecords_in_file * spr if stop is None else stop
         dmin, dmax = f.getDigitalMinimum(i), f.getDigitalMaximum(i)
-        if dmax <= dmin: return f.readSignal(i)
+        if dmax <= dmin: return f.readSignal(i, start, stop - start)
         gain = (f.getPhysicalMaximum(i) - f.getPhysicalMinimum(i)) / (dmax - dmin)
-        j = data[i]
-        x = raw[:, offsets[j]:offsets[j + 1]].reshape(-1).astype(np.float32)
+        r0, r1 = start // spr, -(-stop // spr)
+        raw = np.memmap(path, np.dtype("<i2"), "r", offset=256 * (hdr["n_signals"] + 1) + 2 * r0 * int(offsets[-1]),
+                        shape=(r1 - r0, offsets[-1]))
+        x = raw[:, offsets[j]:offsets[j + 1]].reshape(-1)[start - r0 * spr:stop - r0 * spr].astype(np.float32)
+        del raw  # unmapped: the pages read no longer count as this process's memory
         x *= np.float32(gain); x += np.float32(f.getPhysicalMinimum(i) - dmin * gain)
         return x
     return read
 
-def _load_edf(path, eeg, emg, animal_id, min_sfreq_hz):
+def _edf_reader(path, eeg, emg, animal_id, min_sfreq_hz) -> "RecordingReader":
+    """A `RecordingReader` of an EDF/BDF file that reads the samples asked for, when and only when asked.
+
+    Files only a lenient reader will read, and files whose EEG and EMG are sampled at different
+    rates (one is resampled), are read whole at once."""
     f, hdr = _open_edf(path)
-    if f is None: return _load_edf_lenient(path, hdr, eeg, emg, animal_id, min_sfreq_hz)
+    if f is None: return RecordingReader.of(_load_edf_lenient(path, hdr, eeg, emg, animal_id, min_sfreq_hz))
     try:
         names = [s.strip() for s in f.getSignalLabels()]
         rates = [float(f.getSampleFrequency(i)) for i in range(f.signals_in_file)]
         units = [f.getPhysicalDimension(i) for i in range(f.signals_in_file)]
         animal = animal_id or (f.getPatientCode().strip() or None)
-        read = _edf16_reader(path, f, hdr) or f.readSignal
-        return _assemble(path, names, rates, units, read, eeg, emg, f.getStartdatetime(), animal, min_sfreq_hz)
-    finally:
-        f.close()
+        read = _edf16_reader(path, f, hdr) or \
+            (lambda i, start=0, stop=None: f.readSignal(i, start, None if stop is None else stop - start))
+        ie, im = _pick(names, eeg, "EEG", path), _pick(names, emg, "EMG", path)
+        picks = [i for i in (ie, im) if i is not None]
+        if len({rates[i] for i in picks}) > 1 or not all(math.isfinite(rates[i]) and rates[i] > 0 for i in picks):
+            rec = _assemble(path, names, rates, units, read, ie, False if im is None else im, f.getStartdatetime(),
+                            animal, min_sfreq_hz)  # resamples, or refuses the rates
+            f.close()
+            return RecordingReader.of(rec)
+        sf, n = rates[ie], int(min(f.getNSamples()[i] for i in picks))
+        _check_rate_and_length(sf, n / sf, min_sfreq_hz, 4.0, path)
+        scale = {i: _unit_scale(units[i], path, names[i]) for i in picks}
+        def channel(i, start, stop):
+            x = read(i, start, stop)
+            return np.asarray(x * scale[i] if scale[i] != 1.0 else x, np.float32)
+        read_channels = lambda start, stop: (channel(ie, start, stop), None if im is None else channel(im, start, stop))
+        return RecordingReader(sf, n, read_channels, f.getStartdatetime(), names[ie], None if im is None else names[im],
+                               Path(path), animal, close_file=f.close, min_sfreq_hz=min_sfreq_hz)
+    except BaseException:
+        f.close(); raise
+
+def _load_edf(path, eeg, emg, animal_id, min_sfreq_hz):
+    with _edf_reader(path, eeg, emg, animal_id, min_sfreq_hz) as reader: return reader.load()
 
 _MNE_VOLT_UNITS = ("\u00b5V", "\x83\xcaV", "uV", "mV")  # dimensions MNE converts to volts (Latin-1, case-sensitive)
 
@@ -871,6 +919,14 @@ def _load_numpy(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
 
 
 # %% ../nbs/00_io.ipynb 30
+def _recording_path(path) -> Path:
+    "`path` as a Path, if it names a non-empty file."
+    path = Path(path)
+    if not path.exists(): raise MissingFileError("file not found", path)
+    if path.is_dir(): raise FileFormatError("is a folder, not a recording file", path)
+    if path.stat().st_size == 0: raise FileFormatError("file is empty", path)
+    return path
+
 def load_recording(path, eeg=None, emg=None, sfreq_hz: float | None = None, units: str = "uV",
                    animal_id: str | None = None, min_sfreq_hz: float = 64.0) -> Recording:
     """Read EEG and EMG from a recording file into a checked `Recording`.
@@ -904,10 +960,7 @@ def load_recording(path, eeg=None, emg=None, sfreq_hz: float | None = None, unit
     --------
     >>> rec = load_recording("data_samples/mouse01_baseline.edf")  # doctest: +SKIP
     """
-    path = Path(path)
-    if not path.exists(): raise MissingFileError("file not found", path)
-    if path.is_dir(): raise FileFormatError("is a folder, not a recording file", path)
-    if path.stat().st_size == 0: raise FileFormatError("file is empty", path)
+    path = _recording_path(path)
     if sfreq_hz is not None: sfreq_hz = _positive(sfreq_hz, "sfreq_hz", path)
     suffix = path.suffix.lower()
     if suffix in (".edf", ".bdf", ".rec"): return _load_edf(path, eeg, emg, animal_id, min_sfreq_hz)
@@ -917,7 +970,103 @@ def load_recording(path, eeg=None, emg=None, sfreq_hz: float | None = None, unit
     raise FileFormatError(f"unknown recording file type '{suffix}' (expected .edf, .bdf, .txt, .csv, .parquet, "
                           f".npy or .npz)", path)
 
-# %% ../nbs/00_io.ipynb 34
+# %% ../nbs/00_io.ipynb 32
+@dataclass(repr=False, eq=False)
+class RecordingReader:
+    """A recording opened to be read piece by piece (see `open_recording`).
+
+    Parameters
+    ----------
+    sfreq_hz : float
+    n_samples : int
+        Samples per channel.
+    read_channels : callable
+        `read_channels(start, stop)` -> (EEG, EMG or None) samples `start` to `stop`, float32 µV.
+    start : datetime, optional
+    eeg_channel, emg_channel : str
+    source : Path, optional
+    animal_id : str, optional
+    close_file : callable, optional
+        Called by `close()` (the open file, if any).
+    min_sfreq_hz : float
+        What `load()` checks the recording against.
+
+    Examples
+    --------
+    >>> r = RecordingReader.of(Recording(np.arange(2560.0), 256.0))
+    >>> r.read(256, 512).eeg[:3]
+    array([256., 257., 258.], dtype=float32)
+    """
+    sfreq_hz: float
+    n_samples: int
+    read_channels: object
+    start: datetime | None = None
+    eeg_channel: str = "EEG"
+    emg_channel: str | None = "EMG"
+    source: Path | None = None
+    animal_id: str | None = None
+    close_file: object = None
+    min_sfreq_hz: float = 64.0
+
+    @classmethod
+    def of(cls, rec: Recording) -> "RecordingReader":
+        "A reader handing out pieces of a recording already in memory."
+        reader = cls(rec.sfreq_hz, rec.n_samples, lambda a, b: (rec.eeg[a:b], None if rec.emg is None else rec.emg[a:b]),
+                     rec.start, rec.eeg_channel, rec.emg_channel, rec.source, rec.animal_id)
+        reader._whole, reader.recording_id = rec, rec.recording_id
+        return reader
+
+    def __post_init__(self):
+        self._whole = None
+        self.recording_id = None if self.source is None else Path(self.source).stem
+
+    @property
+    def has_emg(self) -> bool: return self.emg_channel is not None
+    @property
+    def duration_s(self) -> float: return self.n_samples / self.sfreq_hz
+
+    def read(self, start: int = 0, stop: int | None = None) -> Recording:
+        "Samples `start` to `stop` (default: to the end) as a `Recording`, unchecked (it may hold NaN)."
+        stop = self.n_samples if stop is None else min(stop, self.n_samples)
+        if not 0 <= start <= stop: raise ValueError(f"cannot read samples {start} to {stop} of {self.n_samples}")
+        eeg, emg = self.read_channels(start, stop)
+        t0 = None if self.start is None else self.start + timedelta(seconds=start / self.sfreq_hz)
+        return Recording(eeg, self.sfreq_hz, emg, t0, self.eeg_channel, self.emg_channel, self.source,
+                         self.animal_id, self.recording_id)
+
+    def load(self) -> Recording:
+        "The whole recording, checked (`check_recording`), as `load_recording` returns it."
+        if self._whole is not None: return self._whole
+        return check_recording(self.read(), min_sfreq_hz=self.min_sfreq_hz)
+
+    def close(self):
+        if self.close_file is not None: self.close_file(); self.close_file = None
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.close()
+
+    def __repr__(self):
+        emg = f" + EMG '{self.emg_channel}'" if self.has_emg else " only (no EMG)"
+        return (f"<RecordingReader | {self.recording_id or 'unnamed'} | EEG '{self.eeg_channel}'{emg} | "
+                f"{self.sfreq_hz:g} Hz, {_fmt_duration(self.duration_s)}>")
+
+def open_recording(path, eeg=None, emg=None, sfreq_hz: float | None = None, units: str = "uV",
+                   animal_id: str | None = None, min_sfreq_hz: float = 64.0) -> RecordingReader:
+    """Open a recording file to read it piece by piece; arguments as `load_recording`.
+
+    EDF and BDF files are read lazily (only the samples asked for); other formats are read whole.
+    Checks the channels, units, rate and length now; the samples themselves are checked by
+    whoever reads them (`load()` checks them as `load_recording` does).
+
+    Examples
+    --------
+    >>> with open_recording("data_samples/mouse01_baseline.edf") as r:  # doctest: +SKIP
+    ...     first_hour = r.read(0, int(3600 * r.sfreq_hz))
+    """
+    path = _recording_path(path)
+    if path.suffix.lower() in (".edf", ".bdf", ".rec"): return _edf_reader(path, eeg, emg, animal_id, min_sfreq_hz)
+    return RecordingReader.of(load_recording(path, eeg, emg, sfreq_hz, units, animal_id, min_sfreq_hz))
+
+# %% ../nbs/00_io.ipynb 36
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y/%m/%d %H:%M:%S", "%d/%m/%Y %H:%M:%S",
                  "%m/%d/%Y %H:%M:%S", "%d.%m.%Y %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%H:%M:%S")
 
@@ -1227,7 +1376,7 @@ def load_scores(path, epoch_s: float | None = None, codes: dict | None = None) -
         return _read_csv_scores(path, text, epoch_s, codes)
     return _read_sleepsign_scores(path, lines, epoch_s, codes)
 
-# %% ../nbs/00_io.ipynb 38
+# %% ../nbs/00_io.ipynb 40
 BANDPOWER_COLUMNS = ("Delta", "Theta", "Alpha", "Beta", "Gamma", "EMG")
 "Columns of a band-power table: five EEG band powers and the EMG power."
 EEG_BANDS_HZ = {"delta": (0.5, 4.0), "theta": (6.0, 9.0), "alpha": (8.0, 12.0), "beta": (12.0, 30.0),
@@ -1276,7 +1425,7 @@ def load_bandpower_table(path, epoch_s: float | None = None, codes: dict | None 
     return powers.reset_index(drop=True), hyp
 
 
-# %% ../nbs/00_io.ipynb 41
+# %% ../nbs/00_io.ipynb 43
 _EPOCH_LENGTHS_S = (1, 2, 2.5, 4, 5, 8, 10, 15, 20, 30)  # epoch lengths in use in rodent and human sleep scoring
 
 def _epoch_hint(signal_s: float, n_scored: int, epoch_s: float) -> str:
@@ -1334,7 +1483,7 @@ def align(rec: Recording, hyp: Hypnogram, trim: bool = False, tolerance_s: float
               f"scored epochs and {_fmt_duration(rec.duration_s - n * ep)} of signal", src)
     return rec.crop(sig_start, sig_start + n * ep), hyp[drop_scores:drop_scores + n]
 
-# %% ../nbs/00_io.ipynb 44
+# %% ../nbs/00_io.ipynb 46
 def _atomic_write(path, write, overwrite: bool = False, protect=()) -> Path:
     """Call `write(tmp_path)` then move the temporary file to `path` in one step."""
     path = Path(path)

@@ -27,12 +27,10 @@ __all__ = ['ARCHITECTURES', 'MODEL_FORMAT', 'build_paper_model', 'build_encoder'
 
 # %% ../nbs/03_model.ipynb 6
 def _keras():
-    """Import Keras on first use, without TensorFlow's start-up chatter.
+    """Import Keras (TensorFlow backend) on first use, without TensorFlow's start-up chatter.
 
-    The backend is TensorFlow unless `KERAS_BACKEND` names another (JAX or PyTorch train the
-    same networks, on a GPU where TensorFlow is not installed). TensorFlow's C++ core prints
-    notices to the process's stderr while it loads (even with `TF_CPP_MIN_LOG_LEVEL` set); they
-    are discarded during the import only.
+    TensorFlow's C++ core prints notices to the process's stderr while it loads (even with
+    `TF_CPP_MIN_LOG_LEVEL` set); they are discarded during the import only.
     """
     if "keras" in sys.modules: return sys.modules["keras"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -45,10 +43,15 @@ def _keras():
         saved = None  # no file descriptor 2 to silence (some embedded interpreters)
     try:
         import keras
-        if keras.backend.backend() == "tensorflow": import tensorflow  # noqa: F401  (loads the kernels now, while stderr is quiet)
+        import tensorflow  # noqa: F401  (loads the kernels now, while stderr is quiet)
     finally:
         if saved is not None: os.dup2(saved, 2); os.close(saved)
     return keras
+
+def _numpy(tensor) -> np.ndarray:
+    "A NumPy array from any Keras backend's tensor (a PyTorch tensor on a GPU, say)."
+    return _keras().ops.convert_to_numpy(tensor)
+
 
 # %% ../nbs/03_model.ipynb 9
 def _paper_block(x, filters: int, kernels: tuple, project: bool, bn_momentum: float):
@@ -219,14 +222,22 @@ class SleepModel(_ModelInput):
         """
         self.check_epochs(epochs)
         x = epochs.data
-        numpy = _keras().ops.convert_to_numpy  # from any backend's tensors (PyTorch's on a GPU, say)
         if self.architecture == "paper":
             b = min(batch_size, 256)
-            return np.concatenate([numpy(self.keras_model(x[i:i + b, ..., None], training=False))
+            return np.concatenate([_numpy(self.keras_model(x[i:i + b, ..., None], training=False))
                                    for i in range(0, len(x), b)])
-        enc, head = self.keras_model.get_layer("encoder"), self.keras_model.get_layer("head")
-        z = np.concatenate([numpy(enc(x[i:i + batch_size], training=False)) for i in range(0, len(x), batch_size)])
-        return numpy(head(z[None], training=False))[0]
+        return self.proba_from_embeddings(self.embed(epochs, batch_size))
+
+    def embed(self, epochs: Epochs, batch_size: int = 4096) -> np.ndarray:
+        "The default network's encoder output `(n_epochs, embed_dim)`, each epoch on its own."
+        self.check_epochs(epochs)
+        if self.architecture != "default": raise ValueError("only the default network encodes epochs separately")
+        enc, x = self.keras_model.get_layer("encoder"), epochs.data
+        return np.concatenate([_numpy(enc(x[i:i + batch_size], training=False)) for i in range(0, len(x), batch_size)])
+
+    def proba_from_embeddings(self, z: np.ndarray) -> np.ndarray:
+        "Stage probabilities `(n_epochs, 3)` from the encodings of a whole recording's epochs, in order (the temporal head)."
+        return _numpy(self.keras_model.get_layer("head")(z[None], training=False))[0]
 
     def __repr__(self):
         m = self.metadata
@@ -510,7 +521,11 @@ class NumpyModel(_ModelInput):
     def parameters(self) -> int: return self.encoder.parameters + self.head.parameters
 
     def predict_proba(self, epochs: Epochs, batch_size: int = 256, workers: int | None = None) -> np.ndarray:
-        """Stage probabilities `(n_epochs, 3)` (W, N, R), as `SleepModel.predict_proba` computes them.
+        "Stage probabilities `(n_epochs, 3)` (W, N, R), as `SleepModel.predict_proba` computes them (see `embed`)."
+        return self.proba_from_embeddings(self.embed(epochs, batch_size, workers))
+
+    def embed(self, epochs: Epochs, batch_size: int = 256, workers: int | None = None) -> np.ndarray:
+        """The encoder's output `(n_epochs, embed_dim)`: each epoch on its own (a long recording can be encoded chunk by chunk).
 
         The encoder reads `batch_size` epochs at a time, `workers` batches at once (default: one per
         CPU core), each batch's matrix products on one BLAS thread: the copies that lay out each
@@ -526,8 +541,11 @@ class NumpyModel(_ModelInput):
         from threadpoolctl import threadpool_limits
         with threadpool_limits(1, user_api="blas"):
             if workers > 1:
-                with ThreadPoolExecutor(workers) as pool: z = np.concatenate(list(pool.map(encode, starts)))
-            else: z = np.concatenate([encode(i) for i in starts])
+                with ThreadPoolExecutor(workers) as pool: return np.concatenate(list(pool.map(encode, starts)))
+            return np.concatenate([encode(i) for i in starts])
+
+    def proba_from_embeddings(self, z: np.ndarray) -> np.ndarray:
+        "Stage probabilities `(n_epochs, 3)` from the encodings of a whole recording's epochs, in order (the temporal head)."
         return self.head(z[None])[0]
 
     def __repr__(self):

@@ -6,19 +6,21 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from fractions import Fraction
-import math
+from math import ceil, gcd
 
 import numpy as np
 
-from .io import EEG_BANDS_HZ, STAGES, Hypnogram, Recording, SignalError, _LazyModule, check_recording, pd
+from .io import (EEG_BANDS_HZ, STAGES, Hypnogram, Recording, RecordingReader, SignalError, _check_channel_range,
+                 _check_rate_and_length, _finite_range, _fmt_duration, _hms, _LazyModule, _warn, check_recording, pd)
 
 # %% auto 0
-__all__ = ['signal', 'MODEL_SFREQ_HZ', 'EPOCH_S', 'FEATURE_BANDS_HZ', 'STAGE_COLORS', 'filtfilt_sos', 'bandpass', 'notch',
-           'resample', 'detect_line_noise', 'epochs_view', 'robust_scale', 'window_means', 'emg_envelope', 'Epochs',
-           'prepare_epochs', 'spectrogram', 'band_powers', 'emg_rms', 'epoch_features', 'plot_hypnogram',
+__all__ = ['signal', 'MODEL_SFREQ_HZ', 'EPOCH_S', 'STREAM_CHUNK_S', 'STREAM_PAD_S', 'FEATURE_BANDS_HZ', 'STAGE_COLORS',
+           'filtfilt_sos', 'bandpass', 'notch', 'resample', 'detect_line_noise', 'epochs_view', 'robust_scale',
+           'window_means', 'emg_envelope', 'fill_nonfinite', 'signal_quality', 'Epochs', 'prepare_epochs',
+           'EpochStream', 'spectrogram', 'band_powers', 'emg_rms', 'epoch_features', 'plot_hypnogram',
            'plot_spectrogram']
 
 # %% ../nbs/02_preprocess.ipynb 8
@@ -132,6 +134,10 @@ def epochs_view(x: np.ndarray, sfreq_hz: float, epoch_s: float = EPOCH_S, n_epoc
     if n * spe > len(x): raise ValueError(f"signal holds {len(x) // spe} epochs, {n} requested")
     return x[: n * spe].reshape(n, spe)
 
+def _subsample_step(n: int, max_samples: int) -> int:
+    "Every how many samples `robust_scale` takes one, of a signal of `n` samples."
+    return int(np.ceil(n / max_samples)) if n > max_samples else 1
+
 def robust_scale(x: np.ndarray, max_samples: int = 2_000_000) -> tuple[float, float]:
     """Median and robust standard deviation (IQR / 1.349) of a whole signal.
 
@@ -142,7 +148,7 @@ def robust_scale(x: np.ndarray, max_samples: int = 2_000_000) -> tuple[float, fl
     (5, 2)
     """
     x = np.asarray(x)
-    if len(x) > max_samples: x = x[:: int(np.ceil(len(x) / max_samples))]
+    x = x[:: _subsample_step(len(x), max_samples)]
     q1, med, q3 = np.percentile(x, [25, 50, 75])
     return float(med), float(max((q3 - q1) / 1.349, 1e-12))
 
@@ -162,7 +168,7 @@ def window_means(x: np.ndarray, size: int, step: int) -> np.ndarray:
     """
     n, m = len(x), len(x) // step
     if m == 0: return np.zeros(0, np.float32)
-    g = math.gcd(size, step)
+    g = gcd(size, step)
     lo = step // 2 - size // 2                 # first sample of the first window (< 0: edge repeated)
     nb = (m - 1) * step // g + size // g       # blocks of g samples under all the windows
     first = min(nb, max(0, -(lo // g)))        # blocks [first, last) lie wholly inside the signal
@@ -215,6 +221,110 @@ def emg_envelope(emg: np.ndarray, sfreq_hz: float, out_hz: float = MODEL_SFREQ_H
     return (0.5 * np.log(np.maximum(power, 1e-6))).astype(np.float32)
 
 # %% ../nbs/02_preprocess.ipynb 18
+def fill_nonfinite(x: np.ndarray) -> np.ndarray:
+    """`x` with each run of NaN/Inf samples replaced by a straight line between the finite samples on either side
+    (the nearest finite sample at either end; zeros if none is finite); `x` itself if every sample is finite.
+
+    Examples
+    --------
+    >>> fill_nonfinite(np.array([1.0, np.nan, np.inf, 4.0, np.nan]))
+    array([1., 2., 3., 4., 4.])
+    """
+    if np.isfinite(np.sum(x)): return x  # NaN and Inf survive a sum
+    ok = np.isfinite(x)
+    if ok.all(): return x  # a sum that overflowed
+    good = np.flatnonzero(ok)
+    if not len(good): return np.zeros_like(x)
+    bad = np.flatnonzero(~ok)
+    y = x.copy(); y[bad] = np.interp(bad, good, x[good])
+    return y
+
+def _epoch_bounds(n_epochs: int, epoch_s: float, sfreq_hz: float) -> np.ndarray:
+    "First sample of each of `n_epochs` epochs, and the end of the last (n_epochs + 1 numbers)."
+    return np.round(np.arange(n_epochs + 1) * epoch_s * sfreq_hz).astype(np.int64)
+
+def _epoch_stats(x: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Per epoch (samples `bounds[k]` to `bounds[k + 1]`): highest and lowest sample (NaN or ±Inf if it holds one),
+    and how many samples equal the block's highest and lowest finite epoch extremes (counted only in the epochs
+    that reach them: a clipped stretch does, a clean signal in one epoch at one sample). (n_epochs, 4) float64."""
+    x = np.asarray(x[bounds[0]:bounds[-1]]); starts = bounds[:-1] - bounds[0]
+    out = np.zeros((len(starts), 4))
+    out[:, 0], out[:, 1] = np.maximum.reduceat(x, starts), np.minimum.reduceat(x, starts)
+    finite = np.isfinite(out[:, 0]) & np.isfinite(out[:, 1])
+    if finite.any():
+        for col, ext in ((0, out[finite, 0].max()), (1, out[finite, 1].min())):
+            for k in np.flatnonzero(finite & (out[:, col] == ext)):
+                out[k, 2 + col] = np.count_nonzero(x[starts[k]:bounds[k + 1] - bounds[0]] == ext)
+    return out
+
+def _epoch_problems(stats: np.ndarray, samples_per_epoch: float, flat_fraction: float = 0.002,
+                    clip_fraction: float = 0.01) -> np.ndarray:
+    "Per epoch, from `_epoch_stats` of a whole channel: '', 'non-finite', 'flat' or 'clipped'."
+    hi, lo, n_hi, n_lo = stats.T
+    finite = np.isfinite(hi) & np.isfinite(lo)
+    out = np.full(len(stats), "", dtype=object)
+    out[~finite] = "non-finite"
+    if not finite.any(): return out
+    ptp = np.where(finite, hi, 0.0) - np.where(finite, lo, 0.0)
+    flat = finite & (ptp <= flat_fraction * np.percentile(ptp[finite], 90))
+    need = max(2.0, clip_fraction * samples_per_epoch)
+    clipped = finite & ~flat & (((hi == hi[finite].max()) & (n_hi >= need)) | ((lo == lo[finite].min()) & (n_lo >= need)))
+    out[flat], out[clipped] = "flat", "clipped"
+    return out
+
+def _join_problems(per_channel: dict) -> np.ndarray:
+    "One reason per epoch ('EEG flat', 'EEG non-finite, EMG clipped', or '') from each channel's."
+    n = len(next(iter(per_channel.values())))
+    out = np.full(n, "", dtype=object)
+    for k in np.flatnonzero(np.logical_or.reduce([p != "" for p in per_channel.values()])):
+        out[k] = ", ".join(f"{ch} {p[k]}" for ch, p in per_channel.items() if p[k])
+    return out
+
+def signal_quality(rec: Recording, epoch_s: float = EPOCH_S, flat_fraction: float = 0.002,
+                   clip_fraction: float = 0.01) -> np.ndarray:
+    """Signal problems of each epoch: '' for a clean one, else what is wrong, e.g. 'EEG flat' or
+    'EEG non-finite, EMG clipped'.
+
+    Parameters
+    ----------
+    rec : Recording
+    epoch_s : float
+    flat_fraction : float
+        An epoch is flat if its peak-to-peak range is at most this fraction of the channel's 90th
+        percentile of epoch ranges.
+    clip_fraction : float
+        An epoch is clipped if at least this fraction of its samples (and at least 2) equal the
+        channel's highest or lowest value.
+
+    Returns
+    -------
+    array of str, one per full epoch
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(0, 50, 256 * 40); x[256 * 8:256 * 12] = 3.0
+    >>> signal_quality(Recording(x, 256.0))[:4].tolist()
+    ['', '', 'EEG flat', '']
+    """
+    bounds = _epoch_bounds(int(rec.duration_s // epoch_s), epoch_s, rec.sfreq_hz)
+    chans = {"EEG": rec.eeg, "EMG": rec.emg} if rec.has_emg else {"EEG": rec.eeg}
+    return _join_problems({ch: _epoch_problems(_epoch_stats(x, bounds), epoch_s * rec.sfreq_hz, flat_fraction,
+                                               clip_fraction) for ch, x in chans.items()})
+
+def _warn_problems(problems: np.ndarray, epoch_s: float, src):
+    "Warn (naming the file) how many epochs have signal problems, which, and where."
+    bad = np.flatnonzero(problems != "")
+    if not len(bad): return
+    kinds = sorted({part for p in problems[bad] for part in p.split(", ")})
+    where = []
+    for kind in kinds:
+        k = np.array([e for e in bad if kind in problems[e].split(", ")])
+        where.append(f"{kind} in {len(k):,} epoch{'s' * (len(k) != 1)} ({_hms(k[0] * epoch_s)}-{_hms((k[-1] + 1) * epoch_s)})")
+    one = len(bad) == 1
+    _warn(f"{len(bad):,} epoch{'' if one else 's'} ({_fmt_duration(len(bad) * epoch_s)}) {'has' if one else 'have'} signal "
+          f"problems and {'is' if one else 'are'} marked as artefact: {'; '.join(where)}", src)
+
+# %% ../nbs/02_preprocess.ipynb 21
 @dataclass(repr=False)
 class Epochs:
     """Normalised network input of one recording.
@@ -229,9 +339,11 @@ class Epochs:
     scaling : dict
         Normalisation used: EEG median and robust sd in µV; EMG median (log µV) or sd (µV).
     labels : array of int, optional
-        The scorer's stage per epoch (-1 where unscored or flagged as artefact).
+        The scorer's stage per epoch (-1 where unscored, flagged as artefact, or with a signal problem).
     start : datetime, optional
     recording_id, animal_id : str, optional
+    problems : array of str, optional
+        Signal problems per epoch ('' where none; see `signal_quality`).
     """
     data: np.ndarray
     sfreq_hz: float
@@ -243,6 +355,7 @@ class Epochs:
     start: datetime | None = None
     recording_id: str | None = None
     animal_id: str | None = None
+    problems: np.ndarray | None = None
 
     def __len__(self): return len(self.data)
 
@@ -253,20 +366,41 @@ class Epochs:
                 f"{self.data.shape[2]} channels at {self.sfreq_hz:g} Hz | EMG {self.emg_mode if self.has_emg else 'absent'}"
                 f" | {lab}>")
 
+_SCALE_SAMPLES = 2_000_000
+"At most this many samples of a channel give its normalisation statistics (`robust_scale`)."
+_SCALE_KEYS = {"eeg": ("eeg_median_uv", "eeg_sd_uv"), "envelope": ("emg_log_median",), "raw": ("emg_median_uv", "emg_sd_uv")}
+
+def _eeg_signal(eeg: np.ndarray, sfreq_hz: float, out_hz: float, band_hz: tuple) -> np.ndarray:
+    "The EEG the network reads, before normalisation: resampled to `out_hz`, band-passed."
+    return bandpass(resample(eeg, sfreq_hz, out_hz), out_hz, *band_hz)
+
+def _emg_signal(emg: np.ndarray, sfreq_hz: float, out_hz: float, mode: str, line_hz) -> np.ndarray:
+    "The EMG the network reads, before normalisation: its log RMS envelope, or band-passed 10-30 Hz, at `out_hz`."
+    if mode == "envelope": return emg_envelope(emg, sfreq_hz, out_hz, line_hz=line_hz)
+    return bandpass(resample(notch(emg, sfreq_hz, line_hz) if line_hz else emg, sfreq_hz, out_hz), out_hz, 10.0, 30.0)
+
+def _scaling(sig: np.ndarray, kind: str) -> dict:
+    "Normalisation statistics of a whole channel (`kind`: 'eeg', 'envelope' or 'raw'), from `_SCALE_SAMPLES` samples."
+    med, sd = robust_scale(sig, _SCALE_SAMPLES)
+    return dict(zip(_SCALE_KEYS[kind], (med, sd)))
+
+def _normalise(ep: np.ndarray, scaling: dict, kind: str) -> np.ndarray:
+    if kind == "envelope": return ep - scaling["emg_log_median"]
+    med, sd = (scaling[k] for k in _SCALE_KEYS[kind])
+    return (ep - med) / sd
+
 def _emg_input(rec: Recording, out: np.ndarray, sfreq_hz: float, epoch_s: float, emg: str, line_hz, given: dict | None) -> dict:
     "Fill `out` (n_epochs, samples) with the normalised EMG input; returns the scaling used."
-    n = len(out)
     line = detect_line_noise(rec.emg, rec.sfreq_hz) if line_hz == "auto" else line_hz
-    if emg == "envelope":
-        env = emg_envelope(rec.emg, rec.sfreq_hz, sfreq_hz, line_hz=line)
-        m_med = given["emg_log_median"] if given else robust_scale(env)[0]
-        out[:] = epochs_view(env, sfreq_hz, epoch_s, n) - m_med
-        return {"emg_log_median": m_med, "line_hz": line}
-    raw = bandpass(resample(notch(rec.emg, rec.sfreq_hz, line) if line else rec.emg, rec.sfreq_hz, sfreq_hz),
-                   sfreq_hz, 10.0, 30.0)
-    m_med, m_sd = (given["emg_median_uv"], given["emg_sd_uv"]) if given else robust_scale(raw)
-    out[:] = (epochs_view(raw, sfreq_hz, epoch_s, n) - m_med) / m_sd
-    return {"emg_median_uv": m_med, "emg_sd_uv": m_sd, "line_hz": line}
+    sig = _emg_signal(rec.emg, rec.sfreq_hz, sfreq_hz, emg, line)
+    scaling = {k: given[k] for k in _SCALE_KEYS[emg]} if given else _scaling(sig, emg)
+    out[:] = _normalise(epochs_view(sig, sfreq_hz, epoch_s, len(out)), scaling, emg)
+    return {**scaling, "line_hz": line}
+
+def _finite_recording(rec: Recording) -> Recording:
+    "`rec` with its non-finite samples filled (`fill_nonfinite`), so that filters stay finite."
+    eeg, emg = fill_nonfinite(rec.eeg), None if rec.emg is None else fill_nonfinite(rec.emg)
+    return rec if eeg is rec.eeg and emg is rec.emg else replace(rec, eeg=eeg, emg=emg)
 
 def prepare_epochs(rec: Recording, hypnogram: Hypnogram | None = None, sfreq_hz: float = MODEL_SFREQ_HZ,
                    epoch_s: float = EPOCH_S, emg: str = "envelope", eeg_band_hz: tuple = (0.5, 30.0),
@@ -300,7 +434,13 @@ def prepare_epochs(rec: Recording, hypnogram: Hypnogram | None = None, sfreq_hz:
     Raises
     ------
     SignalError
-        If the recording is shorter than one epoch, not finite, or flat.
+        If the recording is shorter than one epoch, or a channel holds no finite samples or is flat.
+
+    Warns
+    -----
+    SlumberNetWarning
+        If epochs have signal problems (`signal_quality`): they are listed in `Epochs.problems`, and
+        their NaN/Inf samples are filled before filtering.
     """
     if emg not in ("envelope", "raw"): raise ValueError(f"emg must be 'envelope' or 'raw', got {emg!r}")
     check_recording(rec, min_sfreq_hz=sfreq_hz, min_duration_s=epoch_s)
@@ -318,20 +458,177 @@ def prepare_epochs(rec: Recording, hypnogram: Hypnogram | None = None, sfreq_hz:
                                                  if rec.has_emg else [])
         missing = [k for k in need if k not in given]
         if missing: raise ValueError(f"scaling lacks {', '.join(missing)} (prepared with another EMG mode?)")
+    problems = signal_quality(rec, epoch_s)
+    _warn_problems(problems, epoch_s, rec.source)
+    rec = _finite_recording(rec)
     x = np.zeros((n, spe, 2), np.float32)
     with ThreadPoolExecutor(1) as pool:  # the EMG on a second core while this one does the EEG (SciPy's filters release the GIL)
         emg_job = pool.submit(_emg_input, rec, x[..., 1], sfreq_hz, epoch_s, emg, line_hz, given) if rec.has_emg else None
-        eeg = bandpass(resample(rec.eeg, rec.sfreq_hz, sfreq_hz), sfreq_hz, *eeg_band_hz)
-        e_med, e_sd = (given["eeg_median_uv"], given["eeg_sd_uv"]) if given else robust_scale(eeg)
-        x[..., 0] = (epochs_view(eeg, sfreq_hz, epoch_s, n) - e_med) / e_sd
-        scaling = {"eeg_median_uv": e_med, "eeg_sd_uv": e_sd}
+        eeg = _eeg_signal(rec.eeg, rec.sfreq_hz, sfreq_hz, eeg_band_hz)
+        scaling = {k: given[k] for k in _SCALE_KEYS["eeg"]} if given else _scaling(eeg, "eeg")
+        x[..., 0] = _normalise(epochs_view(eeg, sfreq_hz, epoch_s, n), scaling, "eeg")
         if emg_job is not None: scaling.update(emg_job.result())
     if given: scaling["from_reference"] = True
     labels = None
-    if hypnogram is not None: labels = np.where(hypnogram.scored, hypnogram.stages, -1).astype(np.int8)
-    return Epochs(x, sfreq_hz, epoch_s, emg, rec.has_emg, scaling, labels, rec.start, rec.recording_id, rec.animal_id)
+    if hypnogram is not None: labels = np.where(hypnogram.scored & (problems == ""), hypnogram.stages, -1).astype(np.int8)
+    return Epochs(x, sfreq_hz, epoch_s, emg, rec.has_emg, scaling, labels, rec.start, rec.recording_id, rec.animal_id,
+                  problems)
 
-# %% ../nbs/02_preprocess.ipynb 23
+# %% ../nbs/02_preprocess.ipynb 26
+STREAM_CHUNK_S = 6 * 3600.0
+"Length of the chunks `EpochStream` prepares at a time, in s (6 h: about 150 MB of working memory at 256 Hz)."
+STREAM_PAD_S = 60.0
+"Signal read on either side of a chunk for the filters to settle, in s."
+
+class _ChannelView:
+    "The EMG of a `RecordingReader` as an array-like of its (NaN-filled) samples, read when sliced."
+    def __init__(self, reader: RecordingReader): self.reader = reader
+    def __len__(self): return self.reader.n_samples
+    def __getitem__(self, s: slice): return fill_nonfinite(self.reader.read(s.start or 0, s.stop).emg)
+    def __array__(self, dtype=None, copy=None): return np.asarray(self[0:len(self)], dtype)
+
+def _out_len(n: int, sfreq_hz: float, out_hz: float, decimate: bool = False) -> int:
+    "Length of `n` samples at `sfreq_hz` after `resample` to `out_hz` (or `emg_envelope`'s decimation, if `decimate`)."
+    step = sfreq_hz / out_hz
+    if decimate and abs(step - round(step)) < 1e-9: return n // int(round(step))
+    if sfreq_hz == out_hz: return n
+    r = Fraction(out_hz / sfreq_hz).limit_denominator(1000)
+    return -(-n * r.numerator // r.denominator)
+
+class EpochStream:
+    """A recording prepared for the network chunk by chunk: the `Epochs` of `prepare_epochs`, in pieces, in
+    memory that does not grow with the recording's length.
+
+    Creating it reads the recording once (signal problems, normalisation statistics); iterating
+    reads it again and yields one `Epochs` per chunk, whose concatenated `data` equal
+    `prepare_epochs(recording).data` (to float32 rounding).
+
+    Parameters
+    ----------
+    reader : RecordingReader or Recording
+    sfreq_hz, epoch_s, emg, eeg_band_hz, line_hz, scaling
+        As `prepare_epochs`.
+    chunk_s : float
+        Length of a chunk in s (rounded down to whole epochs, at least one).
+    pad_s : float
+        Signal read on either side of a chunk for the filters, in s.
+
+    Attributes
+    ----------
+    n_epochs : int
+    chunks : list of (first epoch, end epoch)
+    scaling : dict
+    problems : array of str
+        Signal problems per epoch (see `signal_quality`).
+
+    Raises
+    ------
+    SignalError
+        As `prepare_epochs`; also if an epoch is not a whole number of samples.
+
+    Examples
+    --------
+    >>> stream = EpochStream(open_recording("week.edf"), chunk_s=6 * 3600)  # doctest: +SKIP
+    >>> for ep in stream: ...  # doctest: +SKIP
+    """
+    def __init__(self, reader, sfreq_hz: float = MODEL_SFREQ_HZ, epoch_s: float = EPOCH_S, emg: str = "envelope",
+                 eeg_band_hz: tuple = (0.5, 30.0), line_hz="auto", scaling: dict | None = None,
+                 chunk_s: float = STREAM_CHUNK_S, pad_s: float = STREAM_PAD_S):
+        if emg not in ("envelope", "raw"): raise ValueError(f"emg must be 'envelope' or 'raw', got {emg!r}")
+        self.reader = RecordingReader.of(reader) if isinstance(reader, Recording) else reader
+        r, src = self.reader, self.reader.source
+        _check_rate_and_length(r.sfreq_hz, r.duration_s, sfreq_hz, epoch_s, src)
+        self.sfreq_hz, self.epoch_s, self.emg, self.eeg_band_hz = sfreq_hz, epoch_s, emg, tuple(eeg_band_hz)
+        spe_in, self.spe = epoch_s * r.sfreq_hz, int(round(epoch_s * sfreq_hz))
+        ratio = Fraction(sfreq_hz / r.sfreq_hz).limit_denominator(1000)
+        if abs(spe_in - round(spe_in)) > 1e-9 or float(ratio) != sfreq_hz / r.sfreq_hz or (round(spe_in) * ratio) != self.spe:
+            raise SignalError(f"a {epoch_s:g}-s epoch at {r.sfreq_hz:g} Hz is not a whole number of samples, so the "
+                              f"recording cannot be prepared in chunks; load it whole", src)
+        self.spe_in = int(round(spe_in))
+        self.n_epochs = int(r.duration_s // epoch_s)
+        step = max(1, int(chunk_s // epoch_s))
+        self.chunks = [(e, min(e + step, self.n_epochs)) for e in range(0, self.n_epochs, step)]
+        self.pad_epochs = int(np.ceil(pad_s / epoch_s))
+        self.line_hz = (detect_line_noise(_ChannelView(r), r.sfreq_hz) if line_hz == "auto" else line_hz) \
+            if r.has_emg else None
+        self._first_pass(scaling)
+
+    def _piece(self, e0: int, e1: int):
+        "(signals at the network's rate of the chunk's epochs e0 to e1, padded; the chunk's unfilled Recording; its offset)."
+        last = e1 == self.n_epochs
+        a = max(0, e0 - self.pad_epochs) * self.spe_in
+        b = self.reader.n_samples if last else min(self.reader.n_samples, (e1 + self.pad_epochs) * self.spe_in)
+        rec = self.reader.read(a, b)
+        clean = _finite_recording(rec)
+        eeg = _eeg_signal(clean.eeg, rec.sfreq_hz, self.sfreq_hz, self.eeg_band_hz)
+        emg = _emg_signal(clean.emg, rec.sfreq_hz, self.sfreq_hz, self.emg, self.line_hz) if rec.has_emg else None
+        lo = (e0 - a // self.spe_in) * self.spe
+        hi = None if last else (e1 - a // self.spe_in) * self.spe
+        return [None if s is None else s[lo:hi] for s in (eeg, emg)], rec, a
+
+    def _first_pass(self, given):
+        r, n = self.reader, self.n_epochs
+        kinds = ["eeg"] + ([self.emg] if r.has_emg else [])
+        lengths = {"eeg": _out_len(r.n_samples, r.sfreq_hz, self.sfreq_hz),
+                   "envelope": _out_len(r.n_samples, r.sfreq_hz, self.sfreq_hz, decimate=True)}
+        lengths["raw"] = lengths["eeg"]
+        steps = {k: _subsample_step(lengths[k], _SCALE_SAMPLES) for k in kinds}
+        keep, seen = {k: [] for k in kinds}, {k: 0 for k in kinds}
+        stats = {k: [] for k in kinds}; ranges = {k: [] for k in kinds}
+        bounds = _epoch_bounds(n, self.epoch_s, r.sfreq_hz)
+        for e0, e1 in self.chunks:
+            sigs, rec, a = self._piece(e0, e1)
+            end = rec.n_samples if e1 == n else bounds[e1] - a
+            for k, x, sig in zip(kinds, (rec.eeg, rec.emg), sigs):
+                stats[k].append(_epoch_stats(x, bounds[e0:e1 + 1] - a))
+                ranges[k].append(_finite_range(x[bounds[e0] - a:end]))
+                g0 = e0 * self.spe  # the first core sample's index in the whole filtered signal
+                if given is None: keep[k].append(sig[(-g0) % steps[k]::steps[k]].copy())
+                seen[k] += len(sig)
+        if any(seen[k] != lengths[k] for k in kinds):  # the chunks must tile the one-piece signal exactly
+            raise RuntimeError(f"chunked signals hold {seen} samples, expected {lengths}")
+        problems = {}
+        for k, kind, name in zip(kinds, ("EEG", "EMG"), (r.eeg_channel, r.emg_channel)):
+            lo, hi = np.array(ranges[k]).T
+            fin = np.isfinite(lo)
+            _check_channel_range(kind, name, lo[fin].min() if fin.any() else np.nan, hi[fin].max() if fin.any() else np.nan,
+                                 r.duration_s, r.source)
+            problems[kind] = _epoch_problems(_merge_stats(stats[k]), self.spe_in)
+        self.problems = _join_problems(problems)
+        _warn_problems(self.problems, self.epoch_s, r.source)
+        if given is None:
+            self.scaling = {}
+            for k in kinds: self.scaling.update(_scaling(np.concatenate(keep[k]), k))
+        else:
+            self.scaling = {key: given[key] for k in kinds for key in _SCALE_KEYS[k]}
+        if r.has_emg: self.scaling["line_hz"] = self.line_hz
+        if given is not None: self.scaling["from_reference"] = True
+
+    def __len__(self): return len(self.chunks)
+
+    def __iter__(self):
+        r = self.reader
+        for e0, e1 in self.chunks:
+            (eeg, emg), rec, _ = self._piece(e0, e1)
+            x = np.zeros((e1 - e0, self.spe, 2), np.float32)
+            x[..., 0] = _normalise(epochs_view(eeg, self.sfreq_hz, self.epoch_s, e1 - e0), self.scaling, "eeg")
+            if emg is not None:
+                x[..., 1] = _normalise(epochs_view(emg, self.sfreq_hz, self.epoch_s, e1 - e0), self.scaling, self.emg)
+            start = None if r.start is None else r.start + timedelta(seconds=e0 * self.epoch_s)
+            yield Epochs(x, self.sfreq_hz, self.epoch_s, self.emg, r.has_emg, self.scaling, None, start,
+                         r.recording_id, r.animal_id, self.problems[e0:e1])
+
+def _merge_stats(blocks: list) -> np.ndarray:
+    """`_epoch_stats` of consecutive blocks as if of one: the counts at the extremes are kept only for the epochs
+    that reach the whole signal's extremes (each such epoch reached its own block's, so it was counted)."""
+    s = np.concatenate(blocks)
+    fin = np.isfinite(s[:, 0]) & np.isfinite(s[:, 1])
+    if fin.any():
+        s[fin & (s[:, 0] != s[fin, 0].max()), 2] = 0
+        s[fin & (s[:, 1] != s[fin, 1].min()), 3] = 0
+    return s
+
+# %% ../nbs/02_preprocess.ipynb 29
 def spectrogram(x: np.ndarray, sfreq_hz: float, epoch_s: float = EPOCH_S, method: str = "welch",
                 fmax_hz: float | None = None, window_s: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
     """Power spectral density of each epoch (µV²/Hz).
@@ -405,21 +702,22 @@ FEATURE_BANDS_HZ = {**EEG_BANDS_HZ, "sigma": (10.0, 15.0)}
 def epoch_features(rec: Recording, epoch_s: float = EPOCH_S, method: str = "welch") -> pd.DataFrame:
     """Per-epoch EEG band powers (µV²), theta/delta ratio, total power and EMG RMS (µV).
 
-    The EEG is high-passed at 0.3 Hz (drift) over the whole recording first.
+    The EEG is high-passed at 0.3 Hz (drift) over the whole recording first; NaN/Inf samples are
+    filled first (`fill_nonfinite`), so only their own epochs' features are made up.
 
     Examples
     --------
     >>> feats = epoch_features(rec)  # doctest: +SKIP
     """
-    eeg = bandpass(rec.eeg, rec.sfreq_hz, 0.3, None)
+    eeg = bandpass(fill_nonfinite(rec.eeg), rec.sfreq_hz, 0.3, None)
     f, p = spectrogram(eeg, rec.sfreq_hz, epoch_s, method)
     out = band_powers(f, p, FEATURE_BANDS_HZ)
     out["total"] = band_powers(f, p, {"total": (0.5, 48.0)})["total"]
     out["theta_delta"] = out["theta"] / out["delta"]
-    if rec.has_emg: out["emg_rms"] = emg_rms(rec.emg, rec.sfreq_hz, epoch_s)
+    if rec.has_emg: out["emg_rms"] = emg_rms(fill_nonfinite(rec.emg), rec.sfreq_hz, epoch_s)
     return out
 
-# %% ../nbs/02_preprocess.ipynb 25
+# %% ../nbs/02_preprocess.ipynb 31
 STAGE_COLORS = {"W": "#e6550d", "N": "#3182bd", "R": "#31a354"}
 "Colours of the stages in every SlumberNet plot."
 
@@ -443,7 +741,7 @@ def plot_spectrogram(rec: Recording, hyp: Hypnogram | None = None, fmax_hz: floa
     (a day of 4-s epochs: 36 epochs, 2.4 min, per column). Returns the matplotlib figure.
     """
     import matplotlib.pyplot as plt
-    eeg = bandpass(rec.eeg, rec.sfreq_hz, 0.3, None)
+    eeg = bandpass(fill_nonfinite(rec.eeg), rec.sfreq_hz, 0.3, None)
     f, p = spectrogram(eeg, rec.sfreq_hz, epoch_s, method, fmax_hz)
     k = max(1, int(np.ceil(len(p) / max_columns)))
     p = p[: len(p) // k * k].reshape(-1, k, p.shape[1]).mean(1)
@@ -455,7 +753,7 @@ def plot_spectrogram(rec: Recording, hyp: Hypnogram | None = None, fmax_hz: floa
     ax[0].pcolormesh(hours, np.r_[f, f[-1] + f[1] - f[0]], db, vmin=lo, vmax=hi, cmap="magma", shading="flat")
     ax[0].set_ylabel("EEG Hz")
     if rec.has_emg:
-        rms = emg_rms(rec.emg, rec.sfreq_hz, epoch_s)
+        rms = emg_rms(fill_nonfinite(rec.emg), rec.sfreq_hz, epoch_s)
         ax[1].semilogy(np.arange(len(rms)) * epoch_s / 3600, rms, lw=0.5, color="C3")
     ax[1].set_ylabel("EMG RMS µV")
     if hyp is not None: plot_hypnogram(hyp, ax[2])

@@ -150,11 +150,30 @@ def _(d):
     (d / "short.npz").write_bytes(npz_bytes(eeg=rng.normal(size=500), emg=rng.normal(size=500), sfreq_hz=256.0))
     return raised(load_recording, d / "short.npz")
 
-@case("NaN/Inf samples")
+@case("NaN/Inf stretch")
 def _(d):
     rec = make_rec(); emg = rec.emg.copy(); emg[30 * 256:30 * 256 + 257] = np.nan
     (d / "nan.npz").write_bytes(npz_bytes(eeg=rec.eeg, emg=emg, sfreq_hz=256.0))
-    return raised(load_recording, d / "nan.npz")
+    return warned(predict, d / "nan.npz")
+
+@case("channel without one finite sample")
+def _(d):
+    rec = make_rec()
+    (d / "allnan.npz").write_bytes(npz_bytes(eeg=rec.eeg, emg=np.full_like(rec.emg, np.nan), sfreq_hz=256.0))
+    return raised(load_recording, d / "allnan.npz")
+
+@case("flat stretch (electrode off for a while)")
+def _(d):
+    rec = make_rec(); eeg = rec.eeg.copy(); eeg[20 * 256:32 * 256] = 0.0
+    (d / "gap.npz").write_bytes(npz_bytes(eeg=eeg, emg=rec.emg, sfreq_hz=256.0))
+    return warned(predict, d / "gap.npz")
+
+@case("clipped stretch (amplifier saturated)")
+def _(d):
+    rec = make_rec(); eeg = rec.eeg.copy(); top = np.abs(eeg).max()
+    eeg[40 * 256:44 * 256] = np.clip(eeg[40 * 256:44 * 256] * 20, -top, top)
+    (d / "clip.npz").write_bytes(npz_bytes(eeg=eeg, emg=rec.emg, sfreq_hz=256.0))
+    return warned(predict, d / "clip.npz")
 
 @case("flat (disconnected) channel")
 def _(d):

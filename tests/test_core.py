@@ -8,7 +8,8 @@ import pytest
 from conftest import SAMPLES
 from slumbernet.core import Prediction, bundled_model_path, default_model, flag_impossible, merge_short_bouts, predict
 from slumbernet.evaluate import agreement
-from slumbernet.io import (MissingFileError, OutputExistsError, Recording, SignalError, SlumberNetError, load_scores)
+from slumbernet.io import (MissingFileError, OutputExistsError, Recording, SignalError, SlumberNetError,
+                           SlumberNetWarning, load_recording, load_scores)
 from slumbernet.model import ModelFileError
 
 EDF = SAMPLES / "mouse01_baseline.edf"
@@ -24,7 +25,9 @@ def test_predict_works_with_no_other_argument(pred):
     assert np.allclose(pred.probabilities.sum(1), 1, atol=1e-3)
     assert pred.start is not None and pred.recording_id == "mouse01_baseline"
     df = pred.to_frame()
-    assert list(df.columns) == ["epoch", "onset_s", "time", "stage", "p_W", "p_N", "p_R", "confidence", "flag"]
+    assert list(df.columns) == ["epoch", "onset_s", "time", "stage", "artefact", "p_W", "p_N", "p_R", "confidence",
+                                "flag"]
+    assert not pred.artefact.any() and (pred.flags == "").all()  # a clean recording: nothing marked
     assert (df.confidence >= 1 / 3).all()
 
 
@@ -104,3 +107,63 @@ def test_predict_bad_inputs(tmp_path):
     (tmp_path / "m.keras").write_bytes(bytes(data))
     with pytest.raises(ModelFileError, match="SHA-256 does not match"):
         predict(EDF, model=tmp_path / "m.keras")
+
+
+@pytest.mark.parametrize("subsample", [False, True])
+def test_scoring_in_chunks_equals_scoring_in_one_piece(pred, monkeypatch, subsample):
+    # 3-min chunks (10 of them), each read with 60 s on either side; the temporal head reads all the encodings at once
+    if subsample:  # normalisation statistics from every k-th sample, as for recordings over 8.7 h
+        import slumbernet.preprocess as pp
+        monkeypatch.setattr(pp, "_SCALE_SAMPLES", 20_000)
+        pred = predict(EDF)
+    streamed = predict(EDF, chunk_s=180)
+    assert np.allclose(streamed.probabilities, pred.probabilities, atol=1e-5)
+    assert np.array_equal(streamed.stages, pred.stages) and streamed.start == pred.start
+    assert not streamed.artefact.any()
+
+
+@pytest.fixture(scope="module")
+def clean():
+    return load_recording(EDF)
+
+
+def _spoil(rec, channel, t0_s, t1_s, how):
+    eeg, emg = rec.eeg.copy(), rec.emg.copy()
+    x = eeg if channel == "EEG" else emg
+    a, b = int(t0_s * rec.sfreq_hz), int(t1_s * rec.sfreq_hz)
+    if how == "clip":
+        rail = float(np.abs(x).max())
+        x[a:b] = np.clip(x[a:b] * 50, -rail, rail)  # an amplifier driven into its rails
+    else:
+        x[a:b] = how
+    return Recording(eeg, rec.sfreq_hz, emg, rec.start, source=EDF)
+
+
+@pytest.mark.parametrize("channel, how, reason", [("EEG", np.nan, "EEG non-finite"), ("EMG", np.inf, "EMG non-finite"),
+                                                  ("EEG", 12.5, "EEG flat"), ("EEG", "clip", "EEG clipped"),
+                                                  ("EMG", 0.0, "EMG flat")])
+@pytest.mark.parametrize("chunk_s", [None, 300])
+def test_signal_problems_are_marked_as_artefact_not_guessed(clean, pred, channel, how, reason, chunk_s, tmp_path):
+    bad = _spoil(clean, channel, 400, 440, how)  # epochs 100 to 109
+    with pytest.warns(SlumberNetWarning, match=rf"mouse01_baseline\.edf: 10 epochs \(40\.0 s\) have signal problems and "
+                                               rf"are marked as artefact: {reason} in 10 epochs \(00:06:40\.0-00:07:20\.0\)"):
+        p = predict(bad, chunk_s=chunk_s)
+    assert np.flatnonzero(p.artefact).tolist() == list(range(100, 110))
+    assert (p.flags[100:110] == f"artefact: {reason}").all() and (np.delete(p.flags, range(100, 110)) == "").all()
+    assert np.isfinite(p.probabilities).all() and p.hypnogram.artefact.sum() == 10
+    far = np.r_[0:80, 130:len(p)]  # away from the bad stretch the scores hardly change
+    assert np.mean(p.stages[far] == pred.stages[far]) > 0.95
+    csv, edf, acc = (p.write(tmp_path / n, format=f) for n, f in (("p.csv", None), ("p.edf", None), ("a.csv", "accusleep")))
+    for path in (csv, edf):
+        assert np.flatnonzero(load_scores(path, epoch_s=4).artefact).tolist() == list(range(100, 110))
+    back = load_scores(acc, epoch_s=4)  # AccuSleep has no artefact code: undefined
+    assert (back.stages[100:110] == -1).all() and np.array_equal(np.delete(back.stages, range(100, 110)),
+                                                                 np.delete(p.stages, range(100, 110)))
+
+
+def test_a_channel_without_any_finite_sample_is_refused(clean):
+    lost = Recording(clean.eeg, clean.sfreq_hz, np.full_like(clean.emg, np.nan), clean.start, source=EDF)
+    for chunk_s in (None, 300):
+        with pytest.raises(SignalError, match=r"mouse01_baseline\.edf: EMG channel 'EMG' holds no finite samples "
+                                              r"\(NaN/Inf throughout its 30\.0 min\): nothing to score"):
+            predict(lost, chunk_s=chunk_s)
