@@ -16,7 +16,7 @@ from pathlib import Path
 
 from benchmarks.common import timed, write_results
 
-CLI = "import sys; from slumbernet.cli import main; sys.exit(main())"
+CLI = "from slumbernet.cli import console; console()"
 
 
 def write_days(path: Path, day, hours: float):

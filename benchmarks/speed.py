@@ -17,7 +17,7 @@ from pathlib import Path
 from benchmarks.common import timed, write_results
 
 READ_ONLY = "import sys; from slumbernet.io import load_recording; load_recording(sys.argv[1])"
-CLI = "import sys; from slumbernet.cli import main; sys.exit(main())"
+CLI = "from slumbernet.cli import console; console()"
 
 
 def main(argv=None):

@@ -12,6 +12,7 @@ import os
 import sys
 import warnings
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from .io import STAGES, MissingFileError, OutputExistsError, SlumberNetError, Sl
 
 # %% auto 0
 __all__ = ['RECORDING_SUFFIXES', 'OUTPUT_SUFFIXES', 'LOW_CONFIDENCE', 'SUMMARY_COLUMNS', 'find_recordings', 'pair_scores',
-           'predict_files', 'build_parser', 'main']
+           'predict_files', 'build_parser', 'main', 'console']
 
 # %% ../nbs/08_cli.ipynb 5
 RECORDING_SUFFIXES = (".edf", ".bdf")
@@ -117,10 +118,11 @@ def _file_sha256(path) -> str:
     try: return _sha256(path)
     except FileNotFoundError: raise MissingFileError("file not found", path) from None
 
-def _made_by(rec: Path, fmt: str, model, kw: dict) -> dict:
-    "What a result depends on: the recording's bytes, the model file, the options, the format and SlumberNet's version."
+def _made_by(rec: Path, fmt: str, model, kw: dict, recording_sha256: str | None = None) -> dict:
+    """What a result depends on: the recording's bytes, the model file, the options, the format and SlumberNet's version.
+    `recording_sha256`: the recording's hash, if already computed."""
     from slumbernet import __version__
-    return {"recording_sha256": _file_sha256(rec), "model_sha256": model.metadata.get("file", {}).get("sha256"),
+    return {"recording_sha256": recording_sha256 or _file_sha256(rec), "model_sha256": model.metadata.get("file", {}).get("sha256"),
             "options": json.loads(json.dumps(kw, sort_keys=True, default=str)), "format": fmt,
             "slumbernet": __version__}
 
@@ -182,9 +184,12 @@ def _score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=Non
         if target.exists() and not overwrite:
             kept = _kept_summary(target, _made_by(rec, fmt, m, kw))
             return {"recording": str(rec), "status": "kept (exists)", **kept, "error": "", "output": target.name}
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            pred = predict(rec, model=m, **kw)
+        with ThreadPoolExecutor(1) as pool:  # the recording's hash, for the record, on a core that waits for SciPy's import
+            digest = pool.submit(_file_sha256, rec)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                pred = predict(rec, model=m, **kw)
+            digest = digest.result()
         ours = [w for w in caught if issubclass(w.category, SlumberNetWarning)]
         for w in caught:
             if w not in ours: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -193,7 +198,7 @@ def _score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=Non
         record = _record_path(target)
         if overwrite: record.unlink(missing_ok=True)  # never an old record beside a new result
         pred.write(target, format=fmt, overwrite=overwrite)
-        body = json.dumps({"made_by": _made_by(rec, fmt, m, kw), "output_sha256": _file_sha256(target),
+        body = json.dumps({"made_by": _made_by(rec, fmt, m, kw, digest), "output_sha256": _file_sha256(target),
                            "summary": summary}, indent=1, sort_keys=True) + "\n"
         _atomic_write(record, lambda tmp: Path(tmp).write_text(body, encoding="utf-8"), overwrite=True)
         return {"recording": str(rec), "status": "scored", **summary, "error": "", "output": target.name}
@@ -368,10 +373,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 def main(argv=None) -> int:
-    "Entry point of the `slumbernet` command."
+    "The `slumbernet` command's work: parse `argv` (default: the command line), run the command, return its exit status."
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except SlumberNetError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+
+def console() -> None:
+    """Entry point of the `slumbernet` command: `main`, then exit without tearing down every module.
+
+    A process that has loaded SciPy, pandas and h5py spends about half a second at exit freeing
+    their modules one by one, which the operating system does at once. Exit handlers still run,
+    and every output is already written and closed.
+    """
+    status = main()
+    import atexit
+    atexit._run_exitfuncs()
+    sys.stdout.flush(); sys.stderr.flush()
+    os._exit(status)

@@ -196,25 +196,29 @@ def merge_short_bouts(stages: np.ndarray, probabilities: np.ndarray, min_epochs:
 
 # %% ../nbs/05_core.ipynb 13
 class _BackgroundImport:
-    """Import SciPy's signal package (and Keras/TensorFlow if `keras` is True), then pandas, on a thread
-    while the caller reads and prepares the recording. `wait_first` waits for the first group (TensorFlow
-    silences stderr while it loads), `join` for all."""
+    """Import SciPy's signal package (and Keras/TensorFlow if `keras` is True) on a thread while the caller
+    reads the recording; `then` imports more on another thread. `wait_first` waits for the first group
+    (TensorFlow silences stderr while it loads), `join` for all."""
     def __init__(self, keras: bool = False):
         import sys
         first = [m for m in ("scipy.signal",) if m not in sys.modules] + (["keras"] if keras and "keras" not in sys.modules else [])
-        later = [m for m in ("pandas",) if m not in sys.modules]
         self.first_done = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(first, later), daemon=True)
-        self.thread.start()
-    def _run(self, first, later):
+        self.threads = [threading.Thread(target=self._first, args=(first,), daemon=True)]
+        self.threads[0].start()
+    def _first(self, modules):
+        try: self._import(modules)
+        finally: self.first_done.set()
+    @staticmethod
+    def _import(modules):
         import importlib
         from slumbernet.model import _keras
-        try:
-            for m in first: _keras() if m == "keras" else importlib.import_module(m)
-        finally: self.first_done.set()
-        for m in later: importlib.import_module(m)
+        for m in modules: _keras() if m == "keras" else importlib.import_module(m)
+    def then(self, *modules):
+        self.threads.append(threading.Thread(target=self._import, args=(modules,), daemon=True))
+        self.threads[-1].start()
     def wait_first(self): self.first_done.wait()
-    def join(self): self.thread.join()
+    def join(self):
+        for t in self.threads: t.join()
 
 STREAM_ABOVE_S = 36 * 3600.0
 "`predict` scores recordings longer than this (in s) chunk by chunk (see `preprocess.EpochStream`)."
@@ -310,6 +314,7 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     finally:
         bg.wait_first()  # TensorFlow's import silences stderr: nothing may be printed before it is done
     for w in caught: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    bg.then("pandas")  # for the results table: while the network runs (during preparation it would compete for the GIL)
     t2 = time.perf_counter()
     m = _resolve_model(model)
     if streamed:

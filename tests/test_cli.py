@@ -123,3 +123,17 @@ def test_info_and_errors(capsys, tmp_path):
     (tmp_path / "x.edf").write_bytes((SAMPLES / "mouse01_baseline.edf").read_bytes())
     assert main(["train", str(tmp_path), "--out", str(tmp_path / "m")]) == 2
     assert "no scores beside it" in capsys.readouterr().err
+
+
+def test_the_console_command_exits_with_mains_status_and_its_output_flushed(tmp_path):
+    "`console` (the installed `slumbernet`) skips the interpreter's teardown: what it printed and wrote must all be there."
+    import subprocess
+    import sys
+    run = lambda *argv: subprocess.run([sys.executable, "-c", "from slumbernet.cli import console; console()", *argv],
+                                       capture_output=True, text=True, timeout=300)
+    ok = run("predict", str(THREE[0]), "--out", str(tmp_path / "out"), "--quiet")
+    assert ok.returncode == 0, ok.stderr
+    assert "1 recording: 1 scored" in ok.stderr and "mouse01_baseline.edf" in ok.stdout
+    assert len(pd.read_csv(tmp_path / "out" / "mouse01_baseline_slumbernet.csv", comment="#")) == 450
+    bad = run("predict", str(tmp_path / "missing.edf"), "--out", str(tmp_path / "out2"), "--quiet")
+    assert bad.returncode == 1 and "1 failed" in bad.stderr and "file not found" in bad.stdout
