@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .io import STAGE_NAMES, STAGES, Hypnogram, Recording
-from .preprocess import STAGE_COLORS, band_powers, bandpass, plot_hypnogram, spectrogram
+from .preprocess import STAGE_COLORS, band_powers, bandpass, fill_nonfinite, plot_hypnogram, spectrogram
 
 # %% auto 0
 __all__ = ['MANUAL_SCORING_H_PER_DAY', 'confusion', 'metrics_from_confusion', 'agreement', 'confusion_frame', 'light_phase',
@@ -322,7 +322,7 @@ def nrem_delta_uv2(rec: Recording, hyp: Hypnogram, hours: float = 1.0, band_hz: 
     The marker of sleep pressure: it rises after sleep deprivation and decays over recovery sleep.
     Artefact-flagged epochs are left out.
     """
-    eeg = bandpass(rec.eeg, rec.sfreq_hz, 0.3, None)
+    eeg = bandpass(fill_nonfinite(rec.eeg), rec.sfreq_hz, 0.3, None)  # a NaN run must not spoil the whole day's filter
     f, p = spectrogram(eeg, rec.sfreq_hz, hyp.epoch_s)
     n = min(len(p), len(hyp))
     delta = band_powers(f, p[:n], {"delta": band_hz})["delta"].to_numpy()
@@ -398,7 +398,7 @@ def plot_scores(rec: Recording, manual: Hypnogram, pred, fmax_hz: float = 30.0, 
     hypnograms are drawn epoch by epoch. Returns the matplotlib Figure.
     """
     import matplotlib.pyplot as plt
-    eeg = bandpass(rec.eeg, rec.sfreq_hz, 0.3, None)
+    eeg = bandpass(fill_nonfinite(rec.eeg), rec.sfreq_hz, 0.3, None)  # a NaN run must not spoil the whole day's filter
     f, p = spectrogram(eeg, rec.sfreq_hz, manual.epoch_s, "multitaper", fmax_hz)
     k = max(1, int(np.ceil(len(p) / max_columns)))
     p, prob = _block_mean(p, k), _block_mean(np.asarray(pred.probabilities), k)

@@ -18,7 +18,7 @@ from .core import Prediction
 from .evaluate import agreement
 from .io import (STAGE_NAMES, STAGES, Hypnogram, OutputExistsError, Recording, SlumberNetError,
                            _atomic_write, align, write_scores)
-from .preprocess import STAGE_COLORS, bandpass, spectrogram
+from .preprocess import STAGE_COLORS, bandpass, fill_nonfinite, spectrogram
 
 # %% auto 0
 __all__ = ['EDIT_COLUMNS', 'CONFUSION_HINTS', 'disagreements', 'epoch_spectra', 'plot_epoch', 'Inspector', 'ScoringQuiz']
@@ -124,7 +124,7 @@ def epoch_spectra(recording: Recording, manual: Hypnogram, fmin_hz: float = 0.5,
     >>> stage_psd.shape  # doctest: +SKIP
     (3, 60)
     """
-    f, p = spectrogram(recording.eeg, recording.sfreq_hz, manual.epoch_s, fmax_hz=fmax_hz)
+    f, p = spectrogram(fill_nonfinite(recording.eeg), recording.sfreq_hz, manual.epoch_s, fmax_hz=fmax_hz)
     if len(p) < len(manual):
         raise ValueError(f"the recording holds {len(p):,} epochs of {manual.epoch_s:g} s but the scores "
                          f"{len(manual):,}: crop both with io.align")
@@ -137,10 +137,11 @@ def epoch_spectra(recording: Recording, manual: Hypnogram, fmin_hz: float = 0.5,
     return f, p, stage_psd
 
 def _trace(x: np.ndarray, sfreq_hz: float, i0: int, i1: int, l_freq_hz: float, pad_s: float = 4.0) -> np.ndarray:
-    "`x[i0:i1]` high-passed at `l_freq_hz`, filtered with up to `pad_s` of signal on each side so the filter settles."
+    """`x[i0:i1]` high-passed at `l_freq_hz`, filtered with up to `pad_s` of signal on each side so the filter settles
+    (NaN/Inf runs drawn as straight lines, see `preprocess.fill_nonfinite`)."""
     pad = int(pad_s * sfreq_hz)
     a, b = max(0, i0 - pad), min(len(x), i1 + pad)
-    return bandpass(x[a:b], sfreq_hz, l_freq_hz)[i0 - a:i1 - a]
+    return bandpass(fill_nonfinite(x[a:b]), sfreq_hz, l_freq_hz)[i0 - a:i1 - a]
 
 def _stage_text(ax, x_s: float, y: float, label: str, bold: bool):
     "A stage letter above the trace axes at `x_s` (data) and `y` (axes fraction), in the stage's colour."
@@ -610,7 +611,7 @@ class ScoringQuiz:
         self.epochs = rng.permutation(picks).astype(int)
         self.spectra = epoch_spectra(self.recording, m)
         rec = self.recording  # one amplitude scale for all questions, as in scoring software: atonia must look flat
-        self.scale_uv = {name: 1.1 * float(np.percentile(np.abs(bandpass(x, rec.sfreq_hz, l_freq_hz)), 99.9))
+        self.scale_uv = {name: 1.1 * float(np.percentile(np.abs(bandpass(fill_nonfinite(x), rec.sfreq_hz, l_freq_hz)), 99.9))
                          for name, x, l_freq_hz in (("EEG", rec.eeg, 0.3), ("EMG", rec.emg, 10.0)) if x is not None}
         self._yours: list[int] = []
         self.figure = None

@@ -77,3 +77,17 @@ def test_time_saved_is_the_ratio_of_manual_to_measured_model_time():
         def __len__(self): return 10800  # 12 h
     t = time_saved(P(), manual_h_per_24h=4.0)
     assert t == {"recording_h": 12.0, "manual_s": 7200.0, "model_s": 4.0, "times_faster": 1800.0}
+
+
+def test_a_nan_run_spoils_only_its_own_epochs_in_delta_power_and_spectra():
+    "Recordings with a NaN stretch now load (its epochs are artefacts): the whole-day filters must stay finite."
+    from dataclasses import replace
+    from slumbernet.evaluate import nrem_delta_uv2
+    from slumbernet.inspect import epoch_spectra
+    from slumbernet.simulate import simulate_recording
+    sim = simulate_recording(1.0, seed=3)
+    eeg = sim.recording.eeg.copy(); eeg[600 * 256:600 * 256 + 300] = np.nan
+    rec = replace(sim.recording, eeg=eeg)
+    assert np.isfinite(nrem_delta_uv2(rec, sim.scores).dropna()).all() and nrem_delta_uv2(rec, sim.scores).notna().any()
+    psd, *_ = epoch_spectra(rec, sim.scores)
+    assert np.isfinite(psd[:140]).all() and np.isfinite(psd[160:]).all()
