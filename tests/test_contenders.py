@@ -161,4 +161,6 @@ def test_accusleepy_calibrated_uses_only_given_labels(cohort, accusleepy_model, 
     mu2, sd2 = cal.calibration_from(test.recording, noisy)
     np.testing.assert_allclose(mu1, mu2); np.testing.assert_allclose(sd1, sd2)
     no_rem = Hypnogram(np.where(subset.stages == 2, -1, subset.stages), 4.0)
-    with pytest.raises(ValueError, match=">= 3"): cal.predict(test.recording, no_rem)
+    with pytest.raises(C.TooFewLabels, match=">= 3"): cal.calibration_from(test.recording, no_rem)
+    # a recording accusleepy cannot calibrate is scored with the training data's calibration, and listed
+    assert cal.predict(test.recording, no_rem).shape == pred.shape and test.recording.recording_id in cal.uncalibrated
