@@ -674,14 +674,18 @@ class TooFewLabels(ValueError):
     "A recording's labelled epochs cannot calibrate accusleepy (fewer than its minimum of some stage)."
 
 
-def mouse_contenders(seed: int = 0) -> list[Contender]:
+def mouse_contenders(seed: int = 0, gbm_max_iter: int | None = None,
+                     accusleepy_epochs: int | None = None) -> list[Contender]:
     """The contenders of this module for mouse data (EEG + EMG, 4-s epochs), seeded.
 
     The two accusleepy entries share one trained network per fold (see `AccuSleepy.shared_fits`).
+    `gbm_max_iter` and `accusleepy_epochs` shrink their training budgets (`benchmarks.run --quick`);
+    None keeps the defaults.
     """
     shared = {}
-    return [BandPowerGBM(seed=seed), AccuSleepy(calibrated=False, seed=seed, shared_fits=shared),
-            AccuSleepy(calibrated=True, seed=seed, shared_fits=shared)]
+    gbm = BandPowerGBM(seed=seed) if gbm_max_iter is None else BandPowerGBM(seed=seed, max_iter=gbm_max_iter)
+    return [gbm, AccuSleepy(calibrated=False, seed=seed, shared_fits=shared, training_epochs=accusleepy_epochs),
+            AccuSleepy(calibrated=True, seed=seed, shared_fits=shared, training_epochs=accusleepy_epochs)]
 
 
 

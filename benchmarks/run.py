@@ -57,14 +57,17 @@ class Plan:
     dreams_steps: int
     dreams_rounds: int
     notes: list = field(default_factory=list)
+    gbm_max_iter: int | None = None       # None: the contenders' own budgets
+    accusleepy_epochs: int | None = None
 
     @classmethod
     def make(cls, quick: bool) -> "Plan":
         if quick:  # a check that every part runs: one fold per dataset, budgets too small for meaningful figures
-            return cls(True, 3, 1, 0.5, 2, 10, 2, 0, 0, 50, 1.0, (1, 4, 7), 8, 2,
+            return cls(True, 3, 1, 0.25, 2, 10, 2, 0, 0, 50, 1.0, (1, 4, 7), 8, 2,
                        ["--quick: one fold per dataset and tiny training budgets; the figures check that the harness "
                         "runs, they do not rank the contenders", "--quick: the paper's network is left out (its "
-                        "training and scoring alone take minutes)"])
+                        "training and scoring alone take minutes)", "--quick: band-power GBM at most 30 boosting "
+                        "iterations, accusleepy 1 training epoch"], gbm_max_iter=30, accusleepy_epochs=1)
         return cls(False, 6, 2, 2.0, 4, 30, 6, 20, 2, 1000, 24.0, (1, 3, 4, 6, 7, 8), 25, 6)
 
     def folds_of(self, folds: list) -> list:
@@ -243,7 +246,7 @@ def mouse_contenders(plan: Plan, skip_paper: bool = False) -> list:
     except ImportError as e:
         out.append(_Missing("band-power GBM, accusleepy", f"benchmarks.contenders cannot be imported ({e})"))
         return out
-    return out + contenders.mouse_contenders(SEED)
+    return out + contenders.mouse_contenders(SEED, gbm_max_iter=plan.gbm_max_iter, accusleepy_epochs=plan.accusleepy_epochs)
 
 
 class _Missing:

@@ -18,12 +18,15 @@ import numpy as np
 
 import sys
 
-from slumbernet.io import SlumberNetError, write_recording, write_scores
+from slumbernet.io import OutputExistsError, SlumberNetError, write_recording, write_scores
 from slumbernet.simulate import simulate_cohort
 
 SEED = 2026
 N_ANIMALS = 4
 KEEP_MIN = 30
+CONDITIONS = ("baseline", "recovery")
+NAMES = [f"mouse{i:02d}_{c}" for i in range(1, N_ANIMALS + 1) for c in CONDITIONS]
+"The recordings written (simulate_cohort's ids for the reference lab), each as `{name}.edf` and `{name}_scores.csv`."
 
 
 def most_mixed_window(stages: np.ndarray, n: int, step: int) -> int:
@@ -40,7 +43,12 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent, help="folder to write to")
     ap.add_argument("--overwrite", action="store_true", help="replace existing sample files")
     args = ap.parse_args(argv)
-    cohort = simulate_cohort(N_ANIMALS, conditions=("baseline", "recovery"), hours=6, seed=SEED)
+    if not args.overwrite:  # refuse before minutes of simulation, and before writing any file
+        for name in NAMES:
+            for path in (args.out / f"{name}.edf", args.out / f"{name}_scores.csv"):
+                if path.exists(): raise OutputExistsError("already exists; pass --overwrite to replace it", path)
+    cohort = simulate_cohort(N_ANIMALS, conditions=CONDITIONS, hours=6, seed=SEED)
+    assert [sim.recording.recording_id for sim in cohort] == NAMES, "simulate_cohort names recordings differently"
     for sim in cohort:
         ep = sim.scores.epoch_s
         n, step = int(KEEP_MIN * 60 / ep), int(5 * 60 / ep)

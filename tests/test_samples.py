@@ -40,3 +40,4 @@ def test_script_refuses_to_overwrite(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode != 0 and "already exists" in out.stderr
     assert (tmp_path / "mouse01_baseline.edf").read_bytes() == b"precious"
+    assert [p.name for p in tmp_path.iterdir()] == ["mouse01_baseline.edf"]  # refused before writing anything
