@@ -37,6 +37,7 @@ SEED = 2026
 CONDITIONS = ("baseline", "sleep_deprivation", "recovery")
 SHARED = Path(os.environ.get("SLUMBERNET_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 METRICS = ("accuracy", "kappa", "f1_W", "f1_N", "f1_R", "macro_f1")
+DATASETS = ("sim", "surrogate", "real_table", "dreams")
 
 
 @dataclass
@@ -352,14 +353,15 @@ def table(title: str, source: str, rows: dict) -> str:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small data and budgets: minutes")
-    ap.add_argument("--only", default="sim,surrogate,real_table,dreams", help="comma-separated datasets")
+    ap.add_argument("--only", default=",".join(DATASETS), help="comma-separated datasets")
     ap.add_argument("--skip-paper", action="store_true", help="leave out the paper network (about 45 min a fold on 2 cores)")
     args = ap.parse_args(argv)
     plan = Plan.make(args.quick)
     only = set(args.only.split(","))
     results, md = {}, [f"# Benchmarks{' (--quick)' if plan.quick else ''}", "",
                        f"{machine()['date']}, {machine()['cpus']} CPUs, {machine()['processor']}: "
-                       f"`python -m benchmarks.run{' --quick' if plan.quick else ''}{' --skip-paper' if args.skip_paper else ''}`", ""]
+                       f"`python -m benchmarks.run{' --quick' if plan.quick else ''}{' --skip-paper' if args.skip_paper else ''}"
+                       f"{'' if only == set(DATASETS) else ' --only ' + args.only}`", ""]
     md += [f"- {n}" for n in plan.notes] + ([""] if plan.notes else [])
     t_start = time.perf_counter()
     if "sim" in only:
