@@ -185,11 +185,11 @@ def _score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=Non
             kept = _kept_summary(target, _made_by(rec, fmt, m, kw))
             return {"recording": str(rec), "status": "kept (exists)", **kept, "error": "", "output": target.name}
         with ThreadPoolExecutor(1) as pool:  # the recording's hash, for the record, on a core that waits for SciPy's import
-            digest = pool.submit(_file_sha256, rec)
+            hashing = pool.submit(_file_sha256, rec)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 pred = predict(rec, model=m, **kw)
-            digest = digest.result()
+            digest = hashing.result()
         ours = [w for w in caught if issubclass(w.category, SlumberNetWarning)]
         for w in caught:
             if w not in ours: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
