@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import threading
 import time
 import warnings
@@ -19,7 +18,7 @@ import numpy as np
 
 from .io import (STAGE_NAMES, STAGES, UNSCORED, Hypnogram, Recording, RecordingReader, SlumberNetError,
                            SlumberNetWarning, _atomic_write, load_recording, open_recording, pd, write_scores)
-from .model import ModelFileError, NumpyModel, SleepModel, load_model, model_paths
+from .model import ModelFileError, NumpyModel, SleepModel, load_model, model_paths, read_metadata
 from .preprocess import STREAM_CHUNK_S, EpochStream, prepare_epochs
 
 # %% auto 0
@@ -54,11 +53,7 @@ def _model_metadata(model) -> dict:
     "The metadata of a model (a model object, a path, or None for the bundled one), without loading TensorFlow."
     if isinstance(model, (SleepModel, NumpyModel)): return model.metadata
     _, jpath = model_paths(bundled_model_path() if model is None else model)
-    if not jpath.exists(): raise ModelFileError("model metadata not found (a model is a .keras file and a .json beside it)", jpath)
-    try: meta = json.loads(jpath.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ModelFileError(f"metadata is not valid JSON ({e})", jpath) from None
-    if not isinstance(meta, dict) or "input" not in meta: raise ModelFileError("metadata lacks 'input': not a SlumberNet model", jpath)
-    return meta
+    return read_metadata(jpath, required=("input",), missing="model metadata not found")
 
 # %% ../nbs/05_core.ipynb 8
 @dataclass(repr=False)

@@ -22,8 +22,8 @@ from .preprocess import EPOCH_S, MODEL_SFREQ_HZ, Epochs
 
 # %% auto 0
 __all__ = ['ARCHITECTURES', 'MODEL_FORMAT', 'build_paper_model', 'build_encoder', 'build_head', 'build_default_model',
-           'ModelFileError', 'SleepModel', 'model_paths', 'save_model', 'load_model', 'UnsupportedNetworkError',
-           'conv1d', 'NumpyNetwork', 'NumpyModel', 'multiply_adds']
+           'ModelFileError', 'SleepModel', 'model_paths', 'save_model', 'read_metadata', 'load_model',
+           'UnsupportedNetworkError', 'conv1d', 'NumpyNetwork', 'NumpyModel', 'multiply_adds']
 
 # %% ../nbs/03_model.ipynb 6
 def _keras():
@@ -275,16 +275,26 @@ def _json_default(o):
     if isinstance(o, np.ndarray): return o.tolist()
     raise TypeError(f"{type(o).__name__} is not JSON serialisable")
 
-def _checked_metadata(path) -> tuple[Path, dict]:
-    "The `.keras` path and the metadata of a saved model, after checking the files' presence, format and hash."
-    kpath, jpath = model_paths(path)
-    for p in (kpath, jpath):
-        if not p.exists(): raise ModelFileError("model file not found (a model is a .keras file and a .json beside it)", p)
+def read_metadata(jpath, required=("sha256", "architecture"), missing: str = "model file not found") -> dict:
+    """A model's `.json` metadata, read without loading the network (nor TensorFlow).
+
+    Raises `ModelFileError` naming the file if it is absent (`missing` says what), not JSON, or
+    lacks a `required` key; the network file and its hash are not checked (see `load_model`).
+    """
+    jpath = Path(jpath)
+    if not jpath.exists(): raise ModelFileError(f"{missing} (a model is a .keras file and a .json beside it)", jpath)
     try: meta = json.loads(jpath.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ModelFileError(f"metadata is not valid JSON ({e})", jpath) from None
-    if not isinstance(meta, dict) or "sha256" not in meta or "architecture" not in meta:
-        raise ModelFileError("metadata lacks 'sha256' or 'architecture': not a SlumberNet model", jpath)
+    if not isinstance(meta, dict) or any(k not in meta for k in required):
+        raise ModelFileError(f"metadata lacks {' or '.join(map(repr, required))}: not a SlumberNet model", jpath)
+    return meta
+
+def _checked_metadata(path) -> tuple[Path, dict]:
+    "The `.keras` path and the metadata of a saved model, after checking the files' presence, format and hash."
+    kpath, jpath = model_paths(path)
+    if not kpath.exists(): raise ModelFileError("model file not found (a model is a .keras file and a .json beside it)", kpath)
+    meta = read_metadata(jpath)
     if int(meta.get("format", 0)) > MODEL_FORMAT:
         raise ModelFileError(f"model format {meta['format']} is newer than this SlumberNet understands "
                              f"({MODEL_FORMAT}); upgrade slumbernet (the model was saved by "
