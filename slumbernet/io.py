@@ -1433,6 +1433,19 @@ def _epoch_hint(signal_s: float, n_scored: int, epoch_s: float) -> str:
     fits = [e for e in _EPOCH_LENGTHS_S if e != epoch_s and n_scored > 0 and int(signal_s / e + 1e-9) == n_scored]
     return f" (they would fit as {fits[0]:g}-s epochs: is the epoch length wrong?)" if fits else ""
 
+_SAMPLING_RATES_HZ = (100, 128, 200, 250, 256, 400, 500, 512, 1000, 1024, 2000, 2048)  # rates EEG amplifiers record at
+
+def _rate_hint(rec: Recording, signal_s: float, n_scored: int, epoch_s: float) -> str:
+    "A hint when the scores would fit the signal at another usual sampling rate (a wrong `sfreq_hz=`?)."
+    if n_scored <= 0 or signal_s <= 0: return ""
+    rate = rec.sfreq_hz * signal_s / (n_scored * epoch_s)  # the rate at which the samples would last the scored time
+    fits = [r for r in _SAMPLING_RATES_HZ if r != rec.sfreq_hz and abs(rate - r) <= 0.005 * r]
+    return f" (they would fit at {fits[0]:g} Hz: is the sampling rate wrong?)" if fits else ""
+
+def _length_hint(rec: Recording, signal_s: float, n_scored: int, epoch_s: float) -> str:
+    "Why scores and signal may differ in length: another epoch length, another sampling rate, or both."
+    return _epoch_hint(signal_s, n_scored, epoch_s) + _rate_hint(rec, signal_s, n_scored, epoch_s)
+
 def align(rec: Recording, hyp: Hypnogram, trim: bool = False, tolerance_s: float = 0.5) -> tuple[Recording, Hypnogram]:
     """Check that `hyp` scores `rec` epoch by epoch; return both cropped to the common epochs.
 
@@ -1473,7 +1486,7 @@ def align(rec: Recording, hyp: Hypnogram, trim: bool = False, tolerance_s: float
         what = "longer" if n_sc > n_sig else "shorter"
         raise AlignmentError(f"scores are {what} than the signal: {n_sc:,} epochs of {ep:g} s "
                              f"({_fmt_duration(n_sc * ep)}) scored, but {signal} holds {rec.duration_s:.1f} s "
-                             f"({n_sig:,} full epochs){_epoch_hint(rec.duration_s - sig_start, n_sc, ep)}; "
+                             f"({n_sig:,} full epochs){_length_hint(rec, rec.duration_s - sig_start, n_sc, ep)}; "
                              f"pass trim=True to keep only the epochs both cover", src)
     n = min(n_sc, n_sig)
     if n <= 0: raise AlignmentError(f"scores and signal do not overlap by even one epoch ({n_sc:,} epochs of {ep:g} s "

@@ -324,6 +324,18 @@ def test_scores_longer_than_signal():
     assert len(h2) == 10 and r2.duration_s == 40
 
 
+def test_a_wrong_sampling_rate_is_suggested():
+    "A text file's samples read at 256 Hz when they were recorded at 512: the scores last twice the signal."
+    rec = make_rec(80)
+    half = Recording(rec.eeg, 512.0, rec.emg, rec.start)
+    hyp = Hypnogram.from_labels("W" * 20, start=rec.start)
+    with pytest.raises(AlignmentError, match=r"would fit at 256 Hz: is the sampling rate wrong\?"):
+        align(half, hyp)
+    with pytest.raises(AlignmentError) as e:  # scores a little longer than the signal: no such hint
+        align(rec, Hypnogram.from_labels("W" * 21, start=rec.start))
+    assert "sampling rate" not in str(e.value)
+
+
 def test_scores_starting_late_are_an_error_unless_trimmed():
     rec = make_rec(40)
     hyp = Hypnogram.from_labels("WWNN", start=datetime(2026, 1, 5, 9, 0, 8))
