@@ -184,7 +184,14 @@ class SlumberNet:
     `from_bundled=True`: the bundled model (`slumbernet.core.default_model`, trained on other
     simulated mice) fine-tuned on the fold's training recordings (`slumbernet.train.fine_tune`,
     `steps` x `rounds` at `learning_rate`): what a lab with its own scored recordings does.
+
+    `variant(calibrated=True)`: the same trained model, fine-tuned again on each test recording's
+    calibration labels before scoring it (`calibration_steps` x `calibration_rounds`): the labels
+    accusleepy's calibrated run sees, used the way SlumberNet adapts to a new animal.
     """
+    calibrated = False
+    calibration_steps, calibration_rounds = 30, 2  # chosen in a pilot on the first fold of `sim` and `surrogate` (10 x 2, 30 x 2)
+    min_calibration_labels = 5  # fine_tune's min_per_stage
 
     def __init__(self, architecture: str, steps: int, rounds: int, test_epochs: int | None = None,
                  epoch_s: float = 4.0, eeg_only: bool = False, name: str | None = None, from_bundled: bool = False,
@@ -247,9 +254,32 @@ class SlumberNet:
         from slumbernet.preprocess import prepare_epochs
         return self.model.predict_proba(prepare_epochs(rec, emg=self._emg, epoch_s=self.epoch_s))
 
+    def variant(self, calibrated: bool) -> "SlumberNet":
+        "The same contender, sharing its trained models, scoring with (or without) calibration labels."
+        import copy
+        other = copy.copy(self)  # shares _fitted: no second training
+        other.calibrated, other.uncalibrated = calibrated, []
+        other.name = self.name + (" (calibrated)" if calibrated else "")
+        if calibrated:
+            other.notes = self.notes + [f"calibrated: before scoring a test recording, fine-tuned again on its calibration "
+                                        f"labels ({self.calibration_steps} x {self.calibration_rounds} steps; the budget was chosen from two "
+                                        "tried on the first fold of the simulated cohort and of the surrogate)"]
+        return other
+
     def predict(self, rec, calibration=None, epochs=None):
-        if epochs is None: return self.predict_proba(rec).argmax(1)
         from slumbernet.preprocess import Epochs, prepare_epochs
+        if calibration is not None:
+            from slumbernet.train import fine_tune
+            ep = prepare_epochs(rec, hypnogram=calibration, emg=self._emg, epoch_s=self.epoch_s)
+            try:
+                model = fine_tune(self.model, ep, steps=self.calibration_steps, rounds=self.calibration_rounds,
+                                  learning_rate=self.learning_rate, seed=SEED % 997)
+            except ValueError:  # too few labels of a stage to adapt to: the fold's model, as accusleepy falls back
+                self.uncalibrated.append(rec.recording_id)
+                model = self.model
+            probs = model.predict_proba(ep)
+            return probs.argmax(1) if epochs is None else probs[np.asarray(epochs)].argmax(1)
+        if epochs is None: return self.predict_proba(rec).argmax(1)
         ep = prepare_epochs(rec, emg=self._emg, epoch_s=self.epoch_s)
         sub = Epochs(ep.data[epochs], ep.sfreq_hz, ep.epoch_s, ep.emg_mode, ep.has_emg, ep.scaling)
         return self.model.predict_proba(sub).argmax(1)
@@ -281,7 +311,8 @@ class Yasa:
 
 
 def mouse_contenders(plan: Plan, skip_paper: bool = False) -> list:
-    out = [SlumberNet("default", plan.tune_steps, plan.tune_rounds, from_bundled=True),
+    tuned = SlumberNet("default", plan.tune_steps, plan.tune_rounds, from_bundled=True)
+    out = [tuned, tuned.variant(calibrated=True),
            SlumberNet("default", plan.steps, plan.rounds, name="SlumberNet default, from scratch")]
     if skip_paper:
         out.append(_Missing("SlumberNet paper", "left out (--skip-paper): on 2 CPU cores one fold of it takes about 45 min "
@@ -351,11 +382,22 @@ def run_contender(c, folds, aggregate_s: float | None = None) -> dict:
     if getattr(c, "calibrated", False):
         notes.add("saw the scorer's labels of 15 % of each test recording's epochs (at least 3 of each stage)")
         if getattr(c, "uncalibrated", None):
-            notes.add(f"{len(c.uncalibrated)} test recording(s) with fewer than 3 scored epochs of a stage could not be "
-                      "calibrated and used the training data's calibration, as AccuSleep itself would have to")
+            need = getattr(c, "min_calibration_labels", 3)
+            notes.add(f"{len(c.uncalibrated)} test recording(s) with fewer than {need} calibration labels of a stage could "
+                      "not be calibrated: scored as without calibration (accusleepy: with the training data's "
+                      "calibration, as AccuSleep itself would have to)")
     notes.update(getattr(c, "notes", ()))
     if notes: out["notes"] = sorted(notes)
     return out
+
+
+def run_mouse_contender(c, folds, plan: Plan) -> dict:
+    "`run_contender` on a mouse dataset: the paper's network on the first fold only (its training is ~100x dearer)."
+    paper = getattr(c, "architecture", "") == "paper"
+    row = run_contender(c, folds[:1] if paper else folds)
+    if paper and row["status"] == "ok":
+        row.setdefault("notes", []).append(f"first fold only, {plan.paper_rounds} x {plan.paper_steps} steps of 128 epochs")
+    return row
 
 
 def _majority(hyp, epoch_s: float):
@@ -417,11 +459,7 @@ def main(argv=None):
         folds = plan.folds_of(animal_folds(items, plan.folds))
         rows = {}
         for c in mouse_contenders(plan, args.skip_paper):
-            f = folds[:1] if getattr(c, "architecture", "") == "paper" else folds
-            rows[c.name] = run_contender(c, f)
-            if getattr(c, "architecture", "") == "paper" and rows[c.name]["status"] == "ok":
-                rows[c.name].setdefault("notes", []).append(
-                    f"first fold only, {plan.paper_rounds} x {plan.paper_steps} steps of 128 epochs (its training is ~100x dearer)")
+            rows[c.name] = run_mouse_contender(c, folds, plan)
             print(c.name, {k: rows[c.name].get(k) for k in ("status", "kappa", "f1_R", "train_s", "reason")}, flush=True)
         n_mice = plan.ref_mice + plan.other_mice
         results["sim"] = rows
@@ -436,8 +474,7 @@ def main(argv=None):
         rows = {}
         for c in mouse_contenders(plan, args.skip_paper):
             if folds is None: rows[c.name] = {"status": "skipped", "reason": why}; continue
-            f = folds[:1] if getattr(c, "architecture", "") == "paper" else folds
-            rows[c.name] = run_contender(c, f)
+            rows[c.name] = run_mouse_contender(c, folds, plan)
             print("surrogate", c.name, {k: rows[c.name].get(k) for k in ("status", "kappa", "f1_R", "reason")}, flush=True)
         results["surrogate"] = rows
         md.append(table("Surrogate of the real mouse", "The real Zfhx3 mouse's day: raw signals **re-synthesised** from its "
