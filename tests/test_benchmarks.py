@@ -17,7 +17,8 @@ def test_quick_benchmark_runs_every_contender_and_reports_skips(tmp_path):
     res = out["results"]
     assert {"sim", "surrogate", "real_table", "dreams"} <= set(res)
     sim = res["sim"]
-    assert {"SlumberNet default", "SlumberNet paper", "band-power GBM", "accusleepy", "accusleepy (calibrated)"} <= set(sim)
+    assert {"SlumberNet default", "SlumberNet default (calibrated)", "SlumberNet default, from scratch", "SlumberNet paper",
+            "band-power GBM", "accusleepy", "accusleepy (calibrated)"} <= set(sim)
     assert sim["SlumberNet default"]["status"] == "ok" and sim["SlumberNet default"]["n_epochs"] > 1000
     for dataset in ("sim", "surrogate", "dreams"):
         for name, row in res[dataset].items():
@@ -33,3 +34,19 @@ def test_a_missing_package_is_reported_as_skipped():
     from benchmarks.run import _Missing, run_contender
     row = run_contender(_Missing("peer", "peer is not installed"), [])
     assert row == {"status": "skipped", "reason": "peer is not installed"}
+
+
+def test_surrogate_folds_hide_the_other_halfs_labels_not_its_signal(shared):
+    "Each fold trains and tests on one recording of the whole stretch: scored epochs disjoint, together all of them."
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.run import Plan, surrogate_dataset
+    folds, why = surrogate_dataset(Plan.make(quick=True))
+    assert why == "" and len(folds) == 2
+    (train,), _, (test,) = folds[0]
+    assert train.recording is test.recording and (train.group, test.group) == ("light", "dark")
+    n = len(train.scores)
+    assert n == int(train.recording.duration_s // 4) == 900  # --quick: the first hour, in 4-s epochs
+    a, b = train.scores.scored, test.scores.scored
+    assert not (a & b).any() and a[:n // 2].sum() > 0.9 * n / 2 and b[n // 2:].sum() > 0.9 * n / 2
+    assert not a[n // 2:].any() and not b[:n // 2].any()
+    assert folds[1][0][0] is test and folds[1][2][0] is train  # the reverse fold
