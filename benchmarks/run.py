@@ -315,8 +315,8 @@ def mouse_contenders(plan: Plan, skip_paper: bool = False) -> list:
     out = [tuned, tuned.variant(calibrated=True),
            SlumberNet("default", plan.steps, plan.rounds, name="SlumberNet default, from scratch")]
     if skip_paper:
-        out.append(_Missing("SlumberNet paper", "left out (--skip-paper): on 2 CPU cores one fold of it takes about 45 min "
-                            "at a budget too small to learn; see benchmarks/results/paper_vs_default_gpu.md"))
+        out.append(_Missing("SlumberNet paper", "left out (--skip-paper); its same-budget comparison with the default "
+                            "network: benchmarks/results/paper_vs_default_gpu.md"))
     else:
         out.append(SlumberNet("paper", plan.paper_steps, plan.paper_rounds, test_epochs=plan.paper_test_epochs)
                    if plan.paper_steps else _Missing("SlumberNet paper", "left out of --quick (minutes of training)"))
