@@ -66,6 +66,8 @@ class Plan:
     accusleepy_epochs: int | None = None
     tune_steps: int = 30                  # fine-tuning the bundled model (fine_tune's defaults): steps x rounds of 8 windows of 64 epochs
     tune_rounds: int = 4
+    calibration_steps: int = 30           # SlumberNet's calibrated run: fine-tuning again on a test recording's labels
+    calibration_rounds: int = 2
 
     @classmethod
     def make(cls, quick: bool) -> "Plan":
@@ -75,7 +77,7 @@ class Plan:
                         "runs, they do not rank the contenders", "--quick: the paper's network is left out (its "
                         "training and scoring alone take minutes)", "--quick: band-power GBM at most 30 boosting "
                         "iterations, accusleepy 1 training epoch"], gbm_max_iter=30, accusleepy_epochs=1, tune_steps=5,
-                       tune_rounds=1)
+                       tune_rounds=1, calibration_steps=5, calibration_rounds=1)
         return cls(False, 6, 2, 2.0, 4, 30, 6, PAPER_STEPS, 1, PAPER_TEST_EPOCHS, 24.0, (1, 3, 4, 6, 7, 8), 25, 6,
                    [f"the paper's network: first fold of each mouse dataset, {PAPER_STEPS} steps of 128 epochs, "
                     f"validated and tested on {PAPER_TEST_EPOCHS} random epochs per recording (on 2 CPU cores it "
@@ -190,7 +192,6 @@ class SlumberNet:
     accusleepy's calibrated run sees, used the way SlumberNet adapts to a new animal.
     """
     calibrated = False
-    calibration_steps, calibration_rounds = 30, 2  # chosen in a pilot on the first fold of `sim` and `surrogate` (10 x 2, 30 x 2)
     min_calibration_labels = 5  # fine_tune's min_per_stage
 
     def __init__(self, architecture: str, steps: int, rounds: int, test_epochs: int | None = None,
@@ -254,15 +255,19 @@ class SlumberNet:
         from slumbernet.preprocess import prepare_epochs
         return self.model.predict_proba(prepare_epochs(rec, emg=self._emg, epoch_s=self.epoch_s))
 
-    def variant(self, calibrated: bool) -> "SlumberNet":
-        "The same contender, sharing its trained models, scoring with (or without) calibration labels."
+    def variant(self, calibrated: bool, steps: int = 30, rounds: int = 2) -> "SlumberNet":
+        """The same contender, sharing its trained models, scoring with (or without) calibration labels.
+
+        `steps` x `rounds`: the calibration's fine-tuning budget (30 x 2 was chosen from 10 x 2 and 30 x 2,
+        tried on the first fold of `sim` and of `surrogate`)."""
         import copy
         other = copy.copy(self)  # shares _fitted: no second training
         other.calibrated, other.uncalibrated = calibrated, []
+        other.calibration_steps, other.calibration_rounds = steps, rounds
         other.name = self.name + (" (calibrated)" if calibrated else "")
         if calibrated:
             other.notes = self.notes + [f"calibrated: before scoring a test recording, fine-tuned again on its calibration "
-                                        f"labels ({self.calibration_steps} x {self.calibration_rounds} steps; the budget was chosen from two "
+                                        f"labels ({steps} x {rounds} steps; the budget was chosen from two "
                                         "tried on the first fold of the simulated cohort and of the surrogate)"]
         return other
 
@@ -312,7 +317,7 @@ class Yasa:
 
 def mouse_contenders(plan: Plan, skip_paper: bool = False) -> list:
     tuned = SlumberNet("default", plan.tune_steps, plan.tune_rounds, from_bundled=True)
-    out = [tuned, tuned.variant(calibrated=True),
+    out = [tuned, tuned.variant(calibrated=True, steps=plan.calibration_steps, rounds=plan.calibration_rounds),
            SlumberNet("default", plan.steps, plan.rounds, name="SlumberNet default, from scratch")]
     if skip_paper:
         out.append(_Missing("SlumberNet paper", "left out (--skip-paper); its same-budget comparison with the default "
