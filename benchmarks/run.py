@@ -67,6 +67,7 @@ class Plan:
     tune_steps: int = 30                  # fine-tuning the bundled model (fine_tune's defaults): steps x rounds of 8 windows of 64 epochs
     tune_rounds: int = 4
     calibration_steps: int = 30           # SlumberNet's calibrated run: fine-tuning again on a test recording's labels
+                                          # (30 x 2 was chosen from 10 x 2 and 30 x 2, tried on the first fold of sim and surrogate)
     calibration_rounds: int = 2
 
     @classmethod
@@ -144,7 +145,7 @@ def surrogate_dataset(plan: Plan):
     """
     table = SHARED / "mouse_zfhx3" / "baseline_bandpower.csv"
     if not table.exists(): return None, f"real data absent ({table})"
-    from slumbernet.io import Hypnogram, load_bandpower_table
+    from slumbernet.io import load_bandpower_table
     from slumbernet.simulate import surrogate_from_bandpower
     powers, hyp = load_bandpower_table(table)
     n = min(len(hyp), int(round(plan.surrogate_hours * 3600 / hyp.epoch_s)))
@@ -155,9 +156,7 @@ def surrogate_dataset(plan: Plan):
     def block(name, first, last):
         keep = np.zeros(n, bool)
         keep[first:last] = True
-        h = sur.scores
-        return Item(sur.recording, Hypnogram(np.where(keep, h.stages, -1), h.epoch_s, h.artefact & keep, h.start,
-                                             h.source), name)
+        return Item(sur.recording, _keep_labels(sur.scores, keep), name)
     light, dark = block("light", 0, half), block("dark", half, n)
     return [([light], [], [dark]), ([dark], [], [light])], ""
 
@@ -255,11 +254,10 @@ class SlumberNet:
         from slumbernet.preprocess import prepare_epochs
         return self.model.predict_proba(prepare_epochs(rec, emg=self._emg, epoch_s=self.epoch_s))
 
-    def variant(self, calibrated: bool, steps: int = 30, rounds: int = 2) -> "SlumberNet":
+    def variant(self, calibrated: bool, steps: int, rounds: int) -> "SlumberNet":
         """The same contender, sharing its trained models, scoring with (or without) calibration labels.
 
-        `steps` x `rounds`: the calibration's fine-tuning budget (30 x 2 was chosen from 10 x 2 and 30 x 2,
-        tried on the first fold of `sim` and of `surrogate`)."""
+        `steps` x `rounds`: the calibration's fine-tuning budget (`Plan.calibration_steps` and `_rounds`)."""
         import copy
         other = copy.copy(self)  # shares _fitted: no second training
         other.calibrated, other.uncalibrated = calibrated, []
@@ -341,15 +339,20 @@ class _Missing:
 
 # ---- running folds ---------------------------------------------------------------------------
 
+def _keep_labels(hyp, keep: np.ndarray):
+    "`hyp` with only the epochs where `keep` is True still scored (the others unscored, their artefact flags dropped)."
+    from slumbernet.io import Hypnogram
+    return Hypnogram(np.where(keep, hyp.stages, -1), hyp.epoch_s, hyp.artefact & keep, hyp.start, hyp.source)
+
+
 def _calibration(hyp, fraction: float, seed: int):
     "The scorer's labels on a random `fraction` of the scored epochs, the rest unscored: what a calibrated contender may see."
-    from slumbernet.io import Hypnogram
     rng = np.random.default_rng(seed)
     keep = hyp.scored & (rng.random(len(hyp)) < fraction)
     for s in range(3):  # at least three of each stage the scorer used (AccuSleep's calibration needs them)
         have, pool = np.flatnonzero(keep & (hyp.stages == s)), np.flatnonzero(hyp.scored & (hyp.stages == s) & ~keep)
         if len(have) < 3 and len(pool): keep[rng.choice(pool, min(3 - len(have), len(pool)), replace=False)] = True
-    return Hypnogram(np.where(keep, hyp.stages, -1), hyp.epoch_s, hyp.artefact & keep, hyp.start, hyp.source)
+    return _keep_labels(hyp, keep)
 
 
 def run_contender(c, folds, aggregate_s: float | None = None) -> dict:
