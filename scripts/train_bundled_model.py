@@ -29,7 +29,8 @@ import sys
 import time
 from pathlib import Path
 
-from slumbernet.model import load_model, save_model
+from slumbernet.io import _atomic_write
+from slumbernet.model import _json_default, load_model, save_model
 from slumbernet.simulate import simulate_cohort, surrogate_from_bandpower
 from slumbernet.train import Augmenter, TrainConfig, cross_validate, evaluate_model, prepare_training_data, train_model
 
@@ -65,11 +66,11 @@ def main(argv=None):
     ap.add_argument("--recheck-surrogate", action="store_true",
                     help="only re-run step 3 on the saved model and update its metadata")
     args = ap.parse_args(argv)
-    if args.recheck_surrogate:
-        model = load_model(args.out / "slumbernet_default.keras")
-        model.metadata.pop("file", None)
-        model.metadata["surrogate_real_mouse"] = surrogate_check(model)
-        save_model(model, args.out / "slumbernet_default", overwrite=True)
+    if args.recheck_surrogate:  # only the metadata changes: the network file (and its hash) stay as they are
+        jpath = args.out / "slumbernet_default.json"
+        meta = json.loads(jpath.read_text())
+        meta["surrogate_real_mouse"] = surrogate_check(load_model(jpath, engine="numpy"))
+        _atomic_write(jpath, lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2, default=_json_default)), True)
         return
     t0 = time.time()
     sims = cohort(args.quick)

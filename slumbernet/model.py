@@ -173,6 +173,26 @@ class _ModelInput:
         if not epochs.has_emg and not self.metadata.get("eeg_only", False):
             raise ValueError("this model was trained with EMG; the recording has none")
 
+    @property
+    def class_weights(self) -> np.ndarray | None:
+        "The per-stage loss weights (W, N, R) the network was trained with (`metadata['class_weights']`), or None."
+        w = self.metadata.get("class_weights")
+        return None if w is None else np.array([w[s] for s in STAGES], np.float32)
+
+    def unweight(self, probs: np.ndarray) -> np.ndarray:
+        """The network's softmax output `probs` (n, 3) as probabilities of the stages as they occur.
+
+        Training weights REM's errors more than wake's (`train.class_weights`), so the softmax learns
+        the stage probabilities of a world in which each stage is that many times commoner: it calls
+        REM too often. Dividing each stage's probability by its weight, and renormalising, undoes
+        that tilt exactly (post-hoc logit adjustment: Menon et al., ICLR 2021). Models without
+        `class_weights` in their metadata are returned as they are.
+        """
+        w = self.class_weights
+        if w is None: return probs
+        p = probs / w
+        return (p / p.sum(-1, keepdims=True)).astype(probs.dtype, copy=False)
+
 @dataclass(repr=False)
 class SleepModel(_ModelInput):
     """A trained (or untrained) SlumberNet network and its metadata.
@@ -217,6 +237,7 @@ class SleepModel(_ModelInput):
 
         The default network encodes all epochs in batches and runs its TCN once over the whole
         sequence, so every epoch sees its neighbours, including across batch boundaries. The
+        class weights of training are taken out (see `unweight`). The
         paper's network scores at most 256 epochs at a time: its activations take about 0.5 MB
         per epoch and layer, and 4096 epochs at once needed over 20 GB.
         """
@@ -224,8 +245,8 @@ class SleepModel(_ModelInput):
         x = epochs.data
         if self.architecture == "paper":
             b = min(batch_size, 256)
-            return np.concatenate([_numpy(self.keras_model(x[i:i + b, ..., None], training=False))
-                                   for i in range(0, len(x), b)])
+            return self.unweight(np.concatenate([_numpy(self.keras_model(x[i:i + b, ..., None], training=False))
+                                                 for i in range(0, len(x), b)]))
         return self.proba_from_embeddings(self.embed(epochs, batch_size))
 
     def embed(self, epochs: Epochs, batch_size: int = 4096) -> np.ndarray:
@@ -237,7 +258,7 @@ class SleepModel(_ModelInput):
 
     def proba_from_embeddings(self, z: np.ndarray) -> np.ndarray:
         "Stage probabilities `(n_epochs, 3)` from the encodings of a whole recording's epochs, in order (the temporal head)."
-        return _numpy(self.keras_model.get_layer("head")(z[None], training=False))[0]
+        return self.unweight(_numpy(self.keras_model.get_layer("head")(z[None], training=False))[0])
 
     def __repr__(self):
         m = self.metadata
@@ -245,7 +266,7 @@ class SleepModel(_ModelInput):
         return (f"<SleepModel | {self.architecture} | {self.keras_model.count_params():,} parameters | "
                 f"{m['input']['epoch_s']:g}-s epochs at {m['input']['sfreq_hz']:g} Hz, EMG {m['input']['emg']} | {trained}>")
 
-# %% ../nbs/03_model.ipynb 19
+# %% ../nbs/03_model.ipynb 21
 def _sha256(path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -304,6 +325,10 @@ def _checked_metadata(path) -> tuple[Path, dict]:
                              "altered after saving; refusing to load it", kpath)
     if meta["architecture"] not in ARCHITECTURES:
         raise ModelFileError(f"unknown architecture {meta['architecture']!r}", jpath)
+    w = meta.get("class_weights")
+    if w is not None and not (isinstance(w, dict) and all(isinstance(w.get(s), (int, float)) and np.isfinite(w[s])
+                                                         and w[s] > 0 for s in STAGES)):
+        raise ModelFileError(f"class_weights must give a positive number for each of {', '.join(STAGES)}, got {w!r}", jpath)
     return kpath, {k: v for k, v in meta.items() if k not in ("sha256", "saved", "format", "keras_version", "parameters",
                                                              "slumbernet_version")} | {"file": {
         "sha256": meta["sha256"], "saved": meta.get("saved"), "slumbernet_version": meta.get("slumbernet_version"),
@@ -345,7 +370,7 @@ def load_model(path, engine: str = "keras"):
         raise ModelFileError(f"Keras could not load the network safely ({type(e).__name__}: {e})", kpath) from None
     return SleepModel(km, meta["architecture"], meta)
 
-# %% ../nbs/03_model.ipynb 22
+# %% ../nbs/03_model.ipynb 24
 class UnsupportedNetworkError(SlumberNetError, ValueError):
     "The network uses a layer or an option the NumPy engine does not implement (use Keras)."
 
@@ -486,7 +511,7 @@ class NumpyNetwork:
             values[name] = y
         return values[self.output]
 
-# %% ../nbs/03_model.ipynb 23
+# %% ../nbs/03_model.ipynb 25
 @dataclass(repr=False)
 class NumpyModel(_ModelInput):
     """The default network's forward pass in NumPy, read from a `.keras` file: scoring without TensorFlow.
@@ -556,14 +581,14 @@ class NumpyModel(_ModelInput):
 
     def proba_from_embeddings(self, z: np.ndarray) -> np.ndarray:
         "Stage probabilities `(n_epochs, 3)` from the encodings of a whole recording's epochs, in order (the temporal head)."
-        return self.head(z[None])[0]
+        return self.unweight(self.head(z[None])[0])
 
     def __repr__(self):
         m = self.metadata
         return (f"<NumpyModel | {self.architecture} | {self.parameters:,} parameters | {m['input']['epoch_s']:g}-s epochs "
                 f"at {m['input']['sfreq_hz']:g} Hz, EMG {m['input']['emg']} | {m.get('training', {}).get('summary', 'untrained')}>")
 
-# %% ../nbs/03_model.ipynb 27
+# %% ../nbs/03_model.ipynb 29
 def multiply_adds(keras_model) -> int:
     """Multiply-adds of one forward pass per input item (per time step for sequence models), from the
     convolution and dense layers' shapes."""

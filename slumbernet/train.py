@@ -233,6 +233,7 @@ def train_model(train: list[Epochs], val: list[Epochs], config: TrainConfig | No
         _compile(model, cfg.learning_rate)
     emg = train[0].emg_mode
     weights = class_weights([d.labels for d in train], cfg.class_weight_power)
+    model.metadata["class_weights"] = dict(zip(STAGES, weights.tolist()))  # taken out of its probabilities, validation's too
     sampler = WindowSampler(train, cfg.seq_len, augment, weights)
     history, best, best_round, lr, start = [], -np.inf, -1, cfg.learning_rate, 0
     best_weights = model.keras_model.get_weights()
@@ -447,6 +448,7 @@ def fine_tune(model: SleepModel, data: list[Epochs] | Epochs, steps: int = 30, r
     counts = model.metadata.get("training", {}).get("epochs_per_stage")
     weights = (class_weights([np.repeat(np.arange(3), [counts[s] for s in STAGES])]) if counts
                else class_weights([d.labels for d in data]))
+    new.metadata["class_weights"] = dict(zip(STAGES, weights.tolist()))
     keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
     _compile(new, learning_rate)
