@@ -20,6 +20,11 @@ Datasets, and what their figures are:
   EEG-only epochs, trained on the other subjects) against YASA's pre-trained staging (30-s
   epochs, majority of the 5-s labels).
 
+Below the simulated cohort's and the surrogate's tables, the default's lead over each
+uncalibrated contender (and the calibrated default's over the calibrated ones) in kappa and
+REM F1, with a 95 % paired bootstrap interval over the test animals (sim) or 1-h blocks
+(surrogate): whether a difference in the table is larger than the test set can tell apart.
+
 Contenders that need a package which is not installed (`pip install -e ".[bench]"`) are reported
 as skipped, with the reason. Every contender sees the same training and test recordings.
 """
@@ -360,7 +365,7 @@ def run_contender(c, folds, aggregate_s: float | None = None) -> dict:
     from slumbernet.evaluate import compare_recordings
     ok, why = c.available()
     if not ok: return {"status": "skipped", "reason": why}
-    pairs, train_s, notes = [], 0.0, set()
+    pairs, units, train_s, notes = [], [], 0.0, set()
     t0 = time.perf_counter()
     limit = getattr(c, "test_epochs", None)
     try:
@@ -381,12 +386,14 @@ def run_contender(c, folds, aggregate_s: float | None = None) -> dict:
                     hyp = _majority(hyp, aggregate_s)
                 n = min(len(hyp), len(pred))
                 pairs.append((hyp[:n], pred[:n]))
+                units += _unit_confusions(hyp[:n], pred[:n], f"{k}:{it.group}")
     except Exception as e:  # a contender that fails is reported, the others run
         return {"status": "failed", "reason": f"{type(e).__name__}: {e}"}
     cmp = compare_recordings(pairs)
     out = {"status": "ok", **{m: round(float(cmp.metrics[m]), 4) for m in METRICS}, "n_epochs": cmp.metrics["n"],
            "excluded": cmp.excluded, "train_s": round(train_s, 1), "total_s": round(time.perf_counter() - t0, 1),
            "confusion": cmp.confusion.tolist()}
+    if units: out["units"] = units
     if getattr(c, "calibrated", False):
         notes.add("saw the scorer's labels of 15 % of each test recording's epochs (at least 3 of each stage)")
         if getattr(c, "uncalibrated", None):
@@ -406,6 +413,68 @@ def run_mouse_contender(c, folds, plan: Plan) -> dict:
     if paper and row["status"] == "ok":
         row.setdefault("notes", []).append(f"first fold only, {plan.paper_rounds} x {plan.paper_steps} steps of 128 epochs")
     return row
+
+
+UNIT_S = 3600.0
+"Length of the blocks of a test recording whose confusion matrices `margins` resamples (s)."
+
+
+def _unit_confusions(hyp, pred, group: str) -> list:
+    """Confusion matrices of each `UNIT_S` block of one scored test recording, with its group (fold:animal), as
+    `[group, block, C]`: what `margins` resamples. Unscored and artefact epochs are left out, as in the tables."""
+    from slumbernet.evaluate import confusion
+    ok = hyp.scored & ~hyp.artefact
+    per = max(1, int(round(UNIT_S / hyp.epoch_s)))
+    return [[group, b // per, confusion(np.where(ok[b:b + per], hyp.stages[b:b + per], -1), np.asarray(pred)[b:b + per]).tolist()]
+            for b in range(0, len(hyp), per)]
+
+
+def margins(rows: dict, ref: str, by: str, n_boot: int = 2000, seed: int = SEED) -> dict:
+    """`ref`'s lead over every other row in kappa and REM F1, pooled, with a 95 % paired bootstrap interval.
+
+    `by="group"` resamples the test animals (each with all its recordings: the simulated cohort,
+    where folds leave animals out); `by="block"` resamples the `UNIT_S` blocks of the test
+    recordings (the surrogate: one animal, so time blocks are the units). Each draw pools the
+    same resampled units for both rows. Only rows scored on exactly the same units take part (not
+    the paper's network, scored on one fold's sampled epochs).
+    """
+    from slumbernet.evaluate import metrics_from_confusion
+    def by_unit(row):
+        out = {}
+        for g, b, C in row.get("units", []):
+            key = g if by == "group" else f"{g}/{b}"
+            out[key] = out.get(key, 0) + np.asarray(C)
+        return out
+    base = by_unit(rows[ref])
+    keys = sorted(base)
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(len(keys), size=(n_boot, len(keys)))
+    stats = lambda C: (metrics_from_confusion(C)["kappa"], metrics_from_confusion(C)["f1_R"])
+    out = {}
+    for name, row in rows.items():
+        if name == ref or row.get("status") != "ok": continue
+        other = by_unit(row)
+        if sorted(other) != keys: continue
+        A, B = np.stack([base[k] for k in keys]), np.stack([other[k] for k in keys])
+        lead = np.subtract(stats(A.sum(0)), stats(B.sum(0)))
+        boot = np.array([np.subtract(stats(A[d].sum(0)), stats(B[d].sum(0))) for d in draws])
+        lo, hi = np.nanpercentile(boot, [2.5, 97.5], axis=0)
+        out[name] = {"kappa": round(float(lead[0]), 4), "kappa_95": [round(float(lo[0]), 4), round(float(hi[0]), 4)],
+                     "f1_R": round(float(lead[1]), 4), "f1_R_95": [round(float(lo[1]), 4), round(float(hi[1]), 4)],
+                     "units": len(keys), "by": by}
+    return out
+
+
+def margins_table(ref: str, lead: dict, unit: str) -> str:
+    "Markdown of `margins`: one line per other contender."
+    if not lead: return ""
+    lines = [f"**{ref}'s lead** (its figure minus the other's; 95 % paired bootstrap interval, resampling the "
+             f"test {unit}: {next(iter(lead.values()))['units']}):", "",
+             "| over | kappa | 95 % interval | REM F1 | 95 % interval |", "|---|---|---|---|---|"]
+    for name, m in lead.items():
+        lines.append(f"| {name} | {m['kappa']:+.3f} | {m['kappa_95'][0]:+.3f} to {m['kappa_95'][1]:+.3f} | "
+                     f"{m['f1_R']:+.3f} | {m['f1_R_95'][0]:+.3f} to {m['f1_R_95'][1]:+.3f} |")
+    return "\n".join(lines) + "\n"
 
 
 def _majority(hyp, epoch_s: float):
@@ -448,6 +517,21 @@ def table(title: str, source: str, rows: dict) -> str:
     return "\n".join(lines + ([""] + notes if notes else [])) + "\n"
 
 
+def _leads(results: dict, ds: str, rows: dict, by: str, unit: str) -> list:
+    """The default's lead over the uncalibrated contenders, and the calibrated default's over the calibrated ones
+    (`margins`): stored in `results[ds + "_leads"]`, returned as markdown lines."""
+    refs = {"SlumberNet default": lambda n: "(calibrated)" not in n,
+            "SlumberNet default (calibrated)": lambda n: "(calibrated)" in n}
+    leads, md = {}, []
+    for ref, fair in refs.items():
+        if rows.get(ref, {}).get("status") != "ok": continue
+        lead = {n: m for n, m in margins(rows, ref, by).items() if fair(n)}
+        leads[ref] = lead
+        md += [margins_table(ref, lead, unit)] if lead else []
+    results[ds + "_leads"] = leads
+    return md
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small data and budgets: minutes")
@@ -476,6 +560,7 @@ def main(argv=None):
                         f"recording of {plan.hours:g} h sleep deprivation then recovery, and a {plan.hours:g}-h recovery "
                         f"recording; {plan.folds} folds leaving {n_mice // plan.folds} animals out, one training animal "
                         f"held out for early stopping. A check of the methods, not of real mice.", rows))
+        md += _leads(results, "sim", rows, "group", "animals")
     if "surrogate" in only:
         folds, why = surrogate_dataset(plan)
         folds = None if folds is None else plan.folds_of(folds)
@@ -491,6 +576,7 @@ def main(argv=None):
                         f"{plan.surrogate_hours / 2:g} h, and the reverse (pooled); the other half's labels are hidden, its "
                         "signal is not (every contender scales over the whole recording, as on the real table). No "
                         "validation animal: the from-scratch network stops on its training half.", rows))
+        if folds is not None: md += _leads(results, "surrogate", rows, "block", f"{UNIT_S / 3600:g}-h blocks")
     if "real_table" in only:
         try:
             from benchmarks import contenders

@@ -27,6 +27,10 @@ def test_quick_benchmark_runs_every_contender_and_reports_skips(tmp_path):
             else: assert row["reason"], (dataset, name)  # never dropped silently: a reason is given
             assert name in md
     assert "Simulated" in md and "not of real mice" in md  # every table says where its figures come from
+    lead = res["sim_leads"]["SlumberNet default"]  # the default against every uncalibrated contender, with an interval
+    assert {"band-power GBM", "accusleepy"} <= set(lead) and "accusleepy (calibrated)" not in lead
+    assert set(res["sim_leads"]["SlumberNet default (calibrated)"]) == {"accusleepy (calibrated)"}
+    assert "SlumberNet default's lead" in md
 
 
 def test_a_missing_package_is_reported_as_skipped():
@@ -50,3 +54,27 @@ def test_surrogate_folds_hide_the_other_halfs_labels_not_its_signal(shared):
     assert not (a & b).any() and a[:n // 2].sum() > 0.9 * n / 2 and b[n // 2:].sum() > 0.9 * n / 2
     assert not a[n // 2:].any() and not b[:n // 2].any()
     assert folds[1][0][0] is test and folds[1][2][0] is train  # the reverse fold
+
+
+def _row(per_unit):
+    "A result row from per-unit confusion matrices `{(group, block): C}`."
+    import numpy as np
+    return {"status": "ok", "units": [[g, b, np.asarray(C).tolist()] for (g, b), C in per_unit.items()]}
+
+
+def test_margins_are_paired_over_units_and_leave_out_rows_scored_on_other_units():
+    import numpy as np
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.run import margins
+    perfect, sloppy = np.diag([50, 30, 10]), np.array([[45, 3, 2], [3, 25, 2], [1, 1, 8]])
+    units = [("0:m1", 0), ("0:m1", 1), ("1:m2", 0), ("1:m3", 0)]
+    rows = {"ref": _row({u: perfect for u in units}), "same": _row({u: perfect for u in units}),
+            "worse": _row({u: sloppy for u in units}), "other units": _row({("0:m1", 0): sloppy}),
+            "failed": {"status": "failed", "reason": "x"}}
+    lead = margins(rows, "ref", by="group", n_boot=200)
+    assert set(lead) == {"same", "worse"}  # a row scored on other epochs, or not scored, is not compared
+    assert lead["same"]["kappa"] == 0 and lead["same"]["kappa_95"] == [0, 0]
+    w = lead["worse"]
+    assert w["units"] == 3 and w["by"] == "group"  # animals m1 (two blocks), m2, m3
+    assert w["kappa"] > 0.1 and w["kappa_95"][0] > 0 and w["f1_R_95"][0] > 0  # better on every unit: the interval says so
+    assert margins(rows, "ref", by="block", n_boot=10)["worse"]["units"] == 4  # blocks: each one its own unit
