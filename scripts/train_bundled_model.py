@@ -14,7 +14,8 @@ sleep deprivation. Everything is seeded.
    profile: one validation animal alone proved a noisy guide to when to stop).
 3. An out-of-distribution check: the bundled model scores the surrogate of the real mouse
    (raw signals re-synthesised from ../shared/data/mouse_zfhx3, never used for training),
-   when that file is present (`--recheck-surrogate` re-runs only this step).
+   when that file is present (`--recheck-surrogate` re-runs only this step, `--recheck-cv` only
+   step 1: both update the saved model's metadata and leave its network as it is).
 
 `--cv-from MODEL.json` takes step 1's results from an earlier run's metadata instead of
 re-running it (the same cohort and settings: only step 2's choice of validation animals
@@ -57,6 +58,26 @@ def surrogate_check(model) -> dict | None:
                     "simulate.surrogate_from_bandpower), expert labels; never used for training", **ev}
 
 
+def cross_validation(data, cfg, aug) -> dict:
+    "Step 1: 4-fold cross-validation by animal, as stored in the model's metadata."
+    cv = cross_validate(data, k=4, groups="animal", config=cfg, augment=aug, progress=True)
+    print(cv, flush=True)
+    print(cv.table().round(3).to_string(), flush=True)
+    return {"folds": 4, "groups": "animal", "data": "same simulated cohort", "pooled": dict(cv.pooled),
+            "per_fold": cv.table().drop(index="pooled").reset_index().to_dict("records")}
+
+
+def summary(cv_meta) -> str:
+    p = cv_meta["pooled"]
+    return f"simulated mice only; 4-fold CV by animal: kappa {p['kappa']:.3f}, REM F1 {p['f1_R']:.3f}"
+
+
+def update_metadata(jpath: Path, **changes):
+    "Replace top-level entries of a saved model's metadata; the network file (and the hash in the metadata) stay as they are."
+    meta = {**json.loads(jpath.read_text()), **changes}
+    _atomic_write(jpath, lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2, default=_json_default)), True)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "slumbernet" / "models")
@@ -65,13 +86,12 @@ def main(argv=None):
     ap.add_argument("--cv-from", type=Path, help="reuse the cross-validation stored in this model's metadata")
     ap.add_argument("--recheck-surrogate", action="store_true",
                     help="only re-run step 3 on the saved model and update its metadata")
+    ap.add_argument("--recheck-cv", action="store_true",
+                    help="only re-run step 1 (the cross-validation) and update the saved model's metadata")
     args = ap.parse_args(argv)
+    jpath = args.out / "slumbernet_default.json"
     if args.recheck_surrogate:  # only the metadata changes: the network file (and its hash) stay as they are
-        jpath = args.out / "slumbernet_default.json"
-        meta = json.loads(jpath.read_text())
-        meta["surrogate_real_mouse"] = surrogate_check(load_model(jpath, engine="numpy"))
-        _atomic_write(jpath, lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2, default=_json_default)), True)
-        return
+        return update_metadata(jpath, surrogate_real_mouse=surrogate_check(load_model(jpath, engine="numpy")))
     t0 = time.time()
     sims = cohort(args.quick)
     data = prepare_training_data(sims)
@@ -79,14 +99,10 @@ def main(argv=None):
     cfg = TrainConfig(steps=20 if args.quick else 150, max_rounds=2 if args.quick else 24,
                       patience=2 if args.quick else 6, seed=SEED % 1000)
     aug = Augmenter()
-    if args.cv_from:
-        cv_meta = json.loads(args.cv_from.read_text())["cross_validation"]
-    else:
-        cv = cross_validate(data, k=4, groups="animal", config=cfg, augment=aug, progress=True)
-        print(cv, flush=True)
-        print(cv.table().round(3).to_string(), flush=True)
-        cv_meta = {"folds": 4, "groups": "animal", "data": "same simulated cohort", "pooled": dict(cv.pooled),
-                   "per_fold": cv.table().drop(index="pooled").reset_index().to_dict("records")}
+    cv_meta = json.loads(args.cv_from.read_text())["cross_validation"] if args.cv_from else cross_validation(data, cfg, aug)
+    if args.recheck_cv:
+        meta = json.loads(jpath.read_text())
+        return update_metadata(jpath, cross_validation=cv_meta, training={**meta["training"], "summary": summary(cv_meta)})
     animals = sorted({d.animal_id for d in data})
     val_animals = [max(a for a in animals if a.startswith("mouse")), max(a for a in animals if a.startswith("other"))]
     model, hist = train_model([d for d in data if d.animal_id not in val_animals],
@@ -97,9 +113,7 @@ def main(argv=None):
                               (SEED, 3 if args.quick else 8, 1 if args.quick else 4))
     md["cross_validation"] = cv_meta
     md["surrogate_real_mouse"] = surrogate_check(model)
-    p = cv_meta["pooled"]
-    md["training"]["summary"] = (f"simulated mice only; 4-fold CV by animal: kappa {p['kappa']:.3f}, "
-                                 f"REM F1 {p['f1_R']:.3f}")
+    md["training"]["summary"] = summary(cv_meta)
     path = save_model(model, args.out / "slumbernet_default", overwrite=args.overwrite)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {(time.time() - t0) / 60:.0f} min")
 
