@@ -185,12 +185,13 @@ class _ModelInput:
         Training weights REM's errors more than wake's (`train.class_weights`), so the softmax learns
         the stage probabilities of a world in which each stage is that many times commoner: it calls
         REM too often. Dividing each stage's probability by its weight, and renormalising, undoes
-        that tilt exactly (post-hoc logit adjustment: Menon et al., ICLR 2021). Models without
-        `class_weights` in their metadata are returned as they are.
+        that tilt exactly (post-hoc logit adjustment: Menon et al., ICLR 2021). A stage absent from
+        the training labels (weight 0: the network never learnt to call it) is left as it is, and
+        models without `class_weights` in their metadata are returned as they are.
         """
         w = self.class_weights
         if w is None: return probs
-        p = probs / w
+        p = probs / np.where(w > 0, w, 1)
         return (p / p.sum(-1, keepdims=True)).astype(probs.dtype, copy=False)
 
 @dataclass(repr=False)
@@ -327,8 +328,8 @@ def _checked_metadata(path) -> tuple[Path, dict]:
         raise ModelFileError(f"unknown architecture {meta['architecture']!r}", jpath)
     w = meta.get("class_weights")
     if w is not None and not (isinstance(w, dict) and all(isinstance(w.get(s), (int, float)) and np.isfinite(w[s])
-                                                         and w[s] > 0 for s in STAGES)):
-        raise ModelFileError(f"class_weights must give a positive number for each of {', '.join(STAGES)}, got {w!r}", jpath)
+                                                         and w[s] >= 0 for s in STAGES)):
+        raise ModelFileError(f"class_weights must give a number >= 0 for each of {', '.join(STAGES)}, got {w!r}", jpath)
     return kpath, {k: v for k, v in meta.items() if k not in ("sha256", "saved", "format", "keras_version", "parameters",
                                                              "slumbernet_version")} | {"file": {
         "sha256": meta["sha256"], "saved": meta.get("saved"), "slumbernet_version": meta.get("slumbernet_version"),

@@ -143,3 +143,14 @@ def test_fine_tune_refuses_labels_of_one_stage(data, trained):
     none = Epochs(data[3].data, 64.0, 4.0, "envelope", True, labels=np.full(len(sub), -1, np.int8))
     with pytest.raises(ValueError, match="no labelled epochs"):
         fine_tune(model, none)
+
+
+def test_a_stage_absent_from_training_gets_no_weight_and_finite_probabilities(data):
+    "Human recordings may hold no REM at all: a model trained on them must still score (REM weight 0, never divided by)."
+    no_rem = [Epochs(d.data, d.sfreq_hz, d.epoch_s, d.emg_mode, d.has_emg, d.scaling, np.where(d.labels == 2, -1, d.labels))
+              for d in data[:2]]
+    model, _ = train_model(no_rem, no_rem[:1], TrainConfig(seq_len=16, steps=5, max_rounds=1), progress=False)
+    assert model.metadata["class_weights"]["R"] == 0 and model.metadata["class_weights"]["W"] > 0
+    p = model.predict_proba(data[3])
+    assert np.isfinite(p).all() and np.allclose(p.sum(1), 1, atol=1e-4)
+    assert (p.argmax(1) != 2).mean() > 0.5  # not every epoch REM, as dividing by a zero weight made it
