@@ -446,7 +446,7 @@ def margins(rows: dict, ref: str, by: str, n_boot: int = 2000, seed: int = SEED)
             out[key] = out.get(key, 0) + np.asarray(C)
         return out
     base = by_unit(rows[ref])
-    keys = sorted(base)
+    keys = sorted(k for k, C in base.items() if C.sum())  # a block with no scored epoch (labels hidden) is no test unit
     rng = np.random.default_rng(seed)
     draws = rng.integers(len(keys), size=(n_boot, len(keys)))
     stats = lambda C: (metrics_from_confusion(C)["kappa"], metrics_from_confusion(C)["f1_R"])
@@ -454,7 +454,7 @@ def margins(rows: dict, ref: str, by: str, n_boot: int = 2000, seed: int = SEED)
     for name, row in rows.items():
         if name == ref or row.get("status") != "ok": continue
         other = by_unit(row)
-        if sorted(other) != keys: continue
+        if sorted(other) != sorted(base) or any(other[k].sum() != base[k].sum() for k in keys): continue
         A, B = np.stack([base[k] for k in keys]), np.stack([other[k] for k in keys])
         lead = np.subtract(stats(A.sum(0)), stats(B.sum(0)))
         boot = np.array([np.subtract(stats(A[d].sum(0)), stats(B[d].sum(0))) for d in draws])

@@ -78,3 +78,6 @@ def test_margins_are_paired_over_units_and_leave_out_rows_scored_on_other_units(
     assert w["units"] == 3 and w["by"] == "group"  # animals m1 (two blocks), m2, m3
     assert w["kappa"] > 0.1 and w["kappa_95"][0] > 0 and w["f1_R_95"][0] > 0  # better on every unit: the interval says so
     assert margins(rows, "ref", by="block", n_boot=10)["worse"]["units"] == 4  # blocks: each one its own unit
+    hidden = {**{u: perfect for u in units}, ("1:m4", 0): np.zeros((3, 3), int)}  # a block whose labels were hidden
+    rows = {"ref": _row(hidden), "worse": _row({**{u: sloppy for u in units}, ("1:m4", 0): np.zeros((3, 3), int)})}
+    assert margins(rows, "ref", by="block", n_boot=10)["worse"]["units"] == 4  # is no test unit
