@@ -581,8 +581,13 @@ class NumpyModel(_ModelInput):
             return np.concatenate([encode(i) for i in starts])
 
     def proba_from_embeddings(self, z: np.ndarray) -> np.ndarray:
-        "Stage probabilities `(n_epochs, 3)` from the encodings of a whole recording's epochs, in order (the temporal head)."
-        return self.unweight(self.head(z[None])[0])
+        """Stage probabilities `(n_epochs, 3)` from the encodings of a whole recording's epochs, in order (the temporal head).
+
+        On one BLAS thread, as the encoder: a multi-threaded BLAS sums in another order, and a Dask
+        worker (which starts with one BLAS thread) would write probabilities that differ in the
+        fourth decimal now and then from those of `slumbernet predict`."""
+        from threadpoolctl import threadpool_limits
+        with threadpool_limits(1, user_api="blas"): return self.unweight(self.head(z[None])[0])
 
     def __repr__(self):
         m = self.metadata

@@ -40,6 +40,19 @@ def test_scoring_with_the_bundled_model_never_imports_tensorflow():
     assert out.split() == ["numpy", "False", "False"]
 
 
+def test_scores_do_not_depend_on_the_blas_threads(tmp_path):
+    "A Dask worker starts with one BLAS thread: its probabilities must be the same bits as `slumbernet predict`'s."
+    import os
+    import subprocess
+    import sys
+    code = "import sys, numpy as np; from slumbernet.core import predict; np.save(sys.argv[2], predict(sys.argv[1]).probabilities)"
+    for threads in ("1", "2"):
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+        subprocess.run([sys.executable, "-c", code, str(SAMPLES / "mouse02_recovery.edf"), str(tmp_path / threads)],
+                       env=env, check=True, capture_output=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "1.npy"), np.load(tmp_path / "2.npy"))
+
+
 def test_bundled_model_agrees_with_the_simulated_scorer():
     # the samples were simulated with another seed than the bundled model's training data
     kappas = []
