@@ -30,8 +30,7 @@ import sys
 import time
 from pathlib import Path
 
-from slumbernet.io import _atomic_write
-from slumbernet.model import _json_default, load_model, save_model
+from slumbernet.model import load_model, save_model, write_metadata
 from slumbernet.simulate import simulate_cohort, surrogate_from_bandpower
 from slumbernet.train import Augmenter, TrainConfig, cross_validate, evaluate_model, prepare_training_data, train_model
 
@@ -74,8 +73,7 @@ def summary(cv_meta) -> str:
 
 def update_metadata(jpath: Path, **changes):
     "Replace top-level entries of a saved model's metadata; the network file (and the hash in the metadata) stay as they are."
-    meta = {**json.loads(jpath.read_text()), **changes}
-    _atomic_write(jpath, lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2, default=_json_default)), True)
+    write_metadata(jpath, {**json.loads(jpath.read_text()), **changes}, overwrite=True)
 
 
 def main(argv=None):

@@ -22,7 +22,7 @@ from .preprocess import EPOCH_S, MODEL_SFREQ_HZ, Epochs
 
 # %% auto 0
 __all__ = ['ARCHITECTURES', 'MODEL_FORMAT', 'build_paper_model', 'build_encoder', 'build_head', 'build_default_model',
-           'ModelFileError', 'SleepModel', 'model_paths', 'save_model', 'read_metadata', 'load_model',
+           'ModelFileError', 'SleepModel', 'model_paths', 'save_model', 'write_metadata', 'read_metadata', 'load_model',
            'UnsupportedNetworkError', 'conv1d', 'NumpyNetwork', 'NumpyModel', 'multiply_adds']
 
 # %% ../nbs/03_model.ipynb 6
@@ -288,8 +288,14 @@ def save_model(model: SleepModel, path, overwrite: bool = False) -> Path:
             "slumbernet_version": _package_version(), "keras_version": _keras().__version__,
             "parameters": int(model.keras_model.count_params()),
             "saved": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "sha256": _sha256(kpath)}
-    _atomic_write(jpath, lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2, default=_json_default)), overwrite)
+    write_metadata(jpath, meta, overwrite)
     return kpath
+
+def write_metadata(jpath, meta: dict, overwrite: bool = False) -> Path:
+    """Write a model's `.json` metadata (atomically). `save_model` calls it; a script that re-measures a saved
+    model rewrites its metadata with it, leaving the network (and the hash in the metadata) as they are."""
+    return _atomic_write(Path(jpath), lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2, default=_json_default)),
+                         overwrite)
 
 def _json_default(o):
     if isinstance(o, np.integer): return int(o)
