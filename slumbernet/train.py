@@ -446,7 +446,8 @@ def fine_tune(model: SleepModel, data: list[Epochs] | Epochs, steps: int = 30, r
     if any(len(d) < seq for d in data):
         raise ValueError(f"recordings must hold at least {seq} epochs to fine-tune this model")
     counts = model.metadata.get("training", {}).get("epochs_per_stage")
-    weights = (class_weights([np.repeat(np.arange(3), [counts[s] for s in STAGES])]) if counts
+    weights = (model.class_weights if model.class_weights is not None  # the weights it was trained with
+               else class_weights([np.repeat(np.arange(3), [counts[s] for s in STAGES])]) if counts  # saved before they were recorded
                else class_weights([d.labels for d in data]))
     new.metadata["class_weights"] = dict(zip(STAGES, weights.tolist()))
     keras.utils.set_random_seed(seed)

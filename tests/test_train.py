@@ -154,3 +154,13 @@ def test_a_stage_absent_from_training_gets_no_weight_and_finite_probabilities(da
     p = model.predict_proba(data[3])
     assert np.isfinite(p).all() and np.allclose(p.sum(1), 1, atol=1e-4)
     assert (p.argmax(1) != 2).mean() > 0.5  # not every epoch REM, as dividing by a zero weight made it
+
+
+def test_fine_tune_keeps_the_class_weights_the_model_was_trained_with(data, trained):
+    "Not weights re-derived from its stage counts at the default power: those are divided out of its probabilities too."
+    from slumbernet.model import SleepModel
+    own = {"W": 1.0, "N": 2.0, "R": 3.0}
+    model = SleepModel(trained.keras_model, "default", {**trained.metadata, "class_weights": own})
+    tuned = fine_tune(model, data[3], steps=1, rounds=1)
+    np.testing.assert_allclose(tuned.class_weights, [1.0, 2.0, 3.0])
+    assert model.metadata["class_weights"] == own  # the model fine-tuned is left as it was
