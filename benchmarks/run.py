@@ -423,10 +423,9 @@ def _unit_confusions(hyp, pred, group: str) -> list:
     """Confusion matrices of each `UNIT_S` block of one scored test recording, with its group (fold:animal), as
     `[group, block, C]`: what `margins` resamples. Unscored and artefact epochs are left out, as in the tables."""
     from slumbernet.evaluate import confusion
-    ok = hyp.scored & ~hyp.artefact
+    ref, pred = np.where(hyp.scored & ~hyp.artefact, hyp.stages, -1), np.asarray(pred)
     per = max(1, int(round(UNIT_S / hyp.epoch_s)))
-    return [[group, b // per, confusion(np.where(ok[b:b + per], hyp.stages[b:b + per], -1), np.asarray(pred)[b:b + per]).tolist()]
-            for b in range(0, len(hyp), per)]
+    return [[group, b // per, confusion(ref[b:b + per], pred[b:b + per]).tolist()] for b in range(0, len(hyp), per)]
 
 
 def margins(rows: dict, ref: str, by: str, n_boot: int = 2000, seed: int = SEED) -> dict:
@@ -449,7 +448,9 @@ def margins(rows: dict, ref: str, by: str, n_boot: int = 2000, seed: int = SEED)
     keys = sorted(k for k, C in base.items() if C.sum())  # a block with no scored epoch (labels hidden) is no test unit
     rng = np.random.default_rng(seed)
     draws = rng.integers(len(keys), size=(n_boot, len(keys)))
-    stats = lambda C: (metrics_from_confusion(C)["kappa"], metrics_from_confusion(C)["f1_R"])
+    def stats(C):
+        m = metrics_from_confusion(C)
+        return m["kappa"], m["f1_R"]
     out = {}
     for name, row in rows.items():
         if name == ref or row.get("status") != "ok": continue
