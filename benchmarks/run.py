@@ -13,8 +13,8 @@ Datasets, and what their figures are:
   re-synthesised from its real per-epoch band powers, with the expert's real labels, as one 24-h
   recording. Folds are time blocks: train on the labels of the light 12 h and test on the dark
   12 h, and the reverse (the other half's labels hidden, its signal kept). The band-power
-  baseline also runs on the real table itself, so the surrogate's difficulty can be read against
-  the real features.
+  baseline also runs on the real table itself, on the same two folds, so that each contender's
+  figure on the surrogate can be read against the real features fold by fold (`real_table`).
 - `dreams`: real human EEG (DREAMS, 6 excerpts of 30 min, EEG only, 50-200 Hz), expert scores
   in 5-s epochs; leave one subject out. SlumberNet's human mode (the default network on 5-s
   EEG-only epochs, trained on the other subjects) against YASA's pre-trained staging (30-s
@@ -478,6 +478,58 @@ def margins_table(ref: str, lead: dict, unit: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+SURROGATE_FOLDS = {"dark": "light -> dark", "light": "dark -> light"}
+"The surrogate's folds, by their test half: which half trained, which was tested."
+
+
+def fold_figures(row: dict) -> dict:
+    """Kappa and REM F1 of one row per surrogate fold (named as `SURROGATE_FOLDS`, from the blocks its test half
+    was scored in), and pooled over both: the figures to read against the real table's, fold by fold."""
+    from slumbernet.evaluate import metrics_from_confusion
+    per = {}
+    for g, _, C in row.get("units", []):
+        name = SURROGATE_FOLDS.get(g.split(":", 1)[-1], g)
+        per[name] = per.get(name, 0) + np.asarray(C)
+    if not per: return {}
+    per["pooled"] = sum(per.values())
+    return {k: {m: round(float(metrics_from_confusion(C)[m]), 4) for m in ("kappa", "f1_R")} | {"n": int(C.sum())}
+            for k, C in per.items()}
+
+
+def _folds_table(rows: dict) -> tuple[dict, list]:
+    "`fold_figures` of every row that has them, and their markdown."
+    figs = {n: f for n, r in rows.items() if r.get("status") == "ok" and (f := fold_figures(r))}
+    if not figs: return figs, []
+    cols = list(SURROGATE_FOLDS.values()) + ["pooled"]
+    md = ["**Per fold** (kappa / REM F1 on each fold's test half; the table above pools both):", "",
+          "| contender | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    md += [f"| {n} | " + " | ".join(f"{f[c]['kappa']:.3f} / {f[c]['f1_R']:.3f}" if c in f else "" for c in cols) + " |"
+           for n, f in figs.items()]
+    return figs, ["\n".join(md) + "\n"]
+
+
+def _dropouts(fold_figs: dict, real: dict) -> str:
+    "How many more test epochs the real table's pooled figure counts than the surrogate's (its drop-out rows), as words."
+    n_sur = next(iter(fold_figs.values()))["pooled"]["n"] if fold_figs else 0
+    extra = real["pooled"]["n"] - n_sur if "n" in real["pooled"] else 0
+    return (f" (but {extra} drop-out row{'s' * (extra != 1)} of the table, with EEG powers of zero, which the surrogate cannot "
+            "re-synthesise and flags as artefacts)") if extra > 0 else ""
+
+
+def _against_real_table(fold_figs: dict, rt: dict) -> list:
+    """Markdown: each surrogate contender's kappa minus the band-power GBM's on the real table, fold by fold and
+    pooled (the same training and test epochs; only the features differ: re-synthesised signals or the real table's)."""
+    real = {"light -> dark": rt["range_2_98"], "dark -> light": rt["range_2_98_dark_light"], "pooled": rt["range_2_98_pooled"]}
+    if not fold_figs: return []
+    cols = list(real)
+    md = ["**The surrogate against the real table, like for like**: each contender's kappa on the surrogate minus the "
+          "band-power GBM's on the real table (" + ", ".join(f"{c} {real[c]['kappa']:.3f}" for c in cols) + "), same "
+          f"training and test epochs{_dropouts(fold_figs, real)}:", "", "| contender (surrogate) | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    md += [f"| {n} | " + " | ".join(f"{f[c]['kappa'] - real[c]['kappa']:+.3f}" if c in f else "" for c in cols) + " |"
+           for n, f in fold_figs.items()]
+    return md
+
+
 def _majority(hyp, epoch_s: float):
     "Stages of `epoch_s`-long epochs: the most frequent scored stage of the shorter epochs inside (unscored if none)."
     from slumbernet.io import Hypnogram
@@ -577,7 +629,9 @@ def main(argv=None):
                         f"{plan.surrogate_hours / 2:g} h, and the reverse (pooled); the other half's labels are hidden, its "
                         "signal is not (every contender scales over the whole recording, as on the real table). No "
                         "validation animal: the from-scratch network stops on its training half.", rows))
-        if folds is not None: md += _leads(results, "surrogate", rows, "block", f"{UNIT_S / 3600:g}-h blocks")
+        if folds is not None:
+            results["surrogate_folds"], fold_md = _folds_table(rows)
+            md += fold_md + _leads(results, "surrogate", rows, "block", f"{UNIT_S / 3600:g}-h blocks")
     if "real_table" in only:
         try:
             from benchmarks import contenders
@@ -586,13 +640,17 @@ def main(argv=None):
             results["real_table"] = {"status": "skipped", "reason": f"{type(e).__name__}: {e}"}
         rt = results["real_table"]
         md += ["## The real table itself", "", "The band-power baseline on the **real** table's features (no "
-               "re-synthesis), trained on the light 12 h and tested on the dark 12 h, scaled over the whole day:", ""]
+               "re-synthesis), scaled over the whole day, on the shared data README's split (trained on the light 12 h, "
+               "tested on the dark 12 h), on the reverse, and on both pooled: the surrogate's folds.", ""]
         if rt.get("status") == "ok":
             md += ["| run | accuracy | kappa | F1 REM |", "|---|---|---|---|"]
-            for label, r in (("band-power GBM as benchmarked (2-98 % range scaling)", rt["range_2_98"]),
-                             ("the same, median/IQR scaling", rt["median_iqr"]),
-                             ("shared/data README's reference figure", rt["reference_readme"])):
+            for label, r in (("band-power GBM as benchmarked (2-98 % range scaling), light -> dark", rt["range_2_98"]),
+                             ("the same, median/IQR scaling, light -> dark", rt["median_iqr"]),
+                             ("shared/data README's reference figure, light -> dark", rt["reference_readme"]),
+                             ("band-power GBM as benchmarked, dark -> light", rt["range_2_98_dark_light"]),
+                             ("band-power GBM as benchmarked, both folds pooled", rt["range_2_98_pooled"])):
                 md.append(f"| {label} | {r['accuracy']:.3f} | {r['kappa']:.3f} | {r['f1_R']:.3f} |")
+            md += [""] + _against_real_table(results.get("surrogate_folds", {}), rt)
         else:
             md.append(f"skipped: {rt.get('reason')}")
         md.append("")

@@ -33,6 +33,9 @@ def test_quick_benchmark_runs_every_contender_and_reports_skips(tmp_path):
     assert set(lead) == {n for n in ran if "(calibrated)" not in n} and "SlumberNet default, from scratch" in lead
     assert set(res["sim_leads"]["SlumberNet default (calibrated)"]) == {n for n in ran if n.startswith("accusleepy (")}
     assert "SlumberNet default's lead" in md
+    # the surrogate's folds, one by one, beside the real table's on the same folds
+    assert set(res["surrogate_folds"]["SlumberNet default"]) == {"light -> dark", "pooled"}  # --quick: the first fold
+    assert "Per fold" in md and "like for like" in md
 
 
 def test_a_missing_package_is_reported_as_skipped():
@@ -83,3 +86,20 @@ def test_margins_are_paired_over_units_and_leave_out_rows_scored_on_other_units(
     hidden = {**{u: perfect for u in units}, ("1:m4", 0): np.zeros((3, 3), int)}  # a block whose labels were hidden
     rows = {"ref": _row(hidden), "worse": _row({**{u: sloppy for u in units}, ("1:m4", 0): np.zeros((3, 3), int)})}
     assert margins(rows, "ref", by="block", n_boot=10)["worse"]["units"] == 4  # is no test unit
+
+
+def test_fold_figures_name_each_surrogate_fold_by_its_training_half_and_pool_both():
+    import numpy as np
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.run import _against_real_table, fold_figures
+    a, b = np.array([[40, 0, 0], [0, 20, 0], [0, 0, 10]]), np.array([[30, 5, 5], [5, 15, 0], [2, 0, 8]])
+    row = _row({("0:dark", 12): a, ("0:dark", 13): a, ("1:light", 0): b})
+    f = fold_figures(row)
+    assert set(f) == {"light -> dark", "dark -> light", "pooled"}  # test half dark: the fold trained on the light
+    assert f["light -> dark"]["kappa"] == 1.0 and f["dark -> light"]["kappa"] < 0.7
+    assert f["pooled"]["n"] == 2 * a.sum() + b.sum()
+    assert f["dark -> light"]["kappa"] < f["pooled"]["kappa"] < 1.0
+    real = {k: {"kappa": 0.9, "f1_R": 0.8, "n": f[k]["n"] + 2} for k in ("light -> dark", "dark -> light", "pooled")}
+    rt = {"range_2_98": real["light -> dark"], "range_2_98_dark_light": real["dark -> light"], "range_2_98_pooled": real["pooled"]}
+    md = "\n".join(_against_real_table({"x": f}, rt))
+    assert "| x | +0.100 |" in md and "but 2 drop-out rows" in md  # surrogate minus real, and the epochs that differ

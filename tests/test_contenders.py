@@ -104,6 +104,10 @@ def test_gbm_reproduces_the_real_table_reference(shared):
         assert abs(r["kappa"] - 0.931) < 0.03, r
         assert abs(r["accuracy"] - 0.973) < 0.02, r
         assert abs(r["f1_R"] - 0.871) < 0.06, r
+    # the surrogate's folds: the reverse split tests the other half, and the pooled figure is both confusions summed
+    light_dark, dark_light, pooled = out["range_2_98"], out["range_2_98_dark_light"], out["range_2_98_pooled"]
+    assert light_dark["n_test"] + dark_light["n_test"] == pooled["n"] == np.sum(pooled["confusion"]) > 21_000
+    assert min(light_dark["kappa"], dark_light["kappa"]) < pooled["kappa"] < max(light_dark["kappa"], dark_light["kappa"])
 
 
 # --- accusleepy ------------------------------------------------------------------------------
