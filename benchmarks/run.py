@@ -492,8 +492,11 @@ def fold_figures(row: dict) -> dict:
         per[name] = per.get(name, 0) + np.asarray(C)
     if not per: return {}
     per["pooled"] = sum(per.values())
-    return {k: {m: round(float(metrics_from_confusion(C)[m]), 4) for m in ("kappa", "f1_R")} | {"n": int(C.sum())}
-            for k, C in per.items()}
+    out = {}
+    for k, C in per.items():
+        m = metrics_from_confusion(C)
+        out[k] = {"kappa": round(m["kappa"], 4), "f1_R": round(m["f1_R"], 4), "n": m["n"]}
+    return out
 
 
 def _folds_table(rows: dict) -> tuple[dict, list]:
@@ -510,8 +513,7 @@ def _folds_table(rows: dict) -> tuple[dict, list]:
 
 def _dropouts(fold_figs: dict, real: dict) -> str:
     "How many more test epochs the real table's pooled figure counts than the surrogate's (its drop-out rows), as words."
-    n_sur = next(iter(fold_figs.values()))["pooled"]["n"] if fold_figs else 0
-    extra = real["pooled"]["n"] - n_sur if "n" in real["pooled"] else 0
+    extra = real["pooled"]["n"] - next(iter(fold_figs.values()))["pooled"]["n"]
     return (f" (but {extra} drop-out row{'s' * (extra != 1)} of the table, with EEG powers of zero, which the surrogate cannot "
             "re-synthesise and flags as artefacts)") if extra > 0 else ""
 
