@@ -103,3 +103,20 @@ def test_fold_figures_name_each_surrogate_fold_by_its_training_half_and_pool_bot
     rt = {"range_2_98": real["light -> dark"], "range_2_98_dark_light": real["dark -> light"], "range_2_98_pooled": real["pooled"]}
     md = "\n".join(_against_real_table({"x": f}, rt))
     assert "| x | +0.100 |" in md and "but 2 drop-out rows" in md  # surrogate minus real, and the epochs that differ
+
+
+def test_speed_benchmark_times_the_scorer_against_reading_and_the_network_floor(tmp_path):
+    env = {**os.environ, "SLUMBERNET_BENCHMARK_RESULTS": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.speed", "--hours", "0.1", "--repeat", "2", "--skip-paper"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads((tmp_path / "speed_skip_paper.json").read_text())
+    runs = out["runs"]
+    assert set(runs) == {"read EDF only", "read + network only", "default"}  # no paper row when it is skipped
+    for r in runs.values():
+        assert r["runs"] == 2 and r["wall_range_s"][0] <= r["wall_s"] <= r["wall_range_s"][1] and r["peak_mb"] > 0
+    assert out["default_vs_read"] == round(runs["default"]["wall_s"] / runs["read EDF only"]["wall_s"], 2)
+    assert out["default_vs_network_floor"] == round(runs["default"]["wall_s"] / runs["read + network only"]["wall_s"], 2)
+    # the network floor runs the bundled model on every epoch: it costs more than reading alone
+    assert runs["read + network only"]["cpu_s"] > runs["read EDF only"]["cpu_s"]
+    assert "read + network only / read-only" in (tmp_path / "speed_skip_paper.md").read_text()
