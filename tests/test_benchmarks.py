@@ -120,3 +120,18 @@ def test_speed_benchmark_times_the_scorer_against_reading_and_the_network_floor(
     # the network floor runs the bundled model on every epoch: it costs more than reading alone
     assert runs["read + network only"]["cpu_s"] > runs["read EDF only"]["cpu_s"]
     assert "read + network only / read-only" in (tmp_path / "speed_skip_paper.md").read_text()
+
+
+def test_tune_default_refuses_the_benchmarks_own_cohort_and_tabulates_rates_by_size():
+    from benchmarks import run, tune_default
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.tune_default", "--seed", str(run.SEED), "--rates", "1e-4"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "benchmark's own cohort" in proc.stderr  # choosing on the test animals is refused
+    row = lambda k, r: {"kappa": k, "f1_R": r, "accuracy": 0.9, "rem_as_wake": 3, "wake_as_rem": 4, "seconds": 1}
+    md = tune_default.report({1: {"default, fine-tuned at 5e-05": row(0.95, 0.94), "default, fine-tuned at 0.0002": row(0.90, 0.92),
+                                  "band-power GBM": row(0.96, 0.93)},
+                              2: {"default, fine-tuned at 5e-05": row(0.97, 0.96), "band-power GBM": row(0.94, 0.91)}})
+    body = [line for line in md.splitlines() if line.startswith("| default") or line.startswith("| band")]
+    assert [line.split(" |")[0] for line in body] == ["| default, fine-tuned at 0.0002", "| default, fine-tuned at 5e-05",
+                                                       "| band-power GBM"]
+    assert body[1].endswith("| 0.9600 | 0.9500 |") and body[0].endswith("| - | - |")  # means only over every cohort
