@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 
@@ -135,3 +137,16 @@ def test_tune_default_refuses_the_benchmarks_own_cohort_and_tabulates_rates_by_s
     assert [line.split(" |")[0] for line in body] == ["| default, fine-tuned at 0.0002", "| default, fine-tuned at 5e-05",
                                                        "| band-power GBM"]
     assert body[1].endswith("| 0.9600 | 0.9500 |") and body[0].endswith("| - | - |")  # means only over every cohort
+    assert f"`benchmarks.run` uses {run.SEED}" in md
+
+
+def test_tune_default_gives_the_benchmark_its_seed_back(monkeypatch):
+    from benchmarks import run, tune_default
+    seen = []
+    def fail(seed, rates, gbm):
+        seen.append(run.SEED)
+        raise RuntimeError("a contender failed")
+    monkeypatch.setattr(tune_default, "_rows", fail)
+    with pytest.raises(RuntimeError):
+        tune_default.cohort_rows(9091, [1e-4], False)
+    assert seen == [9091] and run.SEED == tune_default.BENCHMARK_SEED  # the development seed only while it runs
