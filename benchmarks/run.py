@@ -267,7 +267,7 @@ class SlumberNet:
         from slumbernet.preprocess import prepare_epochs
         return self.model.predict_proba(prepare_epochs(rec, emg=self._emg, epoch_s=self.epoch_s))
 
-    def variant(self, calibrated: bool, steps: int, rounds: int, learning_rate: float = 2e-4) -> "SlumberNet":
+    def variant(self, calibrated: bool, steps: int, rounds: int, learning_rate: float) -> "SlumberNet":
         """The same contender, sharing its trained models, scoring with (or without) calibration labels.
 
         `steps` x `rounds` at `learning_rate`: the calibration's fine-tuning (`Plan.calibration_steps`,
