@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .core import METHODS
 from .io import STAGES, MissingFileError, OutputExistsError, SlumberNetError, SlumberNetWarning, _atomic_write
 
 # %% auto 0
@@ -95,8 +96,8 @@ LOW_CONFIDENCE = 0.7
 "An epoch whose highest stage probability is below this counts as low-confidence in the summary."
 
 SUMMARY_COLUMNS = ["recording", "status", "epochs", "W_min", "N_min", "R_min", "W_%", "N_%", "R_%", "mean_confidence",
-                   "low_confidence", "warnings", "error", "output"]
-"Columns of `summary.csv`: time in stage in minutes and % of epochs; `status` is scored, kept (exists) or error."
+                   "low_confidence", "method", "checks", "warnings", "error", "output"]
+"Columns of `summary.csv`: time in stage in minutes and % of epochs; `status` is scored, kept (exists) or error; `method` who scored (network or adaptive) and `checks` passed, FAILED or not judged (see `core.check_network`)."
 
 def _stage_summary(stages: np.ndarray, confidence: np.ndarray, epoch_s: float) -> dict:
     """Epochs, time per stage (min and %), mean confidence and low-confidence epochs of one scored recording.
@@ -193,13 +194,14 @@ def _score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=Non
         ours = [w for w in caught if issubclass(w.category, SlumberNetWarning)]
         for w in caught:
             if w not in ours: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        summary = {**_stage_summary(pred.stages, pred.confidence, pred.epoch_s),
+        summary = {**_stage_summary(pred.stages, pred.confidence, pred.epoch_s), "method": pred.checks["method"],
+                   "checks": {True: "passed", False: "FAILED"}.get(pred.checks["passed"], "not judged"),
                    "warnings": " | ".join(dict.fromkeys(str(w.message) for w in ours))}
         record = _record_path(target)
         if overwrite: record.unlink(missing_ok=True)  # never an old record beside a new result
         pred.write(target, format=fmt, overwrite=overwrite)
         body = json.dumps({"made_by": _made_by(rec, fmt, m, kw, digest), "output_sha256": _file_sha256(target),
-                           "summary": summary}, indent=1, sort_keys=True) + "\n"
+                           "summary": summary, "checks": pred.checks}, indent=1, sort_keys=True) + "\n"
         _atomic_write(record, lambda tmp: Path(tmp).write_text(body, encoding="utf-8"), overwrite=True)
         return {"recording": str(rec), "status": "scored", **summary, "error": "", "output": target.name}
     except SlumberNetError as e:
@@ -278,10 +280,12 @@ def _cmd_predict(a) -> int:
     if a.fix_impossible: kw["impossible"] = "fix"
     elif a.flag_impossible: kw["impossible"] = "flag"
     if a.min_bout: kw["min_bout_epochs"] = a.min_bout
+    if a.method != "auto": kw["method"] = a.method
     table = predict_files(a.inputs, a.out, a.model, a.format, a.jobs, a.overwrite, not a.quiet, **kw)
     if table.empty:
         print("no recordings found", file=sys.stderr); return 1
-    cols = ["recording", "status", "epochs", "W_%", "N_%", "R_%", "mean_confidence", "low_confidence", "error"]
+    cols = ["recording", "status", "epochs", "W_%", "N_%", "R_%", "mean_confidence", "low_confidence", "method", "checks",
+            "error"]
     print(table[cols].to_string(index=False))
     n = table.status.value_counts()
     print(f"{len(table)} recording{'s' * (len(table) != 1)}: {n.get('scored', 0)} scored, {n.get('kept (exists)', 0)} "
@@ -344,6 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--emg", help="EMG channel name (default: the first containing 'EMG')")
     pr.add_argument("--flag-impossible", action="store_true", help="flag REM entered from wake")
     pr.add_argument("--fix-impossible", action="store_true", help="relabel REM entered from wake")
+    pr.add_argument("--method", choices=METHODS, default="auto",
+                    help="who scores: the network when its checks pass, else the adaptive scorer (auto); or always one")
     pr.add_argument("--min-bout", type=int, help="merge bouts shorter than this many epochs")
     pr.add_argument("--overwrite", action="store_true", help="replace existing result files")
     pr.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -5,6 +5,7 @@
 # %% ../nbs/05_core.ipynb 3
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import time
@@ -19,11 +20,13 @@ import numpy as np
 from .io import (STAGE_NAMES, STAGES, UNSCORED, Hypnogram, Recording, RecordingReader, SlumberNetError,
                            SlumberNetWarning, _atomic_write, load_recording, open_recording, pd, write_scores)
 from .model import ModelFileError, NumpyModel, SleepModel, load_model, model_paths, read_metadata
-from .preprocess import STREAM_CHUNK_S, EpochStream, prepare_epochs
+from .adaptive import AdaptiveError, fit_states, physiology_problems, stage_physiology, state_features
+from .preprocess import STREAM_CHUNK_S, EpochStream, epoch_features, prepare_epochs
 
 # %% auto 0
-__all__ = ['BUNDLED_MODEL', 'STREAM_ABOVE_S', 'bundled_model_path', 'default_model', 'Prediction', 'flag_impossible',
-           'merge_short_bouts', 'predict']
+__all__ = ['BUNDLED_MODEL', 'METHODS', 'AGREEMENT_KAPPA', 'AGREEMENT_FRACTION', 'MIN_STAGE_EPOCHS', 'STREAM_ABOVE_S',
+           'bundled_model_path', 'default_model', 'Prediction', 'flag_impossible', 'merge_short_bouts',
+           'recording_features', 'check_network', 'predict']
 
 # %% ../nbs/05_core.ipynb 6
 BUNDLED_MODEL = "slumbernet_default"
@@ -80,6 +83,11 @@ class Prediction:
     artefact : array of bool
         True where the signal has a problem (NaN/Inf, flat, clipped): the stage and probabilities
         are the network's, but it was shown a signal unlike any it learnt from.
+    checks : dict
+        What the scores were checked against and who made them (see `check_network`): `method`
+        ("network" or "adaptive"), `passed` (True, False, or None: not judged), `problems` (what the network's stages break, in
+        words), `agreement_kappa` and `agreement_fraction` (network against the adaptive scorer), `adaptive` (what the
+        adaptive scorer found, or why it could not run) and `message`.
     """
     stages: np.ndarray
     probabilities: np.ndarray
@@ -92,6 +100,7 @@ class Prediction:
     model: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
     artefact: np.ndarray | None = None
+    checks: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.flags is None: self.flags = np.full(len(self.stages), "", dtype=object)
@@ -146,7 +155,9 @@ class Prediction:
         return (f"<Prediction | {self.recording_id or 'unnamed'} | {len(self):,} epochs x {self.epoch_s:g} s{when} | "
                 + " ".join(f"{s} {100 * f:.1f}%" for s, f in zip(STAGES, frac))
                 + f" | mean confidence {self.confidence.mean():.3f} | {int(self.artefact.sum())} artefact"
-                + f" | {int((self.flags != '').sum())} flagged>")
+                + f" | {int((self.flags != '').sum())} flagged"
+                + (f" | by {self.checks['method']}, checks {({True: 'passed', False: 'FAILED'}).get(self.checks['passed'], 'not judged')}"
+                   if self.checks else "") + ">")
 
 # %% ../nbs/05_core.ipynb 10
 def _runs(stages):
@@ -190,6 +201,92 @@ def merge_short_bouts(stages: np.ndarray, probabilities: np.ndarray, min_epochs:
     return st, changed
 
 # %% ../nbs/05_core.ipynb 13
+METHODS = ("auto", "network", "adaptive")
+"`predict`'s scorers: the network when its checks pass, else the adaptive scorer (auto); or either one always."
+AGREEMENT_KAPPA = 0.6
+"Least kappa between the network and the adaptive scorer for `method='auto'` to keep the network's scores..."
+AGREEMENT_FRACTION = 0.9
+"...or least fraction of epochs they agree on (kappa says little when one stage fills a recording)."
+MIN_STAGE_EPOCHS = 10
+"Fewest epochs of a stage for its physiology to be compared with another's."
+
+def recording_features(rec, epoch_s: float, chunk_s: float = STREAM_CHUNK_S) -> pd.DataFrame:
+    """`preprocess.epoch_features` of a `Recording`, or of a `RecordingReader` read `chunk_s` at a time."""
+    if isinstance(rec, Recording): return epoch_features(rec, epoch_s)
+    step = int(round(max(epoch_s, chunk_s // epoch_s * epoch_s) * rec.sfreq_hz))
+    n = int(rec.n_samples // round(epoch_s * rec.sfreq_hz) * round(epoch_s * rec.sfreq_hz))
+    return pd.concat([epoch_features(rec.read(a, min(a + step, n)), epoch_s) for a in range(0, n, step)],
+                     ignore_index=True)
+
+def check_network(feats: pd.DataFrame, stages: np.ndarray, epoch_s: float, reference=None, source=None,
+                  artefact=None):
+    """Check a network's stages against their physiology and against the adaptive scorer.
+
+    Parameters
+    ----------
+    feats : DataFrame
+        `preprocess.epoch_features` of the recording (one row per epoch, as `stages`).
+    stages : array
+        The network's stages.
+    epoch_s : float
+    reference : adaptive.AdaptiveFit, optional
+        The adaptive fit of a baseline recording of the same animal (see `predict(reference=)`).
+    source : path, optional
+    artefact : array of bool, optional
+        Epochs with signal problems: left out of the checks (and carried over by the adaptive scorer).
+
+    Returns
+    -------
+    (dict, AdaptiveFit or None)
+        The checks (see `Prediction.checks`, without `method`), and the adaptive scorer's fit
+        (None where it could not run; `checks["adaptive"]` says why). `passed` is None (not judged)
+        when the adaptive scorer could not run and fewer than two stages have `MIN_STAGE_EPOCHS`.
+    """
+    from slumbernet.evaluate import confusion, metrics_from_confusion  # pandas, only when checking
+    n = min(len(feats), len(stages)); stages = np.asarray(stages)[:n]
+    bad = np.zeros(n, bool) if artefact is None else np.asarray(artefact, bool)[:n]
+    feats = feats.iloc[:n].mask(pd.Series(bad, index=feats.index[:n]), axis=0)
+    counts = np.bincount(stages, minlength=3)
+    judged = np.where((counts[stages] >= MIN_STAGE_EPOCHS) & ~bad, stages, -1)
+    problems = physiology_problems(stage_physiology(state_features(feats), judged))
+    starts, _ = _runs(stages)
+    rem = [s for s in starts if stages[s] == 2]
+    from_wake = sum(1 for s in rem if s > 0 and stages[s - 1] == 0)
+    if from_wake >= 3 and from_wake > 0.2 * len(rem):
+        problems.append(f"{from_wake} of {len(rem)} REM bouts are entered straight from Wake (none in healthy mice)")
+    try: fit = fit_states(feats, epoch_s, reference=reference, source=source)
+    except AdaptiveError as e: fit, about, kappa, same = None, f"could not run: {e.message}", None, None
+    else:
+        about = (f"states {'/'.join(fit.states)}, separation "
+                 + ", ".join(f"{k} {v:.1f}" for k, v in fit.separation.items()) + "".join(f"; {m}" for m in fit.notes))
+        both = metrics_from_confusion(confusion(np.where(bad, -1, fit.stages), stages))
+        kappa, same = round(float(both["kappa"]), 3), round(float(both["accuracy"]), 3)
+    agree = kappa is None or kappa >= AGREEMENT_KAPPA or same >= AGREEMENT_FRACTION
+    if not agree: problems.append(f"it agrees with the adaptive scorer at kappa {kappa:.2f} (< {AGREEMENT_KAPPA}) "
+                                  f"on {100 * same:.0f} % of epochs (< {100 * AGREEMENT_FRACTION:.0f} %)")
+    passed = not problems
+    if passed and kappa is None and (counts >= MIN_STAGE_EPOCHS).sum() < 2: passed = None  # nothing to compare
+    return {"passed": passed, "problems": problems, "agreement_kappa": kappa, "agreement_fraction": same,
+            "adaptive": about}, fit
+
+def _choose(method: str, checks: dict, fit, source) -> tuple[str, str]:
+    "Which scores `predict` keeps, and the message that says why."
+    why = "; ".join(checks["problems"])
+    if method == "adaptive":
+        if fit is None: raise AdaptiveError(f"method='adaptive': the adaptive scorer {checks['adaptive']}", source)
+        return "adaptive", "scored by the adaptive scorer, as asked"
+    if checks["passed"] is None:
+        return "network", (f"the checks could not judge the network's stages (fewer than two stages of "
+                           f"{MIN_STAGE_EPOCHS} epochs, and the adaptive scorer {checks['adaptive']}): check them by eye")
+    if checks["passed"]:
+        return "network", "the network's stages pass the checks" + ("" if fit else f" (the adaptive scorer {checks['adaptive']})")
+    if method == "network" or fit is None:
+        return "network", (f"the network's stages fail the checks ({why})"
+                           + ("" if fit else f" and the adaptive scorer {checks['adaptive']}") + ": check them by eye")
+    return "adaptive", f"the network's stages fail the checks ({why}): scored by the adaptive scorer instead"
+
+
+# %% ../nbs/05_core.ipynb 15
 class _BackgroundImport:
     """Import SciPy's signal package (and Keras/TensorFlow if `keras` is True) on a thread while the caller
     reads the recording; `then` imports more on another thread. `wait_first` waits for the first group
@@ -240,7 +337,7 @@ def _mark_artefacts(flags: np.ndarray, problems: np.ndarray) -> np.ndarray:
 
 def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None = None,
             min_bout_epochs: int | None = None, sfreq_hz: float | None = None, reference=None,
-            chunk_s: float | None = None, **load_kw) -> Prediction:
+            chunk_s: float | None = None, method: str = "auto", **load_kw) -> Prediction:
     """Score a recording: stage, probabilities and confidence per epoch.
 
     Parameters
@@ -265,6 +362,9 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
         in memory that does not grow with its length; the scores equal those of one piece (to
         float32 rounding). Default: one piece up to `STREAM_ABOVE_S` (36 h), chunks of
         `preprocess.STREAM_CHUNK_S` (6 h) beyond.
+    method : {"auto", "network", "adaptive"}
+        Who scores: the network when its checks pass and the adaptive scorer otherwise (auto), or
+        either one always (see "Checks a lab can read"). The checks are recorded in every case.
 
     Returns
     -------
@@ -276,6 +376,7 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     >>> pred.to_frame().head()  # doctest: +SKIP
     """
     if impossible not in (None, "flag", "fix"): raise ValueError(f"impossible must be None, 'flag' or 'fix', got {impossible!r}")
+    if method not in METHODS: raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     t0 = time.perf_counter()
     meta = _model_metadata(model)
     inp = meta["input"]
@@ -296,11 +397,13 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
             t1 = time.perf_counter()
             prep = dict(sfreq_hz=inp["sfreq_hz"], epoch_s=inp["epoch_s"], emg=inp["emg"],
                         eeg_band_hz=tuple(inp.get("eeg_band_hz", (0.5, 30.0))))
-            scaling = None
+            scaling, ref_fit = None, None
             if reference is not None:
                 ref = reference if isinstance(reference, Recording) else \
                     load_recording(reference, eeg=eeg, emg=emg, sfreq_hz=sfreq_hz, **load_kw)
                 scaling = prepare_epochs(ref, **prep).scaling
+                try: ref_fit = fit_states(epoch_features(ref, inp["epoch_s"]), inp["epoch_s"], source=ref.source)
+                except AdaptiveError as e: warnings.warn(f"{e}: the adaptive scorer fits this recording alone", SlumberNetWarning)
             if streamed: stream = EpochStream(reader, scaling=scaling, chunk_s=chunk_s or STREAM_CHUNK_S, **prep)
             else: ep = prepare_epochs(rec, scaling=scaling, **prep)
     except BaseException:
@@ -309,7 +412,7 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     finally:
         bg.wait_first()  # TensorFlow's import silences stderr: nothing may be printed before it is done
     for w in caught: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    bg.then("pandas")  # for the results table: while the network runs (during preparation it would compete for the GIL)
+    bg.then("pandas", "hmmlearn.hmm")  # for the checks and the table: while the network runs (during preparation they would compete for the GIL)
     t2 = time.perf_counter()
     m = _resolve_model(model)
     if streamed:
@@ -320,8 +423,17 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
         probs, problems = m.predict_proba(ep), ep.problems
         t3 = time.perf_counter()
     stages = probs.argmax(1).astype(np.int8)
+    with (reader if streamed else contextlib.nullcontext()):
+        feats = recording_features(reader if streamed else rec, inp["epoch_s"])
+    checks, fit = check_network(feats, stages, inp["epoch_s"], ref_fit, rec.source, problems != "")
+    used, message = _choose(method, checks, fit, rec.source)
+    checks = {"method": used, **checks, "message": message}
+    if checks["passed"] is not True: warnings.warn(f"{rec.source or rec.recording_id}: {message}", SlumberNetWarning, stacklevel=2)
+    if used == "adaptive":
+        probs = fit.probabilities[:len(stages)]; stages = fit.stages[:len(stages)]
+    t4 = time.perf_counter()
     frac = np.bincount(stages, minlength=3) / len(stages)
-    if reference is None and len(stages) * inp["epoch_s"] >= 3600 and frac.max() > 0.9:
+    if reference is None and used == "network" and len(stages) * inp["epoch_s"] >= 3600 and frac.max() > 0.9:
         warnings.warn(f"{rec.source or rec.recording_id}: scored {100 * frac.max():.0f}% {STAGE_NAMES[STAGES[frac.argmax()]]}. "
                       f"Normalisation per recording assumes a mix of stages; if this recording really is nearly all one "
                       f"stage (sleep deprivation, say), score it with reference= a baseline recording of the same animal",
@@ -338,5 +450,6 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     bg.join()
     return Prediction(stages, probs.astype(np.float32), inp["epoch_s"], rec.start, flags, rec.recording_id,
                       rec.animal_id, rec.source, info,
-                      {"read": round(t1 - t0, 3), "prepare": round(t2 - t1, 3), "score": round(t3 - t2, 3)},
-                      problems != "")
+                      {"read": round(t1 - t0, 3), "prepare": round(t2 - t1, 3), "score": round(t3 - t2, 3),
+                       "check": round(t4 - t3, 3)},
+                      problems != "", checks)
