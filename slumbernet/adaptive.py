@@ -330,7 +330,7 @@ def fit_states(feats: pd.DataFrame, epoch_s: float = EPOCH_S, reference: Adaptiv
         raise AdaptiveError(f"no states in it pass a scorer's checks ({why}): it may be all one stage (a sleep-deprived "
                             f"animal, say: pass reference= a baseline recording of the same animal), or too noisy", source)
     names = STAGES[:n_states]
-    notes = [] if n_states == 3 else ["REM not named: no state passed " + "; ".join(dict.fromkeys(refused[3]))]
+    notes = [] if n_states == 3 else ["REM not named: no state passed " + "; ".join(dict.fromkeys(refused.get(3, ["a three-state model could not be fitted"])))]
     for note in notes: log.info("%s: %s", source or "recording", note)
     P = np.zeros((len(X), 3), np.float32); P[:, :n_states] = hmm.predict_proba(X)
     return AdaptiveFit(stages.astype(np.int8), P, names, _separation(hmm, names), stage_physiology(logf, stages),
