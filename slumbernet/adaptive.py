@@ -97,8 +97,8 @@ def physiology_problems(phys: pd.DataFrame, nrem_delta_ratio: float = 1.0, wake_
     def ratio(r): return "above" if r == 1.0 else f"{r:g}x"
     checks = [("W", "N", d.N - d.W >= np.log(nrem_delta_ratio) and d.N > d.W,
                f"NREM's delta power is not {ratio(nrem_delta_ratio)} Wake's"),
-              ("W", "N", emg.W - emg.N >= np.log(wake_emg_ratio) and emg.W > emg.N if emg.notna().all() or
-               (pd.notna(emg.W) and pd.notna(emg.N)) else True, f"Wake's EMG is not {ratio(wake_emg_ratio)} NREM's"),
+              ("W", "N", emg.W - emg.N >= np.log(wake_emg_ratio) and emg.W > emg.N
+               if pd.notna(emg.W) and pd.notna(emg.N) else True, f"Wake's EMG is not {ratio(wake_emg_ratio)} NREM's"),
               ("N", "R", td.R > td.N, "REM's theta/delta is not above NREM's"),
               ("N", "R", d.R < d.N, "REM's delta power is not below NREM's"),
               ("W", "R", emg.R < emg.W if pd.notna(emg.R) and pd.notna(emg.W) else td.R > td.W,
@@ -254,11 +254,19 @@ def _candidates(X: np.ndarray, emg: bool, n_states: int):
             hmm = _fit_hmm(X, np.minimum(lab, n_states - 1), n_states, seed)
             if hmm is not None: yield hmm
 
+def _first_named(X: np.ndarray, logf: pd.DataFrame, emg: bool, n_states: int, refused: list):
+    "(HMM, stages) of the first candidate whose states all pass `_judge`; None if none does (their problems go in `refused`)."
+    for hmm in _candidates(X, emg, n_states):
+        stages, problems = _judge(hmm, X, logf, n_states)
+        if not problems: return hmm, stages
+        refused += problems
+    return None
+
 def _judge(hmm, X, logf, n_states) -> tuple[np.ndarray, list[str]]:
     "The HMM's Viterbi stages, and what keeps its states from being named W, N(, R)."
     stages = hmm.predict(X)
     counts = np.bincount(stages, minlength=n_states)
-    if (counts == 0).any(): return stages, [f"a state has no epochs"]
+    if (counts == 0).any(): return stages, ["a state has no epochs"]
     problems = physiology_problems(stage_physiology(logf, stages), NREM_DELTA_RATIO, WAKE_EMG_RATIO)
     if n_states == 3 and counts[2] < MIN_REM_EPOCHS: problems.append(f"fewer than {MIN_REM_EPOCHS} epochs look like REM")
     problems += [f"states {pair} overlap (separation {d:.1f} < {MIN_SEPARATION:g})"
@@ -317,20 +325,17 @@ def fit_states(feats: pd.DataFrame, epoch_s: float = EPOCH_S, reference: Adaptiv
     emg = "log_emg" in logf
     center, scale = _robust_scaling(logf.to_numpy()[valid])
     X = _carry_forward((logf.to_numpy() - center) / scale, valid)
-    refused = {}
-    for n_states in (3, 2):
-        for hmm in _candidates(X, emg, n_states):
-            stages, problems = _judge(hmm, X, logf, n_states)
-            if not problems: break
-            for p in problems: refused.setdefault(n_states, []).append(p)
-        else: continue
-        break
-    else:
-        why = "; ".join(dict.fromkeys(refused.get(2, []) + refused.get(3, [])))
+    refused = {3: [], 2: []}
+    found = _first_named(X, logf, emg, 3, refused[3]) or _first_named(X, logf, emg, 2, refused[2])
+    if found is None:
+        why = "; ".join(dict.fromkeys(refused[2] + refused[3]))
         raise AdaptiveError(f"no states in it pass a scorer's checks ({why}): it may be all one stage (a sleep-deprived "
                             f"animal, say: pass reference= a baseline recording of the same animal), or too noisy", source)
+    hmm, stages = found
+    n_states = hmm.n_components
     names = STAGES[:n_states]
-    notes = [] if n_states == 3 else ["REM not named: no state passed " + "; ".join(dict.fromkeys(refused.get(3, ["a three-state model could not be fitted"])))]
+    notes = [] if n_states == 3 else ["REM not named: no state passed " + "; ".join(dict.fromkeys(
+        refused[3] or ["a three-state model could not be fitted"]))]
     for note in notes: log.info("%s: %s", source or "recording", note)
     P = np.zeros((len(X), 3), np.float32); P[:, :n_states] = hmm.predict_proba(X)
     return AdaptiveFit(stages.astype(np.int8), P, names, _separation(hmm, names), stage_physiology(logf, stages),

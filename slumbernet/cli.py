@@ -195,7 +195,7 @@ def _score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=Non
         for w in caught:
             if w not in ours: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         summary = {**_stage_summary(pred.stages, pred.confidence, pred.epoch_s), "method": pred.checks["method"],
-                   "checks": {True: "passed", False: "FAILED"}.get(pred.checks["passed"], "not judged"),
+                   "checks": pred.verdict,
                    "warnings": " | ".join(dict.fromkeys(str(w.message) for w in ours))}
         record = _record_path(target)
         if overwrite: record.unlink(missing_ok=True)  # never an old record beside a new result

@@ -114,6 +114,11 @@ class Prediction:
         return self.probabilities.max(1)
 
     @property
+    def verdict(self) -> str:
+        "The checks' verdict in a word: passed, FAILED or not judged (`checks['passed']` True, False or None)."
+        return {True: "passed", False: "FAILED"}.get(self.checks.get("passed"), "not judged")
+
+    @property
     def hypnogram(self) -> Hypnogram:
         "The predicted stages as a `Hypnogram`, with the artefact marks."
         return Hypnogram(self.stages, self.epoch_s, self.artefact, self.start, None)
@@ -156,8 +161,7 @@ class Prediction:
                 + " ".join(f"{s} {100 * f:.1f}%" for s, f in zip(STAGES, frac))
                 + f" | mean confidence {self.confidence.mean():.3f} | {int(self.artefact.sum())} artefact"
                 + f" | {int((self.flags != '').sum())} flagged"
-                + (f" | by {self.checks['method']}, checks {({True: 'passed', False: 'FAILED'}).get(self.checks['passed'], 'not judged')}"
-                   if self.checks else "") + ">")
+                + (f" | by {self.checks['method']}, checks {self.verdict}" if self.checks else "") + ">")
 
 # %% ../nbs/05_core.ipynb 10
 def _runs(stages):
@@ -165,15 +169,19 @@ def _runs(stages):
     starts = np.r_[0, edges]
     return starts, np.diff(np.r_[starts, len(stages)])
 
+def _rem_bouts(stages) -> list[tuple[int, int, bool]]:
+    "(start, length, entered straight from wake) of each REM bout."
+    starts, lengths = _runs(stages)
+    return [(s, n, bool(s > 0 and stages[s - 1] == 0)) for s, n in zip(starts, lengths) if stages[s] == 2]
+
 def flag_impossible(stages: np.ndarray, probabilities: np.ndarray, fix: bool = False):
     """Find REM bouts entered straight from wake; relabel them (if `fix`) as W or N, whichever is more probable.
 
     Returns (stages, flags).
     """
     st, flags = stages.copy(), np.full(len(stages), "", dtype=object)
-    starts, lengths = _runs(st)
-    for s, n in zip(starts, lengths):
-        if st[s] == 2 and s > 0 and st[s - 1] == 0:
+    for s, n, from_wake in _rem_bouts(st):
+        if from_wake:
             if fix:
                 st[s:s + n] = int(np.argmax(probabilities[s:s + n, :2].sum(0)))
                 flags[s:s + n] = "fixed W->R"
@@ -249,9 +257,8 @@ def check_network(feats: pd.DataFrame, stages: np.ndarray, epoch_s: float, refer
     counts = np.bincount(stages, minlength=3)
     judged = np.where((counts[stages] >= MIN_STAGE_EPOCHS) & ~bad, stages, -1)
     problems = physiology_problems(stage_physiology(state_features(feats), judged))
-    starts, _ = _runs(stages)
-    rem = [s for s in starts if stages[s] == 2]
-    from_wake = sum(1 for s in rem if s > 0 and stages[s - 1] == 0)
+    rem = _rem_bouts(stages)
+    from_wake = sum(w for _, _, w in rem)
     if from_wake >= 3 and from_wake > 0.2 * len(rem):
         problems.append(f"{from_wake} of {len(rem)} REM bouts are entered straight from Wake (none in healthy mice)")
     try: fit = fit_states(feats, epoch_s, reference=reference, source=source)
@@ -424,7 +431,7 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
         t3 = time.perf_counter()
     stages = probs.argmax(1).astype(np.int8)
     with (reader if streamed else contextlib.nullcontext()):
-        feats = recording_features(reader if streamed else rec, inp["epoch_s"])
+        feats = recording_features(rec, inp["epoch_s"])  # rec is the reader when streamed
     checks, fit = check_network(feats, stages, inp["epoch_s"], ref_fit, rec.source, problems != "")
     used, message = _choose(method, checks, fit, rec.source)
     checks = {"method": used, **checks, "message": message}
