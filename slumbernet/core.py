@@ -5,9 +5,9 @@
 # %% ../nbs/05_core.ipynb 3
 from __future__ import annotations
 
-import contextlib
 import functools
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -21,12 +21,12 @@ from .io import (STAGE_NAMES, STAGES, UNSCORED, Hypnogram, Recording, RecordingR
                            SlumberNetWarning, _atomic_write, load_recording, open_recording, pd, write_scores)
 from .model import ModelFileError, NumpyModel, SleepModel, load_model, model_paths, read_metadata
 from .adaptive import AdaptiveError, fit_states, physiology_problems, stage_physiology, state_features
-from .preprocess import STREAM_CHUNK_S, EpochStream, epoch_features, prepare_epochs
+from .preprocess import STREAM_CHUNK_S, EpochStream, epoch_powers, prepare_epochs
 
 # %% auto 0
 __all__ = ['BUNDLED_MODEL', 'METHODS', 'AGREEMENT_KAPPA', 'AGREEMENT_FRACTION', 'MIN_STAGE_EPOCHS', 'STREAM_ABOVE_S',
-           'bundled_model_path', 'default_model', 'Prediction', 'flag_impossible', 'merge_short_bouts',
-           'recording_features', 'check_network', 'predict']
+           'bundled_model_path', 'default_model', 'Prediction', 'flag_impossible', 'merge_short_bouts', 'adapt',
+           'check_network', 'predict']
 
 # %% ../nbs/05_core.ipynb 6
 BUNDLED_MODEL = "slumbernet_default"
@@ -218,42 +218,43 @@ AGREEMENT_FRACTION = 0.9
 MIN_STAGE_EPOCHS = 10
 "Fewest epochs of a stage for its physiology to be compared with another's."
 
-def recording_features(rec, epoch_s: float, chunk_s: float = STREAM_CHUNK_S) -> pd.DataFrame:
-    """`preprocess.epoch_features` of a `Recording`, or of a `RecordingReader` read `chunk_s` at a time."""
-    if isinstance(rec, Recording): return epoch_features(rec, epoch_s)
-    step = int(round(max(epoch_s, chunk_s // epoch_s * epoch_s) * rec.sfreq_hz))
-    n = int(rec.n_samples // round(epoch_s * rec.sfreq_hz) * round(epoch_s * rec.sfreq_hz))
-    return pd.concat([epoch_features(rec.read(a, min(a + step, n)), epoch_s) for a in range(0, n, step)],
-                     ignore_index=True)
+def _without_artefacts(feats: pd.DataFrame, artefact) -> pd.DataFrame:
+    "`feats` with the rows of artefact epochs NaN (the adaptive scorer carries the state before them over them)."
+    return feats if artefact is None else feats.mask(pd.Series(np.asarray(artefact, bool), index=feats.index), axis=0)
 
-def check_network(feats: pd.DataFrame, stages: np.ndarray, epoch_s: float, reference=None, source=None,
-                  artefact=None):
+def adapt(feats: pd.DataFrame, epoch_s: float, reference=None, source=None, artefact=None):
+    """The adaptive scorer's fit of a recording (`adaptive.fit_states`), or the `AdaptiveError` that says why it could not run.
+
+    `feats`: per-epoch `delta`, `theta` (and `emg_rms`), as `preprocess.epoch_powers` or `epoch_features` give them;
+    `reference`: the adaptive fit of a baseline of the same animal; `artefact`: epochs with signal problems, left out.
+    """
+    try: return fit_states(_without_artefacts(feats, artefact), epoch_s, reference=reference, source=source)
+    except AdaptiveError as e: return e
+
+def check_network(feats: pd.DataFrame, stages: np.ndarray, adapted, artefact=None) -> dict:
     """Check a network's stages against their physiology and against the adaptive scorer.
 
     Parameters
     ----------
     feats : DataFrame
-        `preprocess.epoch_features` of the recording (one row per epoch, as `stages`).
+        Per-epoch `delta`, `theta` (and `emg_rms`), as `preprocess.epoch_powers` or `epoch_features` give them.
     stages : array
-        The network's stages.
-    epoch_s : float
-    reference : adaptive.AdaptiveFit, optional
-        The adaptive fit of a baseline recording of the same animal (see `predict(reference=)`).
-    source : path, optional
+        The network's stages, one per row of `feats`.
+    adapted : adaptive.AdaptiveFit or AdaptiveError
+        What `adapt` gave for the recording.
     artefact : array of bool, optional
-        Epochs with signal problems: left out of the checks (and carried over by the adaptive scorer).
+        Epochs with signal problems: left out of the checks.
 
     Returns
     -------
-    (dict, AdaptiveFit or None)
-        The checks (see `Prediction.checks`, without `method`), and the adaptive scorer's fit
-        (None where it could not run; `checks["adaptive"]` says why). `passed` is None (not judged)
+    dict
+        The checks (see `Prediction.checks`, without `method` and `message`). `passed` is None (not judged)
         when the adaptive scorer could not run and fewer than two stages have `MIN_STAGE_EPOCHS`.
     """
     from slumbernet.evaluate import confusion, metrics_from_confusion  # pandas, only when checking
-    n = min(len(feats), len(stages)); stages = np.asarray(stages)[:n]
-    bad = np.zeros(n, bool) if artefact is None else np.asarray(artefact, bool)[:n]
-    feats = feats.iloc[:n].mask(pd.Series(bad, index=feats.index[:n]), axis=0)
+    stages = np.asarray(stages)
+    bad = np.zeros(len(stages), bool) if artefact is None else np.asarray(artefact, bool)
+    feats = _without_artefacts(feats, bad)
     counts = np.bincount(stages, minlength=3)
     judged = np.where((counts[stages] >= MIN_STAGE_EPOCHS) & ~bad, stages, -1)
     problems = physiology_problems(stage_physiology(state_features(feats), judged))
@@ -261,12 +262,11 @@ def check_network(feats: pd.DataFrame, stages: np.ndarray, epoch_s: float, refer
     from_wake = sum(w for _, _, w in rem)
     if from_wake >= 3 and from_wake > 0.2 * len(rem):
         problems.append(f"{from_wake} of {len(rem)} REM bouts are entered straight from Wake (none in healthy mice)")
-    try: fit = fit_states(feats, epoch_s, reference=reference, source=source)
-    except AdaptiveError as e: fit, about, kappa, same = None, f"could not run: {e.message}", None, None
+    if isinstance(adapted, AdaptiveError): about, kappa, same = f"could not run: {adapted.message}", None, None
     else:
-        about = (f"states {'/'.join(fit.states)}, separation "
-                 + ", ".join(f"{k} {v:.1f}" for k, v in fit.separation.items()) + "".join(f"; {m}" for m in fit.notes))
-        both = metrics_from_confusion(confusion(np.where(bad, -1, fit.stages), stages))
+        about = (f"states {'/'.join(adapted.states)}, separation "
+                 + ", ".join(f"{k} {v:.1f}" for k, v in adapted.separation.items()) + "".join(f"; {m}" for m in adapted.notes))
+        both = metrics_from_confusion(confusion(np.where(bad, -1, adapted.stages), stages))
         kappa, same = round(float(both["kappa"]), 3), round(float(both["accuracy"]), 3)
     agree = kappa is None or kappa >= AGREEMENT_KAPPA or same >= AGREEMENT_FRACTION
     if not agree: problems.append(f"it agrees with the adaptive scorer at kappa {kappa:.2f} (< {AGREEMENT_KAPPA}) "
@@ -274,7 +274,7 @@ def check_network(feats: pd.DataFrame, stages: np.ndarray, epoch_s: float, refer
     passed = not problems
     if passed and kappa is None and (counts >= MIN_STAGE_EPOCHS).sum() < 2: passed = None  # nothing to compare
     return {"passed": passed, "problems": problems, "agreement_kappa": kappa, "agreement_fraction": same,
-            "adaptive": about}, fit
+            "adaptive": about}
 
 def _choose(method: str, checks: dict, fit, source) -> tuple[str, str]:
     "Which scores `predict` keeps, and the message that says why."
@@ -322,18 +322,19 @@ class _BackgroundImport:
 STREAM_ABOVE_S = 36 * 3600.0
 "`predict` scores recordings longer than this (in s) chunk by chunk (see `preprocess.EpochStream`)."
 
-def _score_stream(m, stream: EpochStream) -> tuple[np.ndarray, float]:
-    """Probabilities of a recording prepared chunk by chunk, and the seconds spent in the network. The default
-    network encodes each chunk's epochs, then its temporal head reads all the encodings at once; the paper's
-    network scores each epoch on its own."""
-    parts, net_s = [], 0.0
+def _score_stream(m, stream: EpochStream) -> tuple[np.ndarray, float, pd.DataFrame]:
+    """Probabilities of a recording prepared chunk by chunk, the seconds spent in the network, and each epoch's
+    `epoch_powers` (for the checks). The default network encodes each chunk's epochs, then its temporal head reads
+    all the encodings at once; the paper's network scores each epoch on its own."""
+    parts, powers, net_s = [], [], 0.0
     for ep in stream:
         t = time.perf_counter()
         parts.append(m.predict_proba(ep) if m.architecture == "paper" else m.embed(ep))
         net_s += time.perf_counter() - t
+        powers.append(epoch_powers(ep))
     t = time.perf_counter()
     probs = np.concatenate(parts) if m.architecture == "paper" else m.proba_from_embeddings(np.concatenate(parts))
-    return probs, net_s + time.perf_counter() - t
+    return probs, net_s + time.perf_counter() - t, pd.concat(powers, ignore_index=True)
 
 def _mark_artefacts(flags: np.ndarray, problems: np.ndarray) -> np.ndarray:
     "`flags` with 'artefact: <problem>' in front where an epoch has a signal problem."
@@ -408,8 +409,9 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
             if reference is not None:
                 ref = reference if isinstance(reference, Recording) else \
                     load_recording(reference, eeg=eeg, emg=emg, sfreq_hz=sfreq_hz, **load_kw)
-                scaling = prepare_epochs(ref, **prep).scaling
-                try: ref_fit = fit_states(epoch_features(ref, inp["epoch_s"]), inp["epoch_s"], source=ref.source)
+                ref_ep = prepare_epochs(ref, **prep)
+                scaling = ref_ep.scaling  # this recording's input is in the reference's units, so are its powers
+                try: ref_fit = fit_states(epoch_powers(ref_ep), inp["epoch_s"], source=ref.source)
                 except AdaptiveError as e: warnings.warn(f"{e}: the adaptive scorer fits this recording alone", SlumberNetWarning)
             if streamed: stream = EpochStream(reader, scaling=scaling, chunk_s=chunk_s or STREAM_CHUNK_S, **prep)
             else: ep = prepare_epochs(rec, scaling=scaling, **prep)
@@ -423,16 +425,20 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     t2 = time.perf_counter()
     m = _resolve_model(model)
     if streamed:
-        with reader: probs, net_s = _score_stream(m, stream)
+        with reader: probs, net_s, feats = _score_stream(m, stream)
         problems, t3 = stream.problems, time.perf_counter()
         t2 = t3 - net_s  # preparing the chunks counts as preparing, the network's share as scoring
+        adapted = adapt(feats, inp["epoch_s"], ref_fit, rec.source, problems != "")
     else:
-        probs, problems = m.predict_proba(ep), ep.problems
-        t3 = time.perf_counter()
+        problems, feats = ep.problems, epoch_powers(ep)
+        with ThreadPoolExecutor(1) as pool:  # the network keeps one core; the adaptive scorer fits on the other
+            adapting = pool.submit(adapt, feats, inp["epoch_s"], ref_fit, rec.source, problems != "")
+            probs = m.predict_proba(ep)
+            t3 = time.perf_counter()
+            adapted = adapting.result()
     stages = probs.argmax(1).astype(np.int8)
-    with (reader if streamed else contextlib.nullcontext()):
-        feats = recording_features(rec, inp["epoch_s"])  # rec is the reader when streamed
-    checks, fit = check_network(feats, stages, inp["epoch_s"], ref_fit, rec.source, problems != "")
+    checks = check_network(feats, stages, adapted, problems != "")
+    fit = None if isinstance(adapted, AdaptiveError) else adapted
     used, message = _choose(method, checks, fit, rec.source)
     checks = {"method": used, **checks, "message": message}
     if checks["passed"] is not True: warnings.warn(f"{rec.source or rec.recording_id}: {message}", SlumberNetWarning, stacklevel=2)

@@ -20,7 +20,7 @@ from .io import (EEG_BANDS_HZ, STAGES, Hypnogram, Recording, RecordingReader, Si
 __all__ = ['signal', 'MODEL_SFREQ_HZ', 'EPOCH_S', 'STREAM_CHUNK_S', 'STREAM_PAD_S', 'FEATURE_BANDS_HZ', 'STAGE_COLORS',
            'filtfilt_sos', 'bandpass', 'notch', 'resample', 'detect_line_noise', 'epochs_view', 'robust_scale',
            'window_means', 'emg_envelope', 'fill_nonfinite', 'signal_quality', 'Epochs', 'prepare_epochs',
-           'EpochStream', 'spectrogram', 'band_powers', 'emg_rms', 'epoch_features', 'plot_hypnogram',
+           'EpochStream', 'spectrogram', 'band_powers', 'emg_rms', 'epoch_features', 'epoch_powers', 'plot_hypnogram',
            'plot_spectrogram']
 
 # %% ../nbs/02_preprocess.ipynb 8
@@ -718,6 +718,22 @@ def epoch_features(rec: Recording, epoch_s: float = EPOCH_S, method: str = "welc
     return out
 
 # %% ../nbs/02_preprocess.ipynb 31
+def epoch_powers(ep: Epochs) -> pd.DataFrame:
+    """Delta and theta power and EMG RMS per epoch, from the network's prepared input, in its normalised units.
+
+    Examples
+    --------
+    >>> epoch_powers(prepare_epochs(rec)).columns.tolist()  # doctest: +SKIP
+    ['delta', 'theta', 'emg_rms']
+    """
+    f, p = spectrogram(ep.data[:, :, 0].ravel(), ep.sfreq_hz, ep.epoch_s)
+    out = band_powers(f, p, {band: FEATURE_BANDS_HZ[band] for band in ("delta", "theta")})
+    if ep.has_emg:
+        x = ep.data[:, :, 1].astype(np.float64)
+        out["emg_rms"] = np.sqrt(np.exp(2 * x).mean(1)) if ep.emg_mode == "envelope" else x.std(1)
+    return out
+
+# %% ../nbs/02_preprocess.ipynb 34
 STAGE_COLORS = {"W": "#e6550d", "N": "#3182bd", "R": "#31a354"}
 "Colours of the stages in every SlumberNet plot."
 
