@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, shared_data
 
 
 def test_quick_benchmark_runs_every_contender_and_reports_skips(tmp_path):
@@ -35,9 +35,13 @@ def test_quick_benchmark_runs_every_contender_and_reports_skips(tmp_path):
     assert set(lead) == {n for n in ran if "(calibrated)" not in n} and "SlumberNet default, from scratch" in lead
     assert set(res["sim_leads"]["SlumberNet default (calibrated)"]) == {n for n in ran if n.startswith("accusleepy (")}
     assert "SlumberNet default's lead" in md
-    # the surrogate's folds, one by one, beside the real table's on the same folds
-    assert set(res["surrogate_folds"]["SlumberNet default"]) == {"light -> dark", "pooled"}  # --quick: the first fold
-    assert "Per fold" in md and "like for like" in md
+    # the surrogate's folds, one by one, beside the real table's on the same folds; without the real table (a fresh
+    # machine has no ../shared) there is no surrogate, its rows above say why, and there are no folds to report
+    if shared_data().exists():
+        assert set(res["surrogate_folds"]["SlumberNet default"]) == {"light -> dark", "pooled"}  # --quick: the first fold
+        assert "Per fold" in md and "like for like" in md
+    else:
+        assert "surrogate_folds" not in res and all(r["status"] == "skipped" for r in res["surrogate"].values())
 
 
 def test_a_missing_package_is_reported_as_skipped():
