@@ -431,7 +431,11 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
         adapted = adapt(feats, inp["epoch_s"], ref_fit, rec.source, problems != "")
     else:
         problems, feats = ep.problems, epoch_powers(ep)
-        with ThreadPoolExecutor(1) as pool:  # the network keeps one core; the adaptive scorer fits on the other
+        from threadpoolctl import threadpool_limits
+        # The network keeps one core and the adaptive scorer fits on the other, both on one BLAS thread: the
+        # limit is process-wide, and scikit-learn's k-means (starting the HMM) sets and restores it, which
+        # would otherwise change the network's sums under it now and then (the fourth decimal of a probability).
+        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(1) as pool:
             adapting = pool.submit(adapt, feats, inp["epoch_s"], ref_fit, rec.source, problems != "")
             probs = m.predict_proba(ep)
             t3 = time.perf_counter()
