@@ -28,6 +28,9 @@ Contenders here:
   recording's labels, 9-epoch windows), `train_ssann` (its CNN, its default hyperparameters),
   `get_mixture_values` (its calibration) and `score_recording` + `enforce_min_bout_length` (its
   scoring). See the class's docstring for what is shimmed.
+- `MiSleep` ("MiSleep (out of the box)"): MiSleep's shipped LightGBM stager (PyPI `misleep`,
+  `misleep.analysis.auto_stage_gbm`, trained by its authors on real mice), used as a lab would use
+  it: never trained here, never calibrated; its per-second states become 4-s epochs by majority.
 
 Installing the contenders' packages (the `bench` extra holds scikit-learn, torch and pyarrow;
 accusleepy itself goes in without its dependencies, because its wheel pins pandas<3, pyarrow<26,
@@ -35,6 +38,7 @@ pillow<13 and pulls PySide6 (its GUI) and torchvision, none of which the wrapper
 
     pip install scikit-learn torch pyarrow      # CPU torch: pip install torch --index-url https://download.pytorch.org/whl/cpu
     pip install --no-deps accusleepy            # needs numpy, scipy, pandas, pillow, platformdirs, tqdm, torch: all present
+    pip install misleep lightgbm                # MiSleep: only adds packages (PySide6, its GUI; mat73, openpyxl)
 
 accusleepy 0.13.0 runs with pandas 3 along the code paths used here. torchvision is not needed: when
 `import torchvision.io` fails (absent, or built for another torch), a stand-in `read_image` (PIL)
@@ -60,7 +64,8 @@ import pandas as pd
 
 from slumbernet.io import Hypnogram, Recording
 
-__all__ = ["EPOCH_S", "Contender", "BandPowerGBM", "AccuSleepy", "mouse_contenders",
+__all__ = ["EPOCH_S", "Contender", "BandPowerGBM", "AccuSleepy", "MiSleep", "MISLEEP_STAGES", "misleep_epochs",
+           "mouse_contenders",
            "real_table_baseline", "n_epochs", "as_pairs", "training_labels",
            "log_powers", "robust_scale_columns", "add_context", "recording_features", "table_features",
            "table_light_dark"]
@@ -674,6 +679,93 @@ class AccuSleepy(Contender):
 
 class TooFewLabels(ValueError):
     "A recording's labelled epochs cannot calibrate accusleepy (fewer than its minimum of some stage)."
+
+
+# ---------------------------------------------------------------------------------------------
+# MiSleep
+# ---------------------------------------------------------------------------------------------
+
+MISLEEP_STAGES = {3: 0, 1: 1, 2: 2, 4: 0}
+"""MiSleep's state codes -> SlumberNet's stages: 3 Wake -> W, 1 NREM -> N, 2 REM -> R, and 4 ("Init", not yet
+scored) -> W, as MiSleep's own post-processing maps it (its `auto_stage_gbm` returns only 1, 2 and 3)."""
+
+
+def misleep_epochs(codes, n: int, epoch_s: float = EPOCH_S) -> np.ndarray:
+    """SlumberNet stages of the first `n` epochs of `epoch_s` s from MiSleep's per-second state codes.
+
+    Each epoch takes the stage most of its seconds have (after `MISLEEP_STAGES`); a tie (an epoch
+    astride two of MiSleep's 5-s epochs, 2 s each) goes to the stage of its earliest second.
+    Raises ValueError on a code not in `MISLEEP_STAGES` or fewer than `n * epoch_s` seconds.
+
+    Examples
+    --------
+    >>> misleep_epochs([3, 3, 3, 1,  3, 3, 1, 1,  2, 2, 1, 1], 3).tolist()
+    [0, 0, 2]
+    """
+    k = int(round(epoch_s))
+    codes = np.asarray(codes, int)
+    if len(codes) < n * k: raise ValueError(f"MiSleep scored {len(codes)} s, fewer than {n} epochs of {k} s")
+    unknown = sorted(set(np.unique(codes).tolist()) - set(MISLEEP_STAGES))
+    if unknown: raise ValueError(f"MiSleep state codes {unknown} are not in MISLEEP_STAGES {MISLEEP_STAGES}")
+    lut = np.full(max(MISLEEP_STAGES) + 1, -1, np.int8)
+    lut[list(MISLEEP_STAGES)] = list(MISLEEP_STAGES.values())
+    st = lut[codes[:n * k]].reshape(n, k)
+    votes = (st[:, :, None] == st[:, None, :]).sum(2)  # how many seconds of its epoch share each second's stage
+    return st[np.arange(n), votes.argmax(1)]  # argmax: the earliest of the most frequent
+
+
+def _import_misleep():
+    """misleep's `auto_stage_gbm`. Imported with HOME in a temporary folder (its logger opens a log file under
+    ~/.misleep), then its log handlers are closed: its INFO lines are neither printed nor written."""
+    with _sandbox_home():
+        from misleep.analysis.auto_stage import auto_stage_gbm
+        from misleep.logger import logger
+    for h in list(logger.handlers):
+        logger.removeHandler(h)
+        h.close()
+    return auto_stage_gbm
+
+
+class MiSleep(Contender):
+    """MiSleep's shipped LightGBM stager out of the box: never trained here, never calibrated.
+
+    Parameters
+    ----------
+    site : {"F", "P"}
+        EEG electrode site, frontal or parietal: which of its shipped models scores the recording.
+
+    Notes
+    -----
+    - `misleep.analysis.auto_stage_gbm` (misleep 0.3): band-pass filters (EEG 0.5-40 Hz with a 47-53 Hz
+      notch, EMG 10-100 Hz), features of 10-s windows sliding by 1 s averaged over 5-s epochs and z-scored
+      over the recording (so the signals' units do not matter), LightGBM, an HMM and its smoothing rules
+      (no REM straight after Wake), then one state per second (the first 10 s and the tail take the
+      nearest epoch's). `misleep_epochs` turns them into 4-s epochs by majority (see `MISLEEP_STAGES`).
+    - A recording without EMG is scored by its EEG-only model.
+    - It needs at least 15 s of signal and a sampling rate above 106 Hz (its notch filter's 53 Hz must
+      be below Nyquist): otherwise `predict` raises ValueError.
+    """
+    name = "MiSleep (out of the box)"
+
+    def __init__(self, site: str = "F"):
+        super().__init__()
+        self.site = site
+
+    def available(self):
+        miss = _missing("misleep", "lightgbm")
+        return (False, f"{' and '.join(miss)} not installed (pip install misleep lightgbm)") if miss else (True, "")
+
+    def fit(self, train, val=None):
+        "Nothing to train: its shipped model is used as it comes."
+        self.train_seconds = 0.0
+        return self
+
+    def predict(self, rec, calibration=None, epochs=None):
+        "Stage per full epoch of `rec` (`calibration` is not used)."
+        if rec.sfreq_hz <= 106: raise ValueError(f"{self.name} needs a sampling rate above 106 Hz, got {rec.sfreq_hz:g}")
+        codes = _import_misleep()(rec.eeg, rec.emg, None, rec.sfreq_hz, EEG_channel=self.site)
+        out = misleep_epochs(codes, n_epochs(rec))
+        return out if epochs is None else out[np.asarray(epochs)]
 
 
 def mouse_contenders(seed: int = 0, gbm_max_iter: int | None = None,

@@ -154,3 +154,27 @@ def test_tune_default_gives_the_benchmark_its_seed_back(monkeypatch):
     with pytest.raises(RuntimeError):
         tune_default.cohort_rows(9091, [1e-4], False)
     assert seen == [9091] and run.SEED == tune_default.BENCHMARK_SEED  # the development seed only while it runs
+
+
+def test_misleep_seconds_become_4s_epochs_by_majority_and_its_codes_map_to_wnr():
+    import numpy as np
+    from benchmarks.contenders import misleep_epochs
+    # MiSleep: 1 NREM, 2 REM, 3 Wake, 4 Init (-> Wake); SlumberNet: 0 W, 1 N, 2 R
+    codes = [3, 3, 3, 1,  1, 1, 2, 1,  2, 2, 2, 3,  4, 3, 1, 1,  1, 1, 3, 3,  2, 2, 1, 1,  1, 1, 1]
+    assert misleep_epochs(codes, 6).tolist() == [0, 1, 2, 0, 1, 2]  # Init counts as Wake; ties: the earliest second's
+    assert misleep_epochs(codes, 5).tolist() == [0, 1, 2, 0, 1]     # the first n epochs only
+    with pytest.raises(ValueError, match="fewer than 7 epochs"):
+        misleep_epochs(codes, 7)                                     # never padded
+    with pytest.raises(ValueError, match=r"\[0\]"):
+        misleep_epochs([3, 3, 0, 3], 1)                              # an unknown code is an error, not a stage
+
+
+def test_misleep_reports_a_missing_package(monkeypatch):
+    import importlib.util
+    from benchmarks.contenders import MiSleep
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a, **k: None if name == "misleep" else real(name, *a, **k))
+    ok, why = MiSleep().available()
+    assert not ok and "misleep" in why and "pip install" in why
+    m = MiSleep().fit([])
+    assert m.train_seconds == 0 and not m.calibrated  # never trained, never calibrated
