@@ -97,7 +97,7 @@ LOW_CONFIDENCE = 0.7
 
 SUMMARY_COLUMNS = ["recording", "status", "epochs", "W_min", "N_min", "R_min", "W_%", "N_%", "R_%", "mean_confidence",
                    "low_confidence", "method", "checks", "warnings", "error", "output"]
-"Columns of `summary.csv`: time in stage in minutes and % of epochs; `status` is scored, kept (exists) or error; `method` who scored (network or adaptive) and `checks` passed, FAILED or not judged (see `core.check_network`)."
+"Columns of `summary.csv`: time in stage in minutes and % of epochs; `status` is scored, kept (exists) or error; `method` who scored (network; calibrated: the network calibrated on where it and the adaptive scorer agree; or adaptive) and `checks` passed, FAILED or not judged (see `core.check_network`)."
 
 def _stage_summary(stages: np.ndarray, confidence: np.ndarray, epoch_s: float) -> dict:
     """Epochs, time per stage (min and %), mean confidence and low-confidence epochs of one scored recording.
@@ -349,7 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--flag-impossible", action="store_true", help="flag REM entered from wake")
     pr.add_argument("--fix-impossible", action="store_true", help="relabel REM entered from wake")
     pr.add_argument("--method", choices=METHODS, default="auto",
-                    help="who scores: the network when its checks pass, else the adaptive scorer (auto); or always one")
+                    help="who scores: auto (the network, calibrated on where it and the adaptive scorer agree, when its checks pass, else the adaptive scorer), or always one")
     pr.add_argument("--min-bout", type=int, help="merge bouts shorter than this many epochs")
     pr.add_argument("--overwrite", action="store_true", help="replace existing result files")
     pr.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -21,6 +21,7 @@ from .io import (STAGE_NAMES, STAGES, UNSCORED, Hypnogram, Recording, RecordingR
                            SlumberNetWarning, _atomic_write, load_recording, open_recording, pd, write_scores)
 from .model import ModelFileError, NumpyModel, SleepModel, load_model, model_paths, read_metadata
 from .adaptive import AdaptiveError, fit_states, physiology_problems, stage_physiology, state_features
+from .calibrate import agreed_labels, calibrate
 from .preprocess import STREAM_CHUNK_S, EpochStream, epoch_powers, prepare_epochs
 
 # %% auto 0
@@ -85,7 +86,7 @@ class Prediction:
         are the network's, but it was shown a signal unlike any it learnt from.
     checks : dict
         What the scores were checked against and who made them (see `check_network`): `method`
-        ("network" or "adaptive"), `passed` (True, False, or None: not judged), `problems` (what the network's stages break, in
+        ("network", "calibrated": the network calibrated on where it and the adaptive scorer agree, or "adaptive"), `passed` (True, False, or None: not judged), `problems` (what the network's stages break, in
         words), `agreement_kappa` and `agreement_fraction` (network against the adaptive scorer), `adaptive` (what the
         adaptive scorer found, or why it could not run) and `message`.
     """
@@ -210,7 +211,7 @@ def merge_short_bouts(stages: np.ndarray, probabilities: np.ndarray, min_epochs:
 
 # %% ../nbs/05_core.ipynb 13
 METHODS = ("auto", "network", "adaptive")
-"`predict`'s scorers: the network when its checks pass, else the adaptive scorer (auto); or either one always."
+"`predict`'s scorers: auto (the network calibrated on where it and the adaptive scorer agree when its checks pass, else the adaptive scorer), or either one always."
 AGREEMENT_KAPPA = 0.6
 "Least kappa between the network and the adaptive scorer for `method='auto'` to keep the network's scores..."
 AGREEMENT_FRACTION = 0.9
@@ -249,7 +250,8 @@ def check_network(feats: pd.DataFrame, stages: np.ndarray, adapted, artefact=Non
     -------
     dict
         The checks (see `Prediction.checks`, without `method` and `message`). `passed` is None (not judged)
-        when the adaptive scorer could not run and fewer than two stages have `MIN_STAGE_EPOCHS`.
+        when the adaptive scorer could not run and fewer than two stages have `MIN_STAGE_EPOCHS`;
+        `only_rem_entry` is True when REM entered straight from Wake is the only problem.
     """
     from slumbernet.evaluate import confusion, metrics_from_confusion  # pandas, only when checking
     stages = np.asarray(stages)
@@ -260,8 +262,8 @@ def check_network(feats: pd.DataFrame, stages: np.ndarray, adapted, artefact=Non
     problems = physiology_problems(stage_physiology(state_features(feats), judged))
     rem = _rem_bouts(stages)
     from_wake = sum(w for _, _, w in rem)
-    if from_wake >= 3 and from_wake > 0.2 * len(rem):
-        problems.append(f"{from_wake} of {len(rem)} REM bouts are entered straight from Wake (none in healthy mice)")
+    rem_entry = from_wake >= 3 and from_wake > 0.2 * len(rem)
+    if rem_entry: problems.append(f"{from_wake} of {len(rem)} REM bouts are entered straight from Wake (none in healthy mice)")
     if isinstance(adapted, AdaptiveError): about, kappa, same = f"could not run: {adapted.message}", None, None
     else:
         about = (f"states {'/'.join(adapted.states)}, separation "
@@ -274,7 +276,7 @@ def check_network(feats: pd.DataFrame, stages: np.ndarray, adapted, artefact=Non
     passed = not problems
     if passed and kappa is None and (counts >= MIN_STAGE_EPOCHS).sum() < 2: passed = None  # nothing to compare
     return {"passed": passed, "problems": problems, "agreement_kappa": kappa, "agreement_fraction": same,
-            "adaptive": about}
+            "adaptive": about, "only_rem_entry": rem_entry and len(problems) == 1}
 
 def _choose(method: str, checks: dict, fit, source) -> tuple[str, str]:
     "Which scores `predict` keeps, and the message that says why."
@@ -287,10 +289,22 @@ def _choose(method: str, checks: dict, fit, source) -> tuple[str, str]:
                            f"{MIN_STAGE_EPOCHS} epochs, and the adaptive scorer {checks['adaptive']}): check them by eye")
     if checks["passed"]:
         return "network", "the network's stages pass the checks" + ("" if fit else f" (the adaptive scorer {checks['adaptive']})")
+    if method == "auto" and fit is not None and checks["only_rem_entry"]:  # the stages are right, the REM entries not
+        return "network", (f"the network's stages fail the checks ({why}): its REM bouts entered from Wake are "
+                           "relabelled Wake or NREM (for narcolepsy models, where they are real, use method 'network')")
     if method == "network" or fit is None:
         return "network", (f"the network's stages fail the checks ({why})"
                            + ("" if fit else f" and the adaptive scorer {checks['adaptive']}") + ": check them by eye")
     return "adaptive", f"the network's stages fail the checks ({why}): scored by the adaptive scorer instead"
+
+def _calibrated(probs: np.ndarray, feats, fit, message: str) -> tuple[np.ndarray, str, str]:
+    """The network's probabilities calibrated on the epochs it and the adaptive scorer agree on with confidence
+    (`calibrate.agreed_labels`), with the method and message that say so; as they were where too few agree."""
+    labels = agreed_labels(probs, fit.probabilities[:len(probs)])
+    try: probs = calibrate(probs, feats, labels)
+    except ValueError: return probs, "network", message  # fewer than 3 agreed epochs of a stage
+    return probs, "calibrated", (f"{message}; calibrated on the {int((labels >= 0).sum())} epochs it and the adaptive "
+                                 "scorer agree on")
 
 
 # %% ../nbs/05_core.ipynb 15
@@ -371,8 +385,11 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
         float32 rounding). Default: one piece up to `STREAM_ABOVE_S` (36 h), chunks of
         `preprocess.STREAM_CHUNK_S` (6 h) beyond.
     method : {"auto", "network", "adaptive"}
-        Who scores: the network when its checks pass and the adaptive scorer otherwise (auto), or
-        either one always (see "Checks a lab can read"). The checks are recorded in every case.
+        Who scores. auto: when the network's checks pass, the network calibrated on the epochs it and
+        the adaptive scorer agree on (`calibrate.agreed_labels`); when they fail only on REM entered
+        from Wake, the same with those REM bouts relabelled; otherwise the adaptive scorer;
+        "network" or "adaptive": that one always (see "Checks a lab can read"). The checks are
+        recorded in every case.
 
     Returns
     -------
@@ -444,13 +461,17 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     checks = check_network(feats, stages, adapted, problems != "")
     fit = None if isinstance(adapted, AdaptiveError) else adapted
     used, message = _choose(method, checks, fit, rec.source)
+    if used == "network" and method == "auto" and fit is not None:
+        probs, used, message = _calibrated(probs, feats, fit, message)
+        stages = probs.argmax(1).astype(np.int8)
+        if checks["only_rem_entry"] and not impossible: impossible = "fix"
     checks = {"method": used, **checks, "message": message}
     if checks["passed"] is not True: warnings.warn(f"{rec.source or rec.recording_id}: {message}", SlumberNetWarning, stacklevel=2)
     if used == "adaptive":
         probs = fit.probabilities[:len(stages)]; stages = fit.stages[:len(stages)]
     t4 = time.perf_counter()
     frac = np.bincount(stages, minlength=3) / len(stages)
-    if reference is None and used == "network" and len(stages) * inp["epoch_s"] >= 3600 and frac.max() > 0.9:
+    if reference is None and used != "adaptive" and len(stages) * inp["epoch_s"] >= 3600 and frac.max() > 0.9:
         warnings.warn(f"{rec.source or rec.recording_id}: scored {100 * frac.max():.0f}% {STAGE_NAMES[STAGES[frac.argmax()]]}. "
                       f"Normalisation per recording assumes a mix of stages; if this recording really is nearly all one "
                       f"stage (sleep deprivation, say), score it with reference= a baseline recording of the same animal",
