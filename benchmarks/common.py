@@ -21,11 +21,11 @@ def machine() -> dict:
             "platform": platform.platform()}
 
 
-def timed(cmd: list, env: dict | None = None, timeout: float = 3600) -> dict:
-    """Run `cmd` under `/usr/bin/time -v`: wall time (s), CPU time (s), peak memory (MB), exit status."""
+def timed(cmd: list, env: dict | None = None, timeout: float = 3600, cwd=None) -> dict:
+    """Run `cmd` under `/usr/bin/time -v` (in folder `cwd`): wall time (s), CPU time (s), peak memory (MB), exit status."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
         proc = subprocess.run(["/usr/bin/time", "-v", "-o", tf.name] + [str(c) for c in cmd], capture_output=True,
-                              text=True, env={**os.environ, **(env or {})}, timeout=timeout)
+                              text=True, env={**os.environ, **(env or {})}, timeout=timeout, cwd=cwd)
         report = Path(tf.name).read_text()
     def grab(label):
         m = re.search(re.escape(label) + r":\s*(.+)", report)

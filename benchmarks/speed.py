@@ -1,6 +1,6 @@
 """Whole-process speed of scoring 24 h of EEG+EMG at 256 Hz, default network against the paper's.
 
-    python -m benchmarks.speed [--hours 24] [--repeat 5] [--skip-paper]
+    python -m benchmarks.speed [--hours 24] [--repeat 5] [--skip-paper] [--against REV]
 
 Each contender is one `slumbernet predict` process, timed with `/usr/bin/time -v` from start to
 exit (Python start-up, reading the EDF, preprocessing, scoring, writing the CSV): the time a lab
@@ -15,11 +15,14 @@ waits per file. Two reference processes run in the same loop:
 The fast processes run `--repeat` times, interleaved (read, network, default, read, ...) so that
 drift in the machine's speed reaches all of them alike; the tables give medians and the range.
 The paper's network scores the same recording once, in the same run, so the ratio holds even
-when the machine's speed drifts. The recording is simulated (speed does not depend on the data);
+when the machine's speed drifts. `--against REV` adds `default at REV`: the same command run by the
+package as it was at git revision REV (extracted with `git archive`), interleaved with the others,
+so that a change's cost is a ratio measured in one run. The recording is simulated (speed does not depend on the data);
 the paper network's weights are untrained (same cost as trained ones).
 """
 import argparse
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -54,6 +57,8 @@ def ratios(res: dict) -> dict:
     out = {"default_vs_read": round(default / read, 2), "network_floor_vs_read": round(floor / read, 2),
            "default_vs_network_floor": round(default / floor, 2)}
     if "paper" in res: out["paper_vs_default"] = round(res["paper"]["wall_s"] / default, 1)
+    against = [k for k in res if k.startswith("default at ")]
+    if against: out["default_vs_against"] = round(default / res[against[0]]["wall_s"], 2)
     return out
 
 
@@ -66,6 +71,8 @@ def report(hours: float, res: dict, r: dict) -> str:
               f"- read + network only / read-only: {r['network_floor_vs_read']}x (no scorer built on this network "
               "can do better)", f"- default / read + network only: {r['default_vs_network_floor']}x"]
     if "paper_vs_default" in r: lines.append(f"- paper / default: {r['paper_vs_default']}x")
+    if "default_vs_against" in r:
+        lines.append(f"- default / {next(k for k in res if k.startswith('default at '))}: {r['default_vs_against']}x")
     return "\n".join(lines) + "\n"
 
 
@@ -74,6 +81,7 @@ def main(argv=None):
     ap.add_argument("--hours", type=float, default=24.0)
     ap.add_argument("--repeat", type=int, default=5, help="runs of each fast process (medians are reported)")
     ap.add_argument("--skip-paper", action="store_true", help="leave out the paper network (it takes minutes)")
+    ap.add_argument("--against", metavar="REV", help="also time `predict` as the package was at this git revision")
     args = ap.parse_args(argv)
     if args.repeat < 1: ap.error("--repeat must be at least 1")
     from slumbernet.io import write_recording
@@ -87,9 +95,18 @@ def main(argv=None):
         fast = {"read EDF only": lambda i: [py, "-c", READ_ONLY, edf],
                 "read + network only": lambda i: [py, "-c", NETWORK_ONLY, edf],
                 "default": lambda i: [py, "-c", CLI, "predict", edf, "--out", d / f"out_default{i}", "--quiet"]}
+        where = {}
+        if args.against:  # the package at REV, imported from its own folder (cwd: `python -c` puts it first on sys.path)
+            old = d / "against"
+            old.mkdir()
+            tar = subprocess.run(["git", "archive", args.against, "slumbernet"], capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", old], input=tar, check=True)
+            name = f"default at {args.against}"
+            fast[name] = lambda i: [py, "-c", CLI, "predict", edf, "--out", d / f"out_against{i}", "--quiet"]
+            where[name] = old
         runs = {name: [] for name in fast}
         for i in range(args.repeat):
-            for name, cmd in fast.items(): runs[name].append(timed(cmd(i)))
+            for name, cmd in fast.items(): runs[name].append(timed(cmd(i), cwd=where.get(name)))
         if not args.skip_paper:
             save_model(SleepModel.new("paper"), d / "paper")
             runs["paper"] = [timed([py, "-c", CLI, "predict", edf, "--out", d / "out_paper", "--quiet",
@@ -100,7 +117,7 @@ def main(argv=None):
     res = {name: summarise(rs) for name, rs in runs.items()}
     r = ratios(res)
     md = report(args.hours, res, r)
-    write_results("speed_skip_paper" if args.skip_paper else "speed",
+    write_results("speed_against" if args.against else "speed_skip_paper" if args.skip_paper else "speed",
                   {"hours": args.hours, "sfreq_hz": 256, "repeat": args.repeat, "runs": res, **r}, md)
     print(md)
 

@@ -128,6 +128,17 @@ def test_speed_benchmark_times_the_scorer_against_reading_and_the_network_floor(
     assert "read + network only / read-only" in (tmp_path / "speed_skip_paper.md").read_text()
 
 
+@pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs the project's git history")
+def test_speed_benchmark_times_the_package_at_another_revision_in_the_same_run(tmp_path):
+    env = {**os.environ, "SLUMBERNET_BENCHMARK_RESULTS": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.speed", "--hours", "0.05", "--repeat", "1", "--skip-paper",
+                           "--against", "HEAD"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads((tmp_path / "speed_against.json").read_text())
+    assert out["default_vs_against"] == round(out["runs"]["default"]["wall_s"] / out["runs"]["default at HEAD"]["wall_s"], 2)
+    assert "default / default at HEAD" in (tmp_path / "speed_against.md").read_text()
+
+
 def test_tune_default_refuses_the_benchmarks_own_cohort_and_tabulates_rates_by_size():
     from benchmarks import run, tune_default
     proc = subprocess.run([sys.executable, "-m", "benchmarks.tune_default", "--seed", str(run.SEED), "--rates", "1e-4"],
