@@ -1,6 +1,6 @@
 """Train the model bundled with SlumberNet, cross-validate it by animal, and write both results.
 
-    python scripts/train_bundled_model.py [--out slumbernet/models] [--quick] [--overwrite]
+    python scripts/train_bundled_model.py [--out slumbernet/models] [--quick] [--overwrite] [--eeg-only [--no-cv]]
 
 Data: simulated mice only (SlumberNet's simulator, calibrated on a real mouse; no real raw
 recordings can be redistributed): 8 mice from the reference lab profile and 4 from the
@@ -21,8 +21,14 @@ sleep deprivation. Everything is seeded.
 re-running it (the same cohort and settings: only step 2's choice of validation animals
 changed since).
 
+`--eeg-only` trains the EEG-only model (`slumbernet_eeg_only`, for recordings without EMG) on the
+same cohort with the EMG left out (its input channel stays zero: no EMG augmentation either);
+`--no-cv` skips step 1 (the model's metadata then says so, and its figures come from
+`benchmarks.auto_default`-style held-out checks instead).
+
 It takes about 40 minutes on two CPU cores (`--quick`: a few minutes, for testing the script).
 """
+import dataclasses
 import argparse
 import json
 import os
@@ -30,7 +36,7 @@ import sys
 import time
 from pathlib import Path
 
-from slumbernet.model import load_model, save_model, write_metadata
+from slumbernet.model import SleepModel, load_model, save_model, write_metadata
 from slumbernet.simulate import simulate_cohort, surrogate_from_bandpower
 from slumbernet.train import Augmenter, TrainConfig, cross_validate, evaluate_model, prepare_training_data, train_model
 
@@ -46,15 +52,21 @@ def cohort(quick: bool):
     return sims
 
 
-def surrogate_check(model) -> dict | None:
+def surrogate_check(model, eeg_only: bool = False) -> dict | None:
     "Scores of `model` on the surrogate of the real mouse, when ../shared/data is present."
     shared = Path(os.environ.get("SLUMBERNET_DATA", ROOT.parent / "shared" / "data"))
     table = shared / "mouse_zfhx3" / "baseline_bandpower.csv"
     if not table.exists(): return None
-    ev = evaluate_model(model, prepare_training_data([surrogate_from_bandpower(table, seed=SEED)]))
+    sur = [surrogate_from_bandpower(table, seed=SEED)]
+    ev = evaluate_model(model, prepare_training_data(without_emg(sur) if eeg_only else sur))
     print("surrogate of the real mouse:", {k: round(ev[k], 3) for k in ("accuracy", "kappa", "f1_R")})
     return {"data": "raw signals re-synthesised from the real Zfhx3 mouse's band powers (slumbernet."
                     "simulate.surrogate_from_bandpower), expert labels; never used for training", **ev}
+
+
+def without_emg(sims) -> list:
+    "The cohort's (Recording, Hypnogram) pairs with the EMG taken out."
+    return [(dataclasses.replace(s.recording, emg=None, emg_channel=None), s.scores) for s in sims]
 
 
 def cross_validation(data, cfg, aug) -> dict:
@@ -66,9 +78,11 @@ def cross_validation(data, cfg, aug) -> dict:
             "per_fold": cv.table().drop(index="pooled").reset_index().to_dict("records")}
 
 
-def summary(cv_meta) -> str:
+def summary(cv_meta, eeg_only: bool = False) -> str:
+    what = "simulated mice only" + (", EEG only" if eeg_only else "")
+    if cv_meta is None: return what + "; not cross-validated"
     p = cv_meta["pooled"]
-    return f"simulated mice only; 4-fold CV by animal: kappa {p['kappa']:.3f}, REM F1 {p['f1_R']:.3f}"
+    return f"{what}; 4-fold CV by animal: kappa {p['kappa']:.3f}, REM F1 {p['f1_R']:.3f}"
 
 
 def update_metadata(jpath: Path, **changes):
@@ -86,33 +100,39 @@ def main(argv=None):
                     help="only re-run step 3 on the saved model and update its metadata")
     ap.add_argument("--recheck-cv", action="store_true",
                     help="only re-run step 1 (the cross-validation) and update the saved model's metadata")
+    ap.add_argument("--eeg-only", action="store_true", help="train the EEG-only model (the EMG left out)")
+    ap.add_argument("--no-cv", action="store_true", help="skip step 1, the cross-validation")
     args = ap.parse_args(argv)
-    jpath = args.out / "slumbernet_default.json"
+    name = "slumbernet_eeg_only" if args.eeg_only else "slumbernet_default"
+    jpath = args.out / f"{name}.json"
     if args.recheck_surrogate:  # only the metadata changes: the network file (and its hash) stay as they are
         return update_metadata(jpath, surrogate_real_mouse=surrogate_check(load_model(jpath, engine="numpy")))
     t0 = time.time()
     sims = cohort(args.quick)
-    data = prepare_training_data(sims)
+    data = prepare_training_data(without_emg(sims) if args.eeg_only else sims)
     print(f"{len(data)} recordings, {sum(len(d) for d in data):,} epochs prepared in {time.time() - t0:.0f} s", flush=True)
     cfg = TrainConfig(steps=20 if args.quick else 150, max_rounds=2 if args.quick else 24,
                       patience=2 if args.quick else 6, seed=SEED % 1000)
-    aug = Augmenter()
-    cv_meta = json.loads(args.cv_from.read_text())["cross_validation"] if args.cv_from else cross_validation(data, cfg, aug)
+    aug = Augmenter(emg_gain=(1, 1), emg_gain_wide=(1, 1), emg_floor=0.0) if args.eeg_only else Augmenter()
+    cv_meta = (json.loads(args.cv_from.read_text())["cross_validation"] if args.cv_from
+               else None if args.no_cv else cross_validation(data, cfg, aug))
     if args.recheck_cv:
         meta = json.loads(jpath.read_text())
         return update_metadata(jpath, cross_validation=cv_meta, training={**meta["training"], "summary": summary(cv_meta)})
     animals = sorted({d.animal_id for d in data})
     val_animals = [max(a for a in animals if a.startswith("mouse")), max(a for a in animals if a.startswith("other"))]
+    start = SleepModel.new("default", seq_len=cfg.seq_len)
+    start.metadata["eeg_only"] = args.eeg_only
     model, hist = train_model([d for d in data if d.animal_id not in val_animals],
-                              [d for d in data if d.animal_id in val_animals], cfg, aug)
+                              [d for d in data if d.animal_id in val_animals], cfg, aug, model=start)
     md = model.metadata
     md["training"]["data"] = ("simulated mice (slumbernet.simulate, seed %d): %d reference-lab and %d other-lab "
                               "animals, 24 h baseline + 24 h from 6 h sleep deprivation each" %
-                              (SEED, 3 if args.quick else 8, 1 if args.quick else 4))
+                              (SEED, 3 if args.quick else 8, 1 if args.quick else 4)) + (", EMG left out" if args.eeg_only else "")
     md["cross_validation"] = cv_meta
-    md["surrogate_real_mouse"] = surrogate_check(model)
-    md["training"]["summary"] = summary(cv_meta)
-    path = save_model(model, args.out / "slumbernet_default", overwrite=args.overwrite)
+    md["surrogate_real_mouse"] = surrogate_check(model, args.eeg_only)
+    md["training"]["summary"] = summary(cv_meta, args.eeg_only)
+    path = save_model(model, args.out / name, overwrite=args.overwrite)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {(time.time() - t0) / 60:.0f} min")
 
 

@@ -160,15 +160,16 @@ def _kept_summary(target: Path, made_by: dict) -> dict:
     return saved["summary"]
 
 @functools.lru_cache(maxsize=4)
-def _model_once(path: str | None):
-    "A model file (None: the bundled model) loaded once per process."
+def _model_once(path: str | None, eeg_only: bool = False):
+    "A model file (None: the bundled model, or the bundled EEG-only one if `eeg_only`) loaded once per process."
     from slumbernet.core import _resolve_model
-    return _resolve_model(path)
+    return _resolve_model(path, eeg_only)
 
-def _scorer(model):
-    "A model object, or a model file (None: the bundled model) loaded once per process."
+def _scorer(model, eeg_only: bool = False):
+    "A model object, or a model file (None: the bundled model, EEG-only for `--emg none`) loaded once per process."
     from slumbernet.model import NumpyModel, SleepModel
-    return model if isinstance(model, (SleepModel, NumpyModel)) else _model_once(None if model is None else str(model))
+    if isinstance(model, (SleepModel, NumpyModel)): return model
+    return _model_once(None if model is None else str(model), eeg_only and model is None)
 
 def _error_row(rec: Path, target: Path, message: str) -> dict:
     return {"recording": str(rec), "status": "error", "error": message, "output": Path(target).name}
@@ -181,7 +182,7 @@ def _score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=Non
     from slumbernet.core import predict
     rec, target, kw = Path(rec), Path(target), kw or {}
     try:
-        m = _scorer(model)
+        m = _scorer(model, kw.get("emg") is False)
         if target.exists() and not overwrite:
             kept = _kept_summary(target, _made_by(rec, fmt, m, kw))
             return {"recording": str(rec), "status": "kept (exists)", **kept, "error": "", "output": target.name}
@@ -261,14 +262,14 @@ def predict_files(paths, out, model=None, fmt: str = "csv", jobs: int = 1, overw
     todo = [(r, t) for r, t, err in plan if not err]
     bar = dict(total=len(todo), desc="scoring", unit="file", disable=not progress)
     if jobs <= 1 or len(todo) <= 1:
-        m = _scorer(model) if todo else None
+        m = _scorer(model, predict_kw.get("emg") is False) if todo else None
         rows += [_score_one(r, t, fmt, overwrite, m, predict_kw) for r, t in tqdm(todo, **bar)]
     else:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
         path = _model_file(model)
         with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn"), initializer=_model_once,
-                                 initargs=(path,)) as ex:
+                                 initargs=(path, predict_kw.get("emg") is False)) as ex:
             futs = [ex.submit(_score_one, r, t, fmt, overwrite, path, predict_kw) for r, t in todo]
             rows += [f.result() for f in tqdm(as_completed(futs), **bar)]
     return _summary_table(rows, out)

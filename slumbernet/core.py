@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 import time
@@ -24,32 +25,37 @@ from .adaptive import AdaptiveError, fit_states, physiology_problems, stage_phys
 from .calibrate import agreed_labels, calibrate
 from .preprocess import STREAM_CHUNK_S, EpochStream, epoch_powers, prepare_epochs
 
+log = logging.getLogger(__name__)
+
 # %% auto 0
-__all__ = ['BUNDLED_MODEL', 'METHODS', 'AGREEMENT_KAPPA', 'AGREEMENT_FRACTION', 'MIN_STAGE_EPOCHS', 'STREAM_ABOVE_S',
-           'bundled_model_path', 'default_model', 'Prediction', 'flag_impossible', 'merge_short_bouts', 'adapt',
-           'check_network', 'predict']
+__all__ = ['log', 'BUNDLED_MODEL', 'BUNDLED_EEG_ONLY_MODEL', 'METHODS', 'AGREEMENT_KAPPA', 'AGREEMENT_FRACTION',
+           'MIN_STAGE_EPOCHS', 'STREAM_ABOVE_S', 'bundled_model_path', 'default_model', 'Prediction', 'flag_impossible',
+           'merge_short_bouts', 'adapt', 'check_network', 'predict']
 
 # %% ../nbs/05_core.ipynb 6
 BUNDLED_MODEL = "slumbernet_default"
 "Name of the model shipped in `slumbernet/models/` (a `.keras` and a `.json` file)."
+BUNDLED_EEG_ONLY_MODEL = "slumbernet_eeg_only"
+"Name of the shipped model for recordings without EMG: `predict` scores them with it when no model is given."
 
-def bundled_model_path() -> Path:
-    "Path of the bundled model's `.keras` file."
-    return Path(str(resources.files("slumbernet") / "models" / f"{BUNDLED_MODEL}.keras"))
+def bundled_model_path(eeg_only: bool = False) -> Path:
+    "Path of a bundled model's `.keras` file: the default one, or the EEG-only one."
+    name = BUNDLED_EEG_ONLY_MODEL if eeg_only else BUNDLED_MODEL
+    return Path(str(resources.files("slumbernet") / "models" / f"{name}.keras"))
 
 @functools.lru_cache(maxsize=1)
 def default_model() -> SleepModel:
     "The model bundled with SlumberNet, in Keras (loaded once per process, checked like any model file)."
     return load_model(bundled_model_path())
 
-@functools.lru_cache(maxsize=1)
-def _bundled_scorer() -> SleepModel | NumpyModel:
-    "The bundled model for scoring: the NumPy engine (no TensorFlow import), loaded once per process."
-    return load_model(bundled_model_path(), engine="auto")
+@functools.lru_cache(maxsize=2)
+def _bundled_scorer(eeg_only: bool = False) -> SleepModel | NumpyModel:
+    "A bundled model for scoring: the NumPy engine (no TensorFlow import), loaded once per process."
+    return load_model(bundled_model_path(eeg_only), engine="auto")
 
-def _resolve_model(model) -> SleepModel | NumpyModel:
-    "A model object for scoring: the bundled one for None, a file loaded with the NumPy engine if it can be."
-    if model is None: return _bundled_scorer()
+def _resolve_model(model, eeg_only: bool = False) -> SleepModel | NumpyModel:
+    "A model object for scoring: a bundled one for None, a file loaded with the NumPy engine if it can be."
+    if model is None: return _bundled_scorer(eeg_only)
     if isinstance(model, (SleepModel, NumpyModel)): return model
     return load_model(model, engine="auto")
 
@@ -278,8 +284,8 @@ def check_network(feats: pd.DataFrame, stages: np.ndarray, adapted, artefact=Non
     return {"passed": passed, "problems": problems, "agreement_kappa": kappa, "agreement_fraction": same,
             "adaptive": about, "only_rem_entry": rem_entry and len(problems) == 1}
 
-def _choose(method: str, checks: dict, fit, source) -> tuple[str, str]:
-    "Which scores `predict` keeps, and the message that says why."
+def _choose(method: str, checks: dict, fit, source, emg: bool = True) -> tuple[str, str]:
+    "Which scores `predict` keeps (for a recording with an EMG, or EEG only), and the message that says why."
     why = "; ".join(checks["problems"])
     if method == "adaptive":
         if fit is None: raise AdaptiveError(f"method='adaptive': the adaptive scorer {checks['adaptive']}", source)
@@ -290,6 +296,8 @@ def _choose(method: str, checks: dict, fit, source) -> tuple[str, str]:
     if checks["passed"]:
         return "network", "the network's stages pass the checks" + ("" if fit else f" (the adaptive scorer {checks['adaptive']})")
     if method == "auto" and fit is not None and checks["only_rem_entry"]:  # the stages are right, the REM entries not
+        if not emg:  # EEG alone tells Wake from NREM too weakly to say which is wrong, the REM or the Wake before it
+            return "network", f"the network's stages fail the checks ({why}): kept, EEG only: check those REM bouts by eye"
         return "network", (f"the network's stages fail the checks ({why}): its REM bouts entered from Wake are "
                            "relabelled Wake or NREM (for narcolepsy models, where they are real, use method 'network')")
     if method == "network" or fit is None:
@@ -367,7 +375,8 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     recording : str, Path or Recording
         A recording file (see `io.load_recording`) or a loaded `Recording`.
     model : SleepModel, NumpyModel or path, optional
-        Default: the bundled model. A file of the default network is run with NumPy.
+        Default: the bundled model (for a recording without EMG, the bundled EEG-only model).
+        A file of the default network is run with NumPy.
     eeg, emg : str or int, optional
         Channel names or indexes (default: found by name; `emg=False` for EEG only).
     impossible : {None, "flag", "fix"}
@@ -412,6 +421,11 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
             warnings.simplefilter("always")
             reader = RecordingReader.of(recording) if isinstance(recording, Recording) else \
                 open_recording(recording, eeg=eeg, emg=emg, sfreq_hz=sfreq_hz, **load_kw)
+            eeg_only = model is None and not reader.has_emg
+            if eeg_only:  # no EMG and no model named: the bundled EEG-only model scores it
+                meta = _model_metadata(bundled_model_path(eeg_only=True))
+                inp = meta["input"]
+                log.info("%s has no EMG: scored by the bundled EEG-only model", reader.source or "the recording")
             if not reader.has_emg and not meta.get("eeg_only", False):
                 raise SlumberNetError("the recording has no EMG, but this model needs it (load it with emg= naming "
                                       "the EMG channel)", reader.source)
@@ -440,7 +454,7 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     for w in caught: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     bg.then("pandas", "hmmlearn.hmm")  # for the checks and the table: while the network runs (during preparation they would compete for the GIL)
     t2 = time.perf_counter()
-    m = _resolve_model(model)
+    m = _resolve_model(model, eeg_only)
     if streamed:
         with reader: probs, net_s, feats = _score_stream(m, stream)
         problems, t3 = stream.problems, time.perf_counter()
@@ -460,8 +474,8 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     stages = probs.argmax(1).astype(np.int8)
     checks = check_network(feats, stages, adapted, problems != "")
     fit = None if isinstance(adapted, AdaptiveError) else adapted
-    used, message = _choose(method, checks, fit, rec.source)
-    if used == "network" and method == "auto" and fit is not None:
+    used, message = _choose(method, checks, fit, rec.source, rec.has_emg)
+    if used == "network" and method == "auto" and fit is not None and (checks["passed"] or rec.has_emg):
         probs, used, message = _calibrated(probs, feats, fit, message)
         stages = probs.argmax(1).astype(np.int8)
         if checks["only_rem_entry"] and not impossible: impossible = "fix"

@@ -268,8 +268,10 @@ def eeg_only(d) -> "Path":
 @case("recording without an EMG channel")
 def _(d): return raised(predict, eeg_only(d))
 
-@case("EEG only (emg=False), model that needs EMG")
-def _(d): return raised(predict, eeg_only(d), emg=False)
+@case("EEG only (emg=False), a model named that needs EMG")
+def _(d):
+    from slumbernet.core import bundled_model_path
+    return raised(predict, eeg_only(d), bundled_model_path(), emg=False)
 
 @case("result file exists (Python)")
 def _(d):

@@ -3,6 +3,7 @@ import json
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import SAMPLES
@@ -70,6 +71,21 @@ def test_bundled_model_metadata_records_training_and_cv():
     assert default_model() is default_model()  # loaded once
 
 
+def test_a_recording_without_emg_is_scored_by_the_bundled_eeg_only_model(tmp_path, caplog):
+    "The sample without its EMG: the EEG-only model (kappa 0.88 against the simulated scorer), from Python and the CLI."
+    import logging
+    from slumbernet.cli import main
+    meta = json.loads(bundled_model_path(eeg_only=True).with_suffix(".json").read_text())
+    assert meta["eeg_only"] and "simulated" in meta["training"]["data"] and "EEG only" in meta["training"]["summary"]
+    assert bundled_model_path(eeg_only=True).stat().st_size < 5e6
+    with caplog.at_level(logging.INFO, logger="slumbernet.core"):
+        p = predict(SAMPLES / "mouse01_baseline.edf", emg=False)
+    assert "scored by the bundled EEG-only model" in caplog.text and "EEG only" in p.model["summary"]
+    assert agreement(load_scores(SAMPLES / "mouse01_baseline_scores.csv").stages, p.stages)["kappa"] > 0.8
+    assert main(["predict", str(SAMPLES / "mouse01_baseline.edf"), "--emg", "none", "--out", str(tmp_path), "--quiet"]) == 0
+    assert pd.read_csv(tmp_path / "summary.csv").status.tolist() == ["scored"]
+
+
 def test_write_formats_round_trip(pred, tmp_path):
     for name, fmt in (("p.csv", None), ("p.edf", None), ("p_acc.csv", "accusleep")):
         pred.write(tmp_path / name, format=fmt)
@@ -108,7 +124,7 @@ def test_predict_bad_inputs(tmp_path):
     rng = np.random.default_rng(0)
     eeg_only = Recording(rng.normal(0, 50, 256 * 60), 256.0)
     with pytest.raises(SlumberNetError, match="has no EMG, but this model needs it"):
-        predict(eeg_only)
+        predict(eeg_only, bundled_model_path())  # a model named that needs EMG (none named: the EEG-only one scores it)
     short = Recording(rng.normal(0, 50, 500), 256.0, rng.normal(0, 10, 500))
     with pytest.raises(SignalError, match="shorter than one 4-s epoch"):
         predict(short)
