@@ -67,3 +67,9 @@ def test_predict_by_default_calibrates_the_network_and_relabels_rem_entered_from
     assert sum(w for *_, w in _rem_bouts(auto.stages)) == 0
     kappa = lambda p: agreement(truth[:len(p.stages)], p.stages)["kappa"]
     assert kappa(auto) > kappa(net) + 0.03, (kappa(auto), kappa(net))
+
+
+def test_the_docstring_examples_run():
+    import doctest
+    import slumbernet.calibrate
+    assert doctest.testmod(slumbernet.calibrate).failed == 0
