@@ -265,7 +265,8 @@ class SleepModel(_ModelInput):
         m = self.metadata
         trained = m.get("training", {}).get("summary", "untrained")
         return (f"<SleepModel | {self.architecture} | {self.keras_model.count_params():,} parameters | "
-                f"{m['input']['epoch_s']:g}-s epochs at {m['input']['sfreq_hz']:g} Hz, EMG {m['input']['emg']} | {trained}>")
+                f"{m['input']['epoch_s']:g}-s epochs at {m['input']['sfreq_hz']:g} Hz, "
+                f"{'EEG only' if m.get('eeg_only') else 'EMG ' + m['input']['emg']} | {trained}>")
 
 # %% ../nbs/03_model.ipynb 21
 def _sha256(path) -> str:
@@ -598,7 +599,8 @@ class NumpyModel(_ModelInput):
     def __repr__(self):
         m = self.metadata
         return (f"<NumpyModel | {self.architecture} | {self.parameters:,} parameters | {m['input']['epoch_s']:g}-s epochs "
-                f"at {m['input']['sfreq_hz']:g} Hz, EMG {m['input']['emg']} | {m.get('training', {}).get('summary', 'untrained')}>")
+                f"at {m['input']['sfreq_hz']:g} Hz, {'EEG only' if m.get('eeg_only') else 'EMG ' + m['input']['emg']} | "
+                f"{m.get('training', {}).get('summary', 'untrained')}>")
 
 # %% ../nbs/03_model.ipynb 29
 def multiply_adds(keras_model) -> int:
