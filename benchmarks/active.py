@@ -7,7 +7,8 @@ labelled epochs, cumulative) the loop asks for the epochs that bring the total t
 given the scorer's labels of those epochs, and calibrates on all the labels so far
 (`slumbernet.calibrate.calibrate`: a logistic regression on the scorer's log-probabilities and
 the recording's own features). Picks are `propose_epochs`' (spread over stages and time, 30 % by
-doubt), or random among the scored epochs. Kappa is over all scored epochs (the calibrated
+doubt), the same with every pick by doubt ("doubt-only": textbook uncertainty sampling), or
+random among the scored epochs. Kappa is over all scored epochs (the calibrated
 scores, not the labels given). Five seeds: the picks change. Where fewer than 3 labels of a stage
 are known, nothing is calibrated: the scorer's own scores stand.
 
@@ -37,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.common import write_results
-from slumbernet.calibrate import MIN_LABELS_PER_STAGE, calibrate, propose_epochs
+from slumbernet.calibrate import DOUBT_FRACTION, MIN_LABELS_PER_STAGE, calibrate, propose_epochs
 from slumbernet.evaluate import agreement
 
 SHARED = Path(os.environ.get("SLUMBERNET_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -74,8 +75,9 @@ def loop(probs, feats, truth, strategy: str, seed: int, other, budgets=BUDGETS, 
     rng, labels, current, rows = np.random.default_rng(seed), np.full(len(truth), -1), probs, []
     for budget in budgets:
         need = budget - int((labels >= 0).sum())
-        picks = (propose_epochs(current, need, labels, other, seed=seed) if strategy.startswith("active")
-                 else rng.choice(np.flatnonzero((truth >= 0) & (labels < 0)), need, replace=False))
+        if strategy.startswith("random"): picks = rng.choice(np.flatnonzero((truth >= 0) & (labels < 0)), need, replace=False)
+        else: picks = propose_epochs(current, need, labels, other, seed=seed,
+                                     doubt_fraction=1.0 if strategy.startswith("doubt") else DOUBT_FRACTION)
         labels[picks] = truth[picks]
         per_stage = np.bincount(labels[labels >= 0], minlength=3)
         t0, ok = time.perf_counter(), bool((per_stage >= MIN_LABELS_PER_STAGE).all())
@@ -148,7 +150,7 @@ def score(name, rec, feats, hyp, budgets, seeds, quick) -> dict:
     else: probs = fit.probabilities
     other = fit.stages[:len(truth)] if rec is not None else None
     start = "network" if rec is not None else "adaptive scorer"
-    rows = [r for strategy in ("active", "random") for s in range(seeds)
+    rows = [r for strategy in ("active", "doubt-only", "random") for s in range(seeds)
             for r in loop(probs, feats.iloc[:len(truth)], truth, f"{strategy} picks, calibrate ({start})", SEED + s, other, budgets)]
     if name.startswith("surrogate"):
         rows += [r for s in range(seeds) for r in loop(probs, None, truth, "active picks, fine-tune the network", SEED + s,

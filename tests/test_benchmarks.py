@@ -189,3 +189,20 @@ def test_misleep_reports_a_missing_package(monkeypatch):
     assert not ok and "misleep" in why and "pip install" in why
     m = MiSleep().fit([])
     assert m.train_seconds == 0 and not m.calibrated  # never trained, never calibrated
+
+
+def test_the_calibration_benchmark_spends_exactly_its_budgets_and_summarises_seeds():
+    import numpy as np
+    import pandas as pd
+    from benchmarks.active import loop, summary
+    rng = np.random.default_rng(0)
+    truth = np.tile(np.repeat([0, 1, 1, 2], 25), 10)
+    feats = pd.DataFrame({"delta": np.exp(truth == 1) * 100, "theta": np.exp(truth == 2) * 60,
+                          "emg_rms": np.exp(truth == 0) * 10}) * np.exp(0.2 * rng.normal(size=(len(truth), 3)))
+    probs = np.full((len(truth), 3), 0.2); probs[np.arange(len(truth)), truth] = 0.6
+    rows = [r for s in (0, 1) for strategy in ("active", "random")
+            for r in loop(probs, feats, truth, strategy, s, None, budgets=(10, 30))]
+    assert [sum(r["per_stage"]) for r in rows] == [10, 30] * 4
+    assert all(r["calibrated"] for r in rows if r["strategy"] == "active")  # proposals hold 3 of each stage from 10 labels
+    table = {(t["strategy"], t["labels"]): t for t in summary(rows)}
+    assert table["active", 30]["seeds"] == 2 and table["active", 30]["kappa_min"] <= table["active", 30]["kappa_mean"]
