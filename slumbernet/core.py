@@ -475,6 +475,7 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     checks = check_network(feats, stages, adapted, problems != "")
     fit = None if isinstance(adapted, AdaptiveError) else adapted
     used, message = _choose(method, checks, fit, rec.source, rec.has_emg)
+    # auto keeps the network where the checks pass, or (with an EMG) fail only on REM entries: calibrated on the agreement
     if used == "network" and method == "auto" and fit is not None and (checks["passed"] or rec.has_emg):
         probs, used, message = _calibrated(probs, feats, fit, message)
         stages = probs.argmax(1).astype(np.int8)
