@@ -162,6 +162,13 @@ class _ModelInput:
     @property
     def input(self) -> dict: return self.metadata["input"]
 
+    @property
+    def input_summary(self) -> str:
+        "The input in words, for the repr: epoch length, rate, and the EMG's processing (or 'EEG only')."
+        inp = self.input
+        return (f"{inp['epoch_s']:g}-s epochs at {inp['sfreq_hz']:g} Hz, "
+                + ("EEG only" if self.metadata.get("eeg_only") else f"EMG {inp['emg']}"))
+
     def check_epochs(self, epochs: Epochs):
         "Raise if `epochs` were not prepared the way this model's training data were."
         inp = self.input
@@ -265,8 +272,7 @@ class SleepModel(_ModelInput):
         m = self.metadata
         trained = m.get("training", {}).get("summary", "untrained")
         return (f"<SleepModel | {self.architecture} | {self.keras_model.count_params():,} parameters | "
-                f"{m['input']['epoch_s']:g}-s epochs at {m['input']['sfreq_hz']:g} Hz, "
-                f"{'EEG only' if m.get('eeg_only') else 'EMG ' + m['input']['emg']} | {trained}>")
+                f"{self.input_summary} | {trained}>")
 
 # %% ../nbs/03_model.ipynb 21
 def _sha256(path) -> str:
@@ -598,8 +604,7 @@ class NumpyModel(_ModelInput):
 
     def __repr__(self):
         m = self.metadata
-        return (f"<NumpyModel | {self.architecture} | {self.parameters:,} parameters | {m['input']['epoch_s']:g}-s epochs "
-                f"at {m['input']['sfreq_hz']:g} Hz, {'EEG only' if m.get('eeg_only') else 'EMG ' + m['input']['emg']} | "
+        return (f"<NumpyModel | {self.architecture} | {self.parameters:,} parameters | {self.input_summary} | "
                 f"{m.get('training', {}).get('summary', 'untrained')}>")
 
 # %% ../nbs/03_model.ipynb 29
