@@ -29,19 +29,16 @@ The last two need ../shared/data and are skipped without it.
 """
 import argparse
 import functools
-import os
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from benchmarks.common import write_results
+from benchmarks.common import SHARED, write_results
 from slumbernet.calibrate import DOUBT_FRACTION, MIN_LABELS_PER_STAGE, calibrate, propose_epochs
 from slumbernet.evaluate import agreement
 
-SHARED = Path(os.environ.get("SLUMBERNET_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 BUDGETS = (10, 30, 100, 300)
 SEEDS = 5
 SEED = 2026

@@ -10,19 +10,16 @@ where refusing is right), kappa and REM F1 pooled over the scored pieces, and th
 lowest kappa of a piece. These are real signals' features and real labels, but one mouse of one
 lab: they say the method works on a real mouse, not that it works on every lab's.
 """
-import os
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from benchmarks.common import machine, write_results
+from benchmarks.common import SHARED, machine, write_results
 from slumbernet.adaptive import AdaptiveError, fit_states
 from slumbernet.evaluate import agreement
 from slumbernet.io import load_bandpower_table
 
-SHARED = Path(os.environ.get("SLUMBERNET_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 PIECES_EPOCHS = {"22.5 min": 337, "1.5 h": 1350, "6 h": 5400, "24 h": 21600}
 
 

@@ -16,18 +16,15 @@ Data (say which with every figure):
   expert labels (needs ../shared/data; skipped without it).
 """
 import dataclasses
-import os
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import write_results
+from benchmarks.common import SHARED, write_results
 from slumbernet.core import predict
 from slumbernet.evaluate import agreement
 
-SHARED = Path(os.environ.get("SLUMBERNET_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 METHODS = ("network", "adaptive", "auto")
 SEED = 5000
 

@@ -12,6 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(os.environ.get("SLUMBERNET_BENCHMARK_RESULTS", ROOT / "benchmarks" / "results"))
 "Where results are written (the environment variable lets tests write elsewhere)."
+SHARED = Path(os.environ.get("SLUMBERNET_DATA", ROOT.parent / "shared" / "data"))
+"The real data: $SLUMBERNET_DATA, else ../shared/data beside the repository (benchmarks that need it skip without it)."
 
 
 def machine() -> dict:

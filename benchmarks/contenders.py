@@ -348,8 +348,8 @@ def table_light_dark(path=None, n_light: int = 10_800, reverse: bool = False, **
     from slumbernet.evaluate import agreement
     from slumbernet.io import load_bandpower_table
     if path is None:
-        root = os.environ.get("SLUMBERNET_DATA") or os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
-        path = os.path.join(root, "mouse_zfhx3", "baseline_bandpower.csv")
+        from benchmarks.common import SHARED
+        path = SHARED / "mouse_zfhx3" / "baseline_bandpower.csv"
     table, hyp = load_bandpower_table(path)
     gbm = BandPowerGBM(**gbm_kwargs)
     train = (np.arange(len(table)) < n_light) != reverse

@@ -12,14 +12,12 @@
 2. Simulated: MiSleep's kappa against the simulator's true stages on the bundled samples
    (data_samples/): checks the pipeline, not evidence about mice.
 """
-import os
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import ROOT, machine, write_results
+from benchmarks.common import ROOT, SHARED, machine, write_results
 from benchmarks.contenders import MiSleep, n_epochs
 from slumbernet.adaptive import physiology_problems, stage_physiology, state_features
 from slumbernet.core import MIN_STAGE_EPOCHS, predict
@@ -27,7 +25,6 @@ from slumbernet.evaluate import agreement
 from slumbernet.io import Recording, align, load_recording, load_scores
 from slumbernet.preprocess import epoch_features
 
-SHARED = Path(os.environ.get("SLUMBERNET_DATA", ROOT.parent / "shared" / "data"))
 UNLABELLED = SHARED / "real_unlabelled"
 FASTER2, MISLEEP_MAT = UNLABELLED / "faster2_8mice_248s.edf", UNLABELLED / "misleep_10min_example.mat"
 

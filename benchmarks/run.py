@@ -32,19 +32,16 @@ Contenders that need a package which is not installed (`pip install -e ".[bench]
 as skipped, with the reason. Every contender sees the same training and test recordings.
 """
 import argparse
-import os
 import time
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import RESULTS, machine, write_results
+from benchmarks.common import RESULTS, SHARED, machine, write_results
 
 SEED = 2026
 CONDITIONS = ("baseline", "sleep_deprivation", "recovery")
-SHARED = Path(os.environ.get("SLUMBERNET_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 METRICS = ("accuracy", "kappa", "f1_W", "f1_N", "f1_R", "macro_f1")
 DATASETS = ("sim", "surrogate", "real_table", "dreams")
 PAPER_STEPS, PAPER_TEST_EPOCHS = 10, 250
