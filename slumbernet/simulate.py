@@ -728,18 +728,23 @@ def _add_nuisances(eeg, emg, sfreq_hz, animal, rng):
 # %% ../nbs/01_simulate.ipynb 34
 @dataclass(repr=False)
 class SimulatedRecording:
-    """A simulated recording with its human scores and the truth it was generated from."""
+    """A simulated recording with its human scores and the truth it was generated from.
+
+    `rig` is the `slumbernet.rigs.Rig` that recorded it (None: the simulator's own signals).
+    """
     recording: Recording
     scores: Hypnogram
     truth: Hypnogram
     condition: str
     animal: Animal
     pressure: np.ndarray | None = None
+    rig: object = None
 
     def __repr__(self):
         agree = np.mean(self.scores.stages == self.truth.stages)
+        rig = f" | rig {self.rig.name}" if self.rig is not None else ""
         return (f"<SimulatedRecording | {self.recording.recording_id} | {self.condition} | animal {self.animal.animal_id}"
-                f" ({self.animal.lab} lab) | {len(self.truth):,} epochs | scorer agrees with truth on {agree:.1%}>")
+                f" ({self.animal.lab} lab){rig} | {len(self.truth):,} epochs | scorer agrees with truth on {agree:.1%}>")
 
 def simulate_scorer(truth: Hypnogram, rng, late: float = 0.15, early: float | None = None) -> Hypnogram:
     """A human's scores of `truth`: stage changes called one epoch late (p=`late`) or early (p=`early`).
