@@ -13,14 +13,13 @@ import numpy as np
 from scipy import signal
 from scipy.ndimage import uniform_filter1d
 
-from .io import Recording
 from .preprocess import resample
 from .simulate import REAL_PHYSIOLOGY, SimulatedRecording, simulate_cohort
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 # %% auto 0
-__all__ = ['logger', 'NATIVE_EMG_RATIO', 'RIG_RATES_HZ', 'Rig', 'random_rig', 'record_with', 'rig_cohort']
+__all__ = ['log', 'NATIVE_EMG_RATIO', 'RIG_RATES_HZ', 'Rig', 'random_rig', 'record_with', 'rig_cohort']
 
 # %% ../nbs/13_rigs.ipynb 6
 @dataclass(frozen=True)
@@ -216,6 +215,6 @@ def rig_cohort(n_animals: int = 4, conditions=("baseline", "sleep_deprivation"),
     out = []
     for s, ss in zip(sims, rig_seeds[len(animals):]):
         rig = rigs[s.animal.animal_id]
-        logger.info("%s recorded with %r", s.recording.recording_id, rig)
+        log.info("%s recorded with %r", s.recording.recording_id, rig)
         out.append(record_with(s, rig, ss))
     return out
