@@ -4,14 +4,18 @@
 
 Data: simulated mice only (SlumberNet's simulator, calibrated on a real mouse; no real raw
 recordings can be redistributed): 8 mice from the reference lab profile and 4 from the
-"other" lab profile, each recorded for 24 h at baseline and for 24 h starting with 6 h of
-sleep deprivation. Everything is seeded.
+"other" lab profile as the simulator records them, and 8 more (4 of each profile) each recorded
+by its own random rig (`slumbernet.rigs`: 100-1000 Hz, amplifier filters from 0.1-100 Hz to
+1-40 Hz, 1/f slope, rectified or weak-contrast EMG, EEG crosstalk, active-wake theta); each
+mouse for 24 h at baseline and for 24 h starting with 6 h of sleep deprivation. Each rig
+mouse's baseline is also given as a 20-min and a 2-h piece, normalised on their own, as a lab's
+short recordings are. Everything is seeded.
 
 1. Cross-validation: 4 folds by animal (each fold's animals never seen in its training; one
    training animal per fold held out for early stopping). Pooled test metrics go into the
    model's metadata and the README.
-2. The bundled model: trained on 10 animals, early-stopped on two others (one of each lab
-   profile: one validation animal alone proved a noisy guide to when to stop).
+2. The bundled model: trained on 17 animals, early-stopped on three others (one of each lab
+   profile and one rig mouse: one validation animal alone proved a noisy guide to when to stop).
 3. An out-of-distribution check: the bundled model scores the surrogate of the real mouse
    (raw signals re-synthesised from ../shared/data/mouse_zfhx3, never used for training),
    when that file is present (`--recheck-surrogate` re-runs only this step, `--recheck-cv` only
@@ -26,7 +30,7 @@ same cohort with the EMG left out (its input channel stays zero: no EMG augmenta
 `--no-cv` skips step 1 (the model's metadata then says so, and its figures come from
 `benchmarks.auto_default`-style held-out checks instead).
 
-It takes about 40 minutes on two CPU cores (`--quick`: a few minutes, for testing the script).
+It takes about 50 minutes on two CPU cores (`--quick`: a few minutes, for testing the script).
 """
 import dataclasses
 import argparse
@@ -36,7 +40,10 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from slumbernet.model import SleepModel, load_model, save_model, write_metadata
+from slumbernet.rigs import rig_cohort
 from slumbernet.simulate import simulate_cohort, surrogate_from_bandpower
 from slumbernet.train import Augmenter, TrainConfig, cross_validate, evaluate_model, prepare_training_data, train_model
 
@@ -46,10 +53,27 @@ SEED = 20261125
 
 def cohort(quick: bool):
     hours = 2 if quick else 24
-    n_ref, n_other = (3, 1) if quick else (8, 4)
-    sims = simulate_cohort(n_ref, ("baseline", "sleep_deprivation"), hours=hours, seed=SEED)
-    sims += simulate_cohort(n_other, ("baseline", "sleep_deprivation"), hours=hours, seed=SEED + 1, lab="other")
+    n_ref, n_other, n_rig = (3, 1, 1) if quick else (8, 4, 4)
+    conditions = ("baseline", "sleep_deprivation")
+    sims = simulate_cohort(n_ref, conditions, hours=hours, seed=SEED)
+    sims += simulate_cohort(n_other, conditions, hours=hours, seed=SEED + 1, lab="other")
+    sims += rig_cohort(n_rig, conditions, hours=hours, seed=SEED + 2, prefix="rigmouse")
+    sims += rig_cohort(n_rig, conditions, hours=hours, seed=SEED + 3, lab="other", prefix="rigother")
     return sims
+
+
+def short_pieces(sims, seed: int = SEED) -> list:
+    "A 20-min and a 2-h piece of each rig mouse's baseline, as (Recording, Hypnogram) pairs."
+    rng = np.random.default_rng(seed)
+    out = []
+    for s in sims:
+        if s.rig is None or s.condition != "baseline": continue
+        for minutes in (20, 120):
+            n = int(minutes * 60 / s.scores.epoch_s)
+            e0 = int(rng.integers(0, len(s.scores) - n + 1))
+            rec = s.recording.crop(e0 * s.scores.epoch_s, (e0 + n) * s.scores.epoch_s)
+            out.append((dataclasses.replace(rec, recording_id=f"{rec.recording_id}_{minutes}min"), s.scores[e0:e0 + n]))
+    return out
 
 
 def surrogate_check(model, eeg_only: bool = False) -> dict | None:
@@ -58,15 +82,16 @@ def surrogate_check(model, eeg_only: bool = False) -> dict | None:
     table = shared / "mouse_zfhx3" / "baseline_bandpower.csv"
     if not table.exists(): return None
     sur = [surrogate_from_bandpower(table, seed=SEED)]
-    ev = evaluate_model(model, prepare_training_data(without_emg(sur) if eeg_only else sur))
+    pairs = [(s.recording, s.scores) for s in sur]
+    ev = evaluate_model(model, prepare_training_data(without_emg(pairs) if eeg_only else pairs))
     print("surrogate of the real mouse:", {k: round(ev[k], 3) for k in ("accuracy", "kappa", "f1_R")})
     return {"data": "raw signals re-synthesised from the real Zfhx3 mouse's band powers (slumbernet."
                     "simulate.surrogate_from_bandpower), expert labels; never used for training", **ev}
 
 
-def without_emg(sims) -> list:
-    "The cohort's (Recording, Hypnogram) pairs with the EMG taken out."
-    return [(dataclasses.replace(s.recording, emg=None, emg_channel=None), s.scores) for s in sims]
+def without_emg(pairs) -> list:
+    "(Recording, Hypnogram) pairs with the EMG taken out."
+    return [(dataclasses.replace(r, emg=None, emg_channel=None), h) for r, h in pairs]
 
 
 def cross_validation(data, cfg, aug) -> dict:
@@ -102,6 +127,8 @@ def main(argv=None):
                     help="only re-run step 1 (the cross-validation) and update the saved model's metadata")
     ap.add_argument("--eeg-only", action="store_true", help="train the EEG-only model (the EMG left out)")
     ap.add_argument("--no-cv", action="store_true", help="skip step 1, the cross-validation")
+    ap.add_argument("--train-seed", type=int, default=SEED % 1000,
+                    help="seed of the network's initial weights and batches (the cohort stays the same)")
     args = ap.parse_args(argv)
     name = "slumbernet_eeg_only" if args.eeg_only else "slumbernet_default"
     jpath = args.out / f"{name}.json"
@@ -109,10 +136,11 @@ def main(argv=None):
         return update_metadata(jpath, surrogate_real_mouse=surrogate_check(load_model(jpath, engine="numpy")))
     t0 = time.time()
     sims = cohort(args.quick)
-    data = prepare_training_data(without_emg(sims) if args.eeg_only else sims)
+    pairs = [(s.recording, s.scores) for s in sims] + short_pieces(sims)
+    data = prepare_training_data(without_emg(pairs) if args.eeg_only else pairs)
     print(f"{len(data)} recordings, {sum(len(d) for d in data):,} epochs prepared in {time.time() - t0:.0f} s", flush=True)
     cfg = TrainConfig(steps=20 if args.quick else 150, max_rounds=2 if args.quick else 24,
-                      patience=2 if args.quick else 6, seed=SEED % 1000)
+                      patience=2 if args.quick else 6, seed=args.train_seed)
     aug = Augmenter(emg_gain=(1, 1), emg_gain_wide=(1, 1), emg_floor=0.0) if args.eeg_only else Augmenter()
     cv_meta = (json.loads(args.cv_from.read_text())["cross_validation"] if args.cv_from
                else None if args.no_cv else cross_validation(data, cfg, aug))
@@ -120,15 +148,20 @@ def main(argv=None):
         meta = json.loads(jpath.read_text())
         return update_metadata(jpath, cross_validation=cv_meta, training={**meta["training"], "summary": summary(cv_meta)})
     animals = sorted({d.animal_id for d in data})
-    val_animals = [max(a for a in animals if a.startswith("mouse")), max(a for a in animals if a.startswith("other"))]
+    val_animals = [max(a for a in animals if a.startswith(p)) for p in ("mouse", "other", "rigmouse")]
     start = SleepModel.new("default", seq_len=cfg.seq_len)
     start.metadata["eeg_only"] = args.eeg_only
     model, hist = train_model([d for d in data if d.animal_id not in val_animals],
                               [d for d in data if d.animal_id in val_animals], cfg, aug, model=start)
     md = model.metadata
+    n_rig = len({s.animal.animal_id for s in sims if s.rig is not None})
     md["training"]["data"] = ("simulated mice (slumbernet.simulate, seed %d): %d reference-lab and %d other-lab "
-                              "animals, 24 h baseline + 24 h from 6 h sleep deprivation each" %
-                              (SEED, 3 if args.quick else 8, 1 if args.quick else 4)) + (", EMG left out" if args.eeg_only else "")
+                              "animals as the simulator records them, and %d recorded by random rigs (slumbernet.rigs: "
+                              "100-1000 Hz, amplifier filters 0.1-100 to 1-40 Hz, 1/f slope, rectified or weak-contrast "
+                              "EMG, EEG crosstalk, active-wake theta; their baselines also as 20-min and 2-h pieces); "
+                              "24 h baseline + 24 h from 6 h sleep deprivation each" %
+                              (SEED, 3 if args.quick else 8, 1 if args.quick else 4, n_rig)) + (", EMG left out" if args.eeg_only else "")
+    md["training"]["rigs"] = {a: repr(r) for a, r in sorted({s.animal.animal_id: s.rig for s in sims if s.rig is not None}.items())}
     md["cross_validation"] = cv_meta
     md["surrogate_real_mouse"] = surrogate_check(model, args.eeg_only)
     md["training"]["summary"] = summary(cv_meta, args.eeg_only)
