@@ -214,9 +214,9 @@ class SlumberNet:
         self.train_seconds, self._fitted = 0.0, {}
         self.notes = ([f"the bundled model fine-tuned on the fold's training recordings ({steps} x {rounds} steps of 8 "
                        f"windows of 64 epochs, learning rate {learning_rate:g}, chosen on development cohorts: "
-                       "benchmarks/results/tune_default.md). The bundled model was trained on 12 "
-                       "other mice of the same simulator (none of them in this table: on simulated mice it starts "
-                       "in-distribution), and on no data of the real mouse"] if from_bundled
+                       "benchmarks/results/tune_default.md). The bundled model was trained on other mice of the same "
+                       "simulator (since 2026-12-07: 20, 8 of them recorded by random rigs; before: 12; none of them "
+                       "in this table: on simulated mice it starts in-distribution), and on no data of the real mouse"] if from_bundled
                       else [] if architecture == "paper" else
                       [f"trained from random weights: {rounds} x {steps} steps of 8 windows of 64 epochs"])
 

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # %% auto 0
 __all__ = ['log', 'BUNDLED_MODEL', 'BUNDLED_EEG_ONLY_MODEL', 'METHODS', 'AGREEMENT_KAPPA', 'AGREEMENT_FRACTION',
            'MIN_STAGE_EPOCHS', 'STREAM_ABOVE_S', 'bundled_model_path', 'default_model', 'Prediction', 'flag_impossible',
-           'merge_short_bouts', 'adapt', 'check_network', 'predict']
+           'rescore_rem_entries', 'merge_short_bouts', 'adapt', 'check_network', 'predict']
 
 # %% ../nbs/05_core.ipynb 6
 BUNDLED_MODEL = "slumbernet_default"
@@ -80,7 +80,7 @@ class Prediction:
     start : datetime, optional
     flags : array of str
         Per epoch: "" or why it is marked ("artefact: EEG flat", see `preprocess.signal_quality`) and
-        what post-processing did ("W->R", "fixed W->R", "short bout"), joined by "; ".
+        what post-processing did ("W->R", "fixed W->R", "rescored W->R", "short bout"), joined by "; ".
     recording_id, animal_id : str, optional
     source : Path, optional
     model : dict
@@ -196,6 +196,23 @@ def flag_impossible(stages: np.ndarray, probabilities: np.ndarray, fix: bool = F
                 flags[s] = "W->R"
     return st, flags
 
+def rescore_rem_entries(stages: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where a REM bout is entered straight from wake, another scorer's stages (`other`) from the start of that wake
+    run to the end of the bout.
+
+    The same pattern has two causes: the network called the first epochs of a REM bout Wake (the
+    REM was real, entered from NREM), or it took Wake for REM. Relabelling the bout assumes the
+    second; `other` (the adaptive scorer's stages, in `predict`) decides which. Returns (stages,
+    changed mask).
+    """
+    st = stages.copy()
+    for s, n, from_wake in _rem_bouts(stages):
+        if not from_wake: continue
+        w0 = s
+        while w0 > 0 and stages[w0 - 1] == 0: w0 -= 1
+        st[w0:s + n] = other[w0:s + n]
+    return st, st != stages
+
 def merge_short_bouts(stages: np.ndarray, probabilities: np.ndarray, min_epochs: int):
     """Merge bouts shorter than `min_epochs` into the neighbouring stage with the higher probability.
 
@@ -299,7 +316,7 @@ def _choose(method: str, checks: dict, fit, source, emg: bool = True) -> tuple[s
         if not emg:  # EEG alone tells Wake from NREM too weakly to say which is wrong, the REM or the Wake before it
             return "network", f"the network's stages fail the checks ({why}): kept, EEG only: check those REM bouts by eye"
         return "network", (f"the network's stages fail the checks ({why}): its REM bouts entered from Wake are "
-                           "relabelled Wake or NREM (for narcolepsy models, where they are real, use method 'network')")
+                           "rescored by the adaptive scorer (for narcolepsy models, where they are real, use method 'network')")
     if method == "network" or fit is None:
         return "network", (f"the network's stages fail the checks ({why})"
                            + ("" if fit else f" and the adaptive scorer {checks['adaptive']}") + ": check them by eye")
@@ -396,7 +413,8 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     method : {"auto", "network", "adaptive"}
         Who scores. auto: when the network's checks pass, the network calibrated on the epochs it and
         the adaptive scorer agree on (`calibrate.agreed_labels`); when they fail only on REM entered
-        from Wake, the same with those REM bouts relabelled; otherwise the adaptive scorer;
+        from Wake, the same with those bouts rescored by the adaptive scorer (`rescore_rem_entries`);
+        otherwise the adaptive scorer;
         "network" or "adaptive": that one always (see "Checks a lab can read"). The checks are
         recorded in every case.
 
@@ -475,11 +493,14 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
     checks = check_network(feats, stages, adapted, problems != "")
     fit = None if isinstance(adapted, AdaptiveError) else adapted
     used, message = _choose(method, checks, fit, rec.source, rec.has_emg)
+    rescored = None  # epochs the adaptive scorer rescored around REM entered from Wake
     # auto keeps the network where the checks pass, or (with an EMG) fail only on REM entries: calibrated on the agreement
     if used == "network" and method == "auto" and fit is not None and (checks["passed"] or rec.has_emg):
         probs, used, message = _calibrated(probs, feats, fit, message)
         stages = probs.argmax(1).astype(np.int8)
-        if checks["only_rem_entry"] and not impossible: impossible = "fix"
+        if checks["only_rem_entry"] and not impossible:
+            stages, rescored = rescore_rem_entries(stages, fit.stages[:len(stages)])
+            impossible = "fix"
     checks = {"method": used, **checks, "message": message}
     if checks["passed"] is not True: warnings.warn(f"{rec.source or rec.recording_id}: {message}", SlumberNetWarning, stacklevel=2)
     if used == "adaptive":
@@ -493,6 +514,7 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
                       SlumberNetWarning, stacklevel=2)
     flags = np.full(len(stages), "", dtype=object)
     if impossible: stages, flags = flag_impossible(stages, probs, fix=impossible == "fix")
+    if rescored is not None: flags[rescored & (flags == "")] = "rescored W->R"
     if min_bout_epochs and min_bout_epochs > 1:
         stages, changed = merge_short_bouts(stages, probs, min_bout_epochs)
         flags[changed & (flags == "")] = "short bout"

@@ -39,8 +39,9 @@ def test_calibration_without_every_stage_labelled_says_which_is_short():
         calibrate(np.full((50, 3), 1 / 3), feats, labels)
 
 
-def test_predict_by_default_calibrates_the_network_and_relabels_rem_entered_from_wake():
-    "A simulated sample whose network stages fail only on REM from Wake (7 of 7 bouts): auto 0.971 against 0.908."
+def test_predict_by_default_calibrates_the_network_and_rescores_rem_entered_from_wake():
+    """A simulated sample whose network misses REM onsets (5 of 6 REM bouts entered from Wake): auto asks the adaptive
+    scorer about each, 0.98 against the network's 0.89 (relabelling every such bout, the rule before, gave 0.73)."""
     import warnings
     from conftest import SAMPLES
     from slumbernet.core import _rem_bouts, predict
@@ -50,11 +51,11 @@ def test_predict_by_default_calibrates_the_network_and_relabels_rem_entered_from
         warnings.simplefilter("ignore")
         net = predict(SAMPLES / "mouse02_baseline.edf", method="network")
         auto = predict(SAMPLES / "mouse02_baseline.edf")
-    assert net.checks["only_rem_entry"] and sum(w for *_, w in _rem_bouts(net.stages)) == 7  # kept where asked for
-    assert auto.checks["method"] == "calibrated" and "relabelled" in auto.checks["message"]
-    assert sum(w for *_, w in _rem_bouts(auto.stages)) == 0
+    assert net.checks["only_rem_entry"] and sum(w for *_, w in _rem_bouts(net.stages)) >= 3  # kept where asked for
+    assert auto.checks["method"] == "calibrated" and "rescored by the adaptive scorer" in auto.checks["message"]
+    assert sum(w for *_, w in _rem_bouts(auto.stages)) == 0 and "rescored W->R" in set(auto.flags)
     kappa = lambda p: agreement(truth[:len(p.stages)], p.stages)["kappa"]
-    assert kappa(auto) > kappa(net) + 0.03, (kappa(auto), kappa(net))
+    assert kappa(auto) > kappa(net) + 0.05, (kappa(auto), kappa(net))
 
 
 def test_the_docstring_examples_run():
