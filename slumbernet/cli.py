@@ -9,6 +9,7 @@ import argparse
 import functools
 import json
 import os
+import re
 import sys
 import warnings
 from collections import Counter
@@ -17,12 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
+from . import __version__
 from .core import METHODS
 from .io import STAGES, MissingFileError, OutputExistsError, SlumberNetError, SlumberNetWarning, _atomic_write
 
 # %% auto 0
-__all__ = ['RECORDING_SUFFIXES', 'OUTPUT_SUFFIXES', 'LOW_CONFIDENCE', 'SUMMARY_COLUMNS', 'find_recordings', 'pair_scores',
-           'predict_files', 'build_parser', 'main', 'console']
+__all__ = ['RECORDING_SUFFIXES', 'OUTPUT_SUFFIXES', 'LOW_CONFIDENCE', 'SUMMARY_COLUMNS', 'CLI_WORDS', 'find_recordings',
+           'pair_scores', 'predict_files', 'cli_words', 'build_parser', 'main', 'console']
 
 # %% ../nbs/08_cli.ipynb 5
 RECORDING_SUFFIXES = (".edf", ".bdf")
@@ -275,9 +277,31 @@ def predict_files(paths, out, model=None, fmt: str = "csv", jobs: int = 1, overw
     return _summary_table(rows, out)
 
 # %% ../nbs/08_cli.ipynb 12
+CLI_WORDS = ((r"pass (eeg|emg)=<name or index>", r"use --\1 NAME_OR_INDEX"), (r"\(pass (eeg|emg)= to choose\)", r"(use --\1 to choose)"),
+             (r"\bemg=False\b", "--emg none"), (r"\bpass overwrite=True\b", "use --overwrite"))
+"Python keywords in SlumberNet's messages, and the CLI options a command-line user passes instead (regex, replacement)."
+
+def cli_words(message: str) -> str:
+    """`message` with the Python keywords it names put as the CLI options that do the same (`CLI_WORDS`).
+
+    Examples
+    --------
+    >>> cli_words("no channel name contains 'EMG'; pass emg=<name or index> or emg=False for an EEG-only recording")
+    "no channel name contains 'EMG'; use --emg NAME_OR_INDEX or --emg none for an EEG-only recording"
+    """
+    for pattern, replacement in CLI_WORDS: message = re.sub(pattern, replacement, message)
+    return message
+
+def _channel_option(value):
+    "A --eeg/--emg value as `load_recording` takes it: an index for digits, False for 'none', else a name."
+    if value is None: return None
+    if value.strip().lower() == "none": return False
+    return int(value) if value.strip().lstrip("-").isdigit() else value
+
 def _cmd_predict(a) -> int:
-    kw = {k: v for k, v in (("eeg", a.eeg), ("emg", a.emg)) if v is not None}
-    if a.emg == "none": kw["emg"] = False
+    if Path(a.out).exists() and not Path(a.out).is_dir():
+        raise SlumberNetError(f"--out {a.out} is a file: name a folder for the results (it is made if missing)")
+    kw = {k: v for k, v in (("eeg", _channel_option(a.eeg)), ("emg", _channel_option(a.emg))) if v is not None}
     if a.fix_impossible: kw["impossible"] = "fix"
     elif a.flag_impossible: kw["impossible"] = "flag"
     if a.min_bout: kw["min_bout_epochs"] = a.min_bout
@@ -287,7 +311,7 @@ def _cmd_predict(a) -> int:
         print("no recordings found", file=sys.stderr); return 1
     cols = ["recording", "status", "epochs", "W_%", "N_%", "R_%", "mean_confidence", "low_confidence", "method", "checks",
             "error"]
-    print(table[cols].to_string(index=False))
+    print(table[cols].assign(error=table.error.map(lambda e: cli_words(e) if isinstance(e, str) else e)).to_string(index=False))
     n = table.status.value_counts()
     print(f"{len(table)} recording{'s' * (len(table) != 1)}: {n.get('scored', 0)} scored, {n.get('kept (exists)', 0)} "
           f"kept (scored before), {n.get('error', 0)} failed; summary in {Path(a.out) / 'summary.csv'}", file=sys.stderr)
@@ -338,6 +362,7 @@ def _cmd_info(a) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="slumbernet", description="Score mouse sleep (Wake/NREM/REM) from EEG and EMG.")
+    p.add_argument("--version", action="version", version=f"slumbernet {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     pr = sub.add_parser("predict", help="score recordings (files or folders of .edf/.bdf)")
     pr.add_argument("inputs", nargs="+", help="recording files or folders")
@@ -345,8 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--model", help="model file (default: the bundled model)")
     pr.add_argument("--format", choices=("csv", "edf", "accusleep"), default="csv")
     pr.add_argument("--jobs", type=int, default=1, help="worker processes")
-    pr.add_argument("--eeg", help="EEG channel name (default: the first containing 'EEG')")
-    pr.add_argument("--emg", help="EMG channel name (default: the first containing 'EMG')")
+    pr.add_argument("--eeg", help="EEG channel: a name or an index (0 = the first channel); default: the first name containing 'EEG'")
+    pr.add_argument("--emg", help="EMG channel: a name, an index, or 'none' for EEG only (scored by the bundled EEG-only model); "
+                                  "default: the first name containing 'EMG'")
     pr.add_argument("--flag-impossible", action="store_true", help="flag REM entered from wake")
     pr.add_argument("--fix-impossible", action="store_true", help="relabel REM entered from wake")
     pr.add_argument("--method", choices=METHODS, default="auto",
@@ -385,7 +411,7 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except SlumberNetError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {cli_words(str(e))}", file=sys.stderr)
         return 2
 
 def console() -> None:

@@ -137,3 +137,31 @@ def test_the_console_command_exits_with_mains_status_and_its_output_flushed(tmp_
     assert len(pd.read_csv(tmp_path / "out" / "mouse01_baseline_slumbernet.csv", comment="#")) == 450
     bad = run("predict", str(tmp_path / "missing.edf"), "--out", str(tmp_path / "out2"), "--quiet")
     assert bad.returncode == 1 and "1 failed" in bad.stderr and "file not found" in bad.stdout
+
+
+def _two_channel_edf(path, labels=("C3", "neck")):
+    "A 2-min EDF whose channel names say neither EEG nor EMG, as many rigs' do (signals from a sample)."
+    import pyedflib
+    from slumbernet.io import load_recording
+    rec = load_recording(SAMPLES / "mouse01_baseline.edf").crop(0, 120)
+    w = pyedflib.EdfWriter(str(path), 2, file_type=pyedflib.FILETYPE_EDFPLUS)
+    w.setSignalHeaders([dict(label=lab, dimension="uV", sample_frequency=rec.sfreq_hz, physical_min=-5000,
+                             physical_max=5000, digital_min=-32768, digital_max=32767) for lab in labels])
+    w.writeSamples([rec.eeg.astype(float), rec.emg.astype(float)]); w.close()
+
+
+def test_cli_mistakes_are_told_in_cli_options(tmp_path, capsys):
+    "A channel the CLI cannot find is named by its option (--eeg, --emg none), not a Python keyword; indexes work; --out must be a folder."
+    edf = tmp_path / "rig.edf"; _two_channel_edf(edf)
+    assert predict(tmp_path / "a", files=[edf]) == 1
+    out = capsys.readouterr().out
+    assert "use --eeg NAME_OR_INDEX" in out and "eeg=" not in out
+    assert predict(tmp_path / "b", "--eeg", "0", "--emg", "1", files=[edf]) == 0
+    assert predict(tmp_path / "c", "--eeg", "C3", "--emg", "none", files=[edf]) == 0
+    assert pd.read_csv(tmp_path / "c" / "summary.csv").method.notna().all()
+    capsys.readouterr()
+    assert predict(tmp_path / "rig.edf", files=[edf]) == 2
+    assert "--out" in capsys.readouterr().err and edf.read_bytes()[:8] == b"0       "  # the file named is untouched
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0 and capsys.readouterr().out.startswith("slumbernet ")
