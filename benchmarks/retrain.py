@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.auto_default import recordings as auto_default_recordings
-from benchmarks.common import ROOT, write_results
+from benchmarks.common import ROOT, machine, write_results
 from benchmarks.misleep_real import FASTER2, mix, physiology, real_recordings
 from slumbernet.core import predict
 from slumbernet.evaluate import agreement
@@ -112,7 +112,9 @@ def summarise(rows: list) -> dict:
 
 
 def markdown(rev: str, rows: list, summary: dict, real: list) -> str:
-    md = [f"# {__doc__.splitlines()[0]}", "", f"`python -m benchmarks.retrain --old {rev}`", "",
+    m = machine()
+    md = [f"# {__doc__.splitlines()[0]}", "", f"`python -m benchmarks.retrain --old {rev}`, {m['date']}, {m['cpus']} cores "
+          f"({m['processor']}, {m['platform']})", "",
           __doc__.split("\n\n", 2)[2].strip(), "", "## Labelled recordings: mean per group", "",
           "| signals, data | recordings | old kappa | new kappa | change | old REM F1 | new REM F1 |", "|---|---|---|---|---|---|---|"]
     md += [f"| {k} | {v['n']} | {v['old']['kappa']:.3f} | {v['new']['kappa']:.3f} | {v['kappa_change']:+.3f} | "
