@@ -30,7 +30,7 @@ same cohort with the EMG left out (its input channel stays zero: no EMG augmenta
 `--no-cv` skips step 1 (the model's metadata then says so, and its figures come from
 `benchmarks.auto_default`-style held-out checks instead).
 
-It takes about 50 minutes on two CPU cores (`--quick`: a few minutes, for testing the script).
+It takes about an hour on two CPU cores (`--no-cv`: 15 min; `--quick`: a few minutes, for testing the script).
 """
 import dataclasses
 import argparse
