@@ -15,7 +15,6 @@ Data (say which with every figure):
 - the surrogate: raw signals re-synthesised from the real Zfhx3 mouse's 24-h band powers, its real
   expert labels (needs ../shared/data; skipped without it).
 """
-import dataclasses
 import time
 import warnings
 
@@ -75,7 +74,7 @@ def main():
     warnings.simplefilter("ignore")
     rows = {"EEG + EMG": [], "EEG only": []}
     for name, (rec, hyp, data) in recordings().items():
-        for signals, r in (("EEG + EMG", rec), ("EEG only", dataclasses.replace(rec, emg=None, emg_channel=None))):
+        for signals, r in (("EEG + EMG", rec), ("EEG only", rec.without_emg())):
             rows[signals].append({"recording": name, "data": data, **score(r, hyp)})
             print(signals, name, {m: rows[signals][-1][m]["kappa"] for m in METHODS}, rows[signals][-1]["auto_used"], flush=True)
     md = [f"# {__doc__.splitlines()[0]}", "", "`python -m benchmarks.auto_default`", "", __doc__.split("\n\n", 2)[2].strip(), ""]

@@ -21,7 +21,6 @@ Data (say which with every figure):
 Simulated and surrogate figures check the pipeline; they are not evidence about real mice.
 """
 import argparse
-import dataclasses
 import subprocess
 import tempfile
 import warnings
@@ -56,21 +55,17 @@ def old_models(rev: str, folder: Path) -> dict:
 def labelled_recordings() -> dict:
     "name -> (Recording, Hypnogram, data): auto_default's simulated and surrogate recordings, and 6 random-rig mice."
     from slumbernet.rigs import rig_cohort
-    out = {k: v for k, v in auto_default_recordings().items()}
+    out = dict(auto_default_recordings())
     for s in rig_cohort(6, ("baseline",), hours=12, seed=SEED, prefix="heldrig"):
         out[s.recording.recording_id] = (s.recording, s.scores, "simulated, random rig")
     return out
-
-
-def eeg_only(rec):
-    return dataclasses.replace(rec, emg=None, emg_channel=None)
 
 
 def labelled_rows(models: dict) -> list:
     rows = []
     for name, (rec, hyp, data) in labelled_recordings().items():
         for signals in MODELS:
-            r = rec if signals == "EEG + EMG" else eeg_only(rec)
+            r = rec if signals == "EEG + EMG" else rec.without_emg()
             row = {"recording": name, "data": data, "signals": signals}
             for which, model in models[signals].items():
                 p = predict(r, model=model, method="network")

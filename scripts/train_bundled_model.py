@@ -81,17 +81,11 @@ def surrogate_check(model, eeg_only: bool = False) -> dict | None:
     shared = Path(os.environ.get("SLUMBERNET_DATA", ROOT.parent / "shared" / "data"))
     table = shared / "mouse_zfhx3" / "baseline_bandpower.csv"
     if not table.exists(): return None
-    sur = [surrogate_from_bandpower(table, seed=SEED)]
-    pairs = [(s.recording, s.scores) for s in sur]
-    ev = evaluate_model(model, prepare_training_data(without_emg(pairs) if eeg_only else pairs))
+    sur = surrogate_from_bandpower(table, seed=SEED)
+    ev = evaluate_model(model, prepare_training_data([(sur.recording.without_emg() if eeg_only else sur.recording, sur.scores)]))
     print("surrogate of the real mouse:", {k: round(ev[k], 3) for k in ("accuracy", "kappa", "f1_R")})
     return {"data": "raw signals re-synthesised from the real Zfhx3 mouse's band powers (slumbernet."
                     "simulate.surrogate_from_bandpower), expert labels; never used for training", **ev}
-
-
-def without_emg(pairs) -> list:
-    "(Recording, Hypnogram) pairs with the EMG taken out."
-    return [(dataclasses.replace(r, emg=None, emg_channel=None), h) for r, h in pairs]
 
 
 def cross_validation(data, cfg, aug) -> dict:
@@ -137,7 +131,7 @@ def main(argv=None):
     t0 = time.time()
     sims = cohort(args.quick)
     pairs = [(s.recording, s.scores) for s in sims] + short_pieces(sims)
-    data = prepare_training_data(without_emg(pairs) if args.eeg_only else pairs)
+    data = prepare_training_data([(r.without_emg(), h) for r, h in pairs] if args.eeg_only else pairs)
     print(f"{len(data)} recordings, {sum(len(d) for d in data):,} epochs prepared in {time.time() - t0:.0f} s", flush=True)
     cfg = TrainConfig(steps=20 if args.quick else 150, max_rounds=2 if args.quick else 24,
                       patience=2 if args.quick else 6, seed=args.train_seed)

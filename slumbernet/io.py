@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 import os
 import re
@@ -325,6 +326,10 @@ class Recording:
         start = None if self.start is None else self.start + timedelta(seconds=i0 / self.sfreq_hz)
         return Recording(self.eeg[i0:i1], self.sfreq_hz, None if self.emg is None else self.emg[i0:i1], start,
                          self.eeg_channel, self.emg_channel, self.source, self.animal_id, self.recording_id)
+
+    def without_emg(self) -> "Recording":
+        "The same recording with its EMG left out, as a lab without a usable EMG has it (the EEG is shared, not copied)."
+        return dataclasses.replace(self, emg=None, emg_channel=None)
 
     def __repr__(self):
         name = self.recording_id or "unnamed"

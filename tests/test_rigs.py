@@ -27,7 +27,7 @@ def test_the_slowest_and_fastest_rigs_are_scored_whole(sim, rate):
 
 
 def test_an_eeg_only_recording_keeps_no_emg(sim):
-    eeg_only = dataclasses.replace(sim, recording=dataclasses.replace(sim.recording, emg=None, emg_channel=None))
+    eeg_only = dataclasses.replace(sim, recording=sim.recording.without_emg())
     again = record_with(eeg_only, Rig(sfreq_hz=200.0, emg_wake_nrem_ratio=3.0, emg_crosstalk=0.2))
     assert again.recording.emg is None and again.recording.sfreq_hz == 200.0
 
