@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .io import (STAGE_NAMES, STAGES, UNSCORED, Hypnogram, Recording, RecordingReader, SlumberNetError,
-                           SlumberNetWarning, _atomic_write, load_recording, open_recording, pd, write_scores)
+                           SlumberNetWarning, _atomic_write, load_recording, open_recording, pd, stage_runs, write_scores)
 from .model import ModelFileError, NumpyModel, SleepModel, load_model, model_paths, read_metadata
 from .adaptive import AdaptiveError, fit_states, physiology_problems, stage_physiology, state_features
 from .calibrate import agreed_labels, calibrate
@@ -171,14 +171,9 @@ class Prediction:
                 + (f" | by {self.checks['method']}, checks {self.verdict}" if self.checks else "") + ">")
 
 # %% ../nbs/05_core.ipynb 10
-def _runs(stages):
-    edges = np.flatnonzero(np.diff(stages)) + 1
-    starts = np.r_[0, edges]
-    return starts, np.diff(np.r_[starts, len(stages)])
-
 def _rem_bouts(stages) -> list[tuple[int, int, bool]]:
     "(start, length, entered straight from wake) of each REM bout."
-    starts, lengths = _runs(stages)
+    starts, lengths, _ = stage_runs(stages)
     return [(s, n, bool(s > 0 and stages[s - 1] == 0)) for s, n in zip(starts, lengths) if stages[s] == 2]
 
 def flag_impossible(stages: np.ndarray, probabilities: np.ndarray, fix: bool = False):
@@ -221,7 +216,7 @@ def merge_short_bouts(stages: np.ndarray, probabilities: np.ndarray, min_epochs:
     st = stages.copy()
     changed = np.zeros(len(st), bool)
     for _ in range(len(st)):  # each pass removes at least one short bout
-        starts, lengths = _runs(st)
+        starts, lengths, _ = stage_runs(st)
         short = [(s, n) for s, n in zip(starts, lengths) if n < min_epochs]
         if not short or len(starts) == 1: break
         s, n = min(short, key=lambda b: (b[1], b[0]))

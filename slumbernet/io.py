@@ -36,9 +36,9 @@ pd = _LazyModule("pandas")
 # %% auto 0
 __all__ = ['pd', 'STAGES', 'STAGE_NAMES', 'UNSCORED', 'STAGE_CODES', 'BANDPOWER_COLUMNS', 'EEG_BANDS_HZ', 'SlumberNetError',
            'MissingFileError', 'FileFormatError', 'ChannelError', 'SignalError', 'ScoreError', 'AlignmentError',
-           'OutputExistsError', 'SlumberNetWarning', 'parse_stage_code', 'Hypnogram', 'Recording', 'check_recording',
-           'load_recording', 'RecordingReader', 'open_recording', 'load_scores', 'load_bandpower_table', 'align',
-           'write_scores', 'write_recording']
+           'OutputExistsError', 'SlumberNetWarning', 'parse_stage_code', 'stage_runs', 'Hypnogram', 'Recording',
+           'check_recording', 'load_recording', 'RecordingReader', 'open_recording', 'load_scores',
+           'load_bandpower_table', 'align', 'write_scores', 'write_recording']
 
 # %% ../nbs/00_io.ipynb 6
 class SlumberNetError(Exception):
@@ -147,6 +147,18 @@ def _as_datetime(t) -> datetime:
         except ValueError: pass
     if isinstance(t, np.datetime64): return t.astype("datetime64[us]").item()
     return pd.Timestamp(t).to_pydatetime()
+
+def stage_runs(stages) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of equal stage (bouts): their first epochs, lengths and stages.
+
+    Examples
+    --------
+    >>> [r.tolist() for r in stage_runs(np.array([0, 0, 1, 1, 1, 2, 0]))]
+    [[0, 2, 5, 6], [2, 3, 1, 1], [0, 1, 2, 0]]
+    """
+    stages = np.asarray(stages)
+    starts = np.r_[0, np.flatnonzero(np.diff(stages)) + 1]
+    return starts, np.diff(np.r_[starts, len(stages)]), stages[starts]
 
 @dataclass(repr=False, eq=False)
 class Hypnogram:

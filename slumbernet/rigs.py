@@ -13,6 +13,7 @@ import numpy as np
 from scipy import signal
 from scipy.ndimage import uniform_filter1d
 
+from .io import stage_runs
 from .preprocess import resample
 from .simulate import REAL_PHYSIOLOGY, SimulatedRecording, simulate_cohort
 
@@ -111,9 +112,8 @@ def random_rig(seed=None, name: str | None = None) -> Rig:
 # %% ../nbs/13_rigs.ipynb 14
 def _active_wake_theta(eeg, sfreq_hz, stages, epoch_s, fraction, theta_hz, rng):
     "Add a theta rhythm (narrow-band noise at `theta_hz`) to `fraction` of the Wake bouts, in place."
-    change = np.flatnonzero(np.diff(stages)) + 1
-    starts, stops = np.r_[0, change], np.r_[change, len(stages)]
-    wake = [(a, b) for a, b in zip(starts, stops) if stages[a] == 0]
+    starts, lengths, kinds = stage_runs(stages)
+    wake = [(a, a + n) for a, n, k in zip(starts, lengths, kinds) if k == 0]
     spe = int(round(epoch_s * sfreq_hz))
     wake_rms = np.median([eeg[a * spe:b * spe].std() for a, b in wake]) if wake else 0.0
     sos = signal.butter(2, [theta_hz - 1.0, theta_hz + 1.0], "bandpass", fs=sfreq_hz, output="sos")

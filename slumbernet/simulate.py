@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .io import (BANDPOWER_COLUMNS, EEG_BANDS_HZ, STAGES, Hypnogram, Recording, load_bandpower_table)
+from .io import (BANDPOWER_COLUMNS, EEG_BANDS_HZ, STAGES, Hypnogram, Recording, load_bandpower_table,
+                           stage_runs)
 
 # %% auto 0
 __all__ = ['QUANTILE_LEVELS', 'PHASES', 'HOMEOSTASIS', 'REAL_ARCHITECTURE', 'CONDITIONS', 'POWER_NAMES', 'TABLE_TO_UV2',
@@ -122,12 +123,6 @@ def _clock_hours(hyp: Hypnogram) -> np.ndarray:
     return h0 + hyp.onsets_s / 3600
 
 # %% ../nbs/01_simulate.ipynb 10
-def _runs(stages: np.ndarray):
-    "Runs of equal stage: (starts, lengths, stages)."
-    edges = np.flatnonzero(np.diff(stages)) + 1
-    starts = np.r_[0, edges]
-    return starts, np.diff(np.r_[starts, len(stages)]), stages[starts]
-
 def fit_architecture(hyp: Hypnogram, lights_on_hour: float = 7.0, source: str = "") -> Architecture:
     """Fit bout-length quantiles and bout transitions, light and dark phase, to a hypnogram.
 
@@ -137,7 +132,7 @@ def fit_architecture(hyp: Hypnogram, lights_on_hour: float = 7.0, source: str = 
     --------
     >>> arch = fit_architecture(load_bandpower_table(TABLE)[1])  # doctest: +SKIP
     """
-    starts, lengths, st = _runs(hyp.stages.astype(int))
+    starts, lengths, st = stage_runs(hyp.stages.astype(int))
     zt = (_clock_hours(hyp)[starts] - lights_on_hour) % 24
     phase = (zt >= 12).astype(int)
     q = np.zeros((2, 3, len(QUANTILE_LEVELS)))
@@ -267,7 +262,7 @@ def architecture_summary(hyp: Hypnogram) -> pd.Series:
     12.0
     """
     st = hyp.stages.astype(int)
-    starts, lengths, bst = _runs(st)
+    starts, lengths, bst = stage_runs(st)
     out = {f"frac_{s}": float(np.mean(st == i)) for i, s in enumerate(STAGES)}
     out.update({f"mean_bout_{s}_s": float(lengths[bst == i].mean() * hyp.epoch_s) if (bst == i).any() else np.nan
                 for i, s in enumerate(STAGES)})
@@ -497,7 +492,7 @@ def epoch_log_powers(stages: np.ndarray, animal: Animal, rng, pressure_excess: n
     chol = np.array([np.linalg.cholesky(c + 1e-6 * np.eye(6)) for c in physiology.corr])
     share, phi = physiology.bout_share, physiology.ar1
     # bout-constant part, drawn once per bout
-    starts, lengths, bst = _runs(st)
+    starts, lengths, bst = stage_runs(st)
     bout_z = np.einsum("bij,bj->bi", chol[bst], rng.standard_normal((len(starts), 6)))
     z_bout = np.repeat(bout_z, lengths, axis=0)
     # AR(1) part with stage-correlated innovations
@@ -817,7 +812,7 @@ def plot_stage_examples(rec: Recording, hyp: Hypnogram, seconds: float = 10.0, s
     rng = np.random.default_rng(seed)
     n_ep = int(np.ceil(seconds / hyp.epoch_s))
     fig, axes = plt.subplots(2, 3, figsize=(11, 3.6), sharey="row", sharex=True)
-    starts, lengths, bst = _runs(hyp.stages.astype(int))
+    starts, lengths, bst = stage_runs(hyp.stages.astype(int))
     for j, s in enumerate(STAGES):
         ok = np.flatnonzero((bst == j) & (lengths >= n_ep + 2))
         if not len(ok):
