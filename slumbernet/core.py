@@ -23,6 +23,7 @@ from .io import (STAGE_NAMES, STAGES, UNSCORED, Hypnogram, Recording, RecordingR
 from .model import ModelFileError, NumpyModel, SleepModel, load_model, model_paths, read_metadata
 from .adaptive import AdaptiveError, fit_states, physiology_problems, stage_physiology, state_features
 from .calibrate import agreed_labels, calibrate
+from .grid import check_epoch_s, overlap_weights, to_epochs, window_offsets_s
 from .preprocess import STREAM_CHUNK_S, EpochStream, epoch_powers, prepare_epochs
 
 log = logging.getLogger(__name__)
@@ -377,53 +378,9 @@ def _mark_artefacts(flags: np.ndarray, problems: np.ndarray) -> np.ndarray:
         out[k] = f"artefact: {problems[k]}" + (f"; {flags[k]}" if flags[k] else "")
     return out
 
-def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None = None,
-            min_bout_epochs: int | None = None, sfreq_hz: float | None = None, reference=None,
-            chunk_s: float | None = None, method: str = "auto", **load_kw) -> Prediction:
-    """Score a recording: stage, probabilities and confidence per epoch.
-
-    Parameters
-    ----------
-    recording : str, Path or Recording
-        A recording file (see `io.load_recording`) or a loaded `Recording`.
-    model : SleepModel, NumpyModel or path, optional
-        Default: the bundled model (for a recording without EMG, the bundled EEG-only model).
-        A file of the default network is run with NumPy.
-    eeg, emg : str or int, optional
-        Channel names or indexes (default: found by name; `emg=False` for EEG only).
-    impossible : {None, "flag", "fix"}
-        Flag, or fix, REM entered straight from wake.
-    min_bout_epochs : int, optional
-        Merge bouts shorter than this into a neighbouring stage.
-    sfreq_hz : float, optional
-        Sampling rate, for files that do not store it.
-    reference : str, Path or Recording, optional
-        Another recording of the same animal and rig (its baseline day, say) whose statistics
-        normalise this one: for recordings that are nearly all one stage (sleep deprivation).
-    chunk_s : float, optional
-        Prepare and encode the recording this many seconds at a time (EDF files are read lazily),
-        in memory that does not grow with its length; the scores equal those of one piece (to
-        float32 rounding). Default: one piece up to `STREAM_ABOVE_S` (36 h), chunks of
-        `preprocess.STREAM_CHUNK_S` (6 h) beyond.
-    method : {"auto", "network", "adaptive"}
-        Who scores. auto: when the network's checks pass, the network calibrated on the epochs it and
-        the adaptive scorer agree on (`calibrate.agreed_labels`); when they fail only on REM entered
-        from Wake, the same with those bouts rescored by the adaptive scorer (`rescore_rem_entries`);
-        otherwise the adaptive scorer;
-        "network" or "adaptive": that one always (see "Checks a lab can read"). The checks are
-        recorded in every case.
-
-    Returns
-    -------
-    Prediction
-
-    Examples
-    --------
-    >>> pred = predict("data_samples/mouse01_baseline.edf")  # doctest: +SKIP
-    >>> pred.to_frame().head()  # doctest: +SKIP
-    """
-    if impossible not in (None, "flag", "fix"): raise ValueError(f"impossible must be None, 'flag' or 'fix', got {impossible!r}")
-    if method not in METHODS: raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+def _score_windows(recording, model, eeg, emg, impossible, sfreq_hz, reference, chunk_s, method, load_kw) -> dict:
+    """`predict`'s work on the network's own back-to-back windows: stages and probabilities by the scorer `method`
+    chooses, before the clean-up rules, with each window's signal problems, the checks, and the recording's facts."""
     t0 = time.perf_counter()
     meta = _model_metadata(model)
     inp = meta["input"]
@@ -507,19 +464,123 @@ def predict(recording, model=None, eeg=None, emg=None, *, impossible: str | None
                       f"Normalisation per recording assumes a mix of stages; if this recording really is nearly all one "
                       f"stage (sleep deprivation, say), score it with reference= a baseline recording of the same animal",
                       SlumberNetWarning, stacklevel=2)
+    info = {"architecture": m.architecture, "engine": "numpy" if isinstance(m, NumpyModel) else "keras",
+            "sha256": m.metadata.get("file", {}).get("sha256"),
+            "summary": m.metadata.get("training", {}).get("summary", "")}
+    bg.join()
+    return dict(stages=stages, probs=probs, problems=problems, rescored=rescored, impossible=impossible, checks=checks,
+                window_s=inp["epoch_s"], duration_s=rec.duration_s, start=rec.start, recording_id=rec.recording_id,
+                animal_id=rec.animal_id, source=rec.source, info=info,
+                seconds={"read": t1 - t0, "prepare": t2 - t1, "score": t3 - t2, "check": t4 - t3})
+
+def _score_epochs(recording, epoch_s: float, window_s: float, args: tuple):
+    """`_score_windows` in the lab's epochs of `epoch_s`: the windows of one pass, or of several shifted passes
+    (`grid.window_offsets_s`), weighted by the seconds they share with each epoch. Returns the first pass's
+    facts and checks, then the epochs' stages (the windows' stages, by time), probabilities, signal problems
+    and rescored marks."""
+    model, eeg, emg, _, sfreq_hz, reference, _, _, load_kw = args
+    offsets = window_offsets_s(epoch_s, window_s)
+    if len(offsets) > 1:  # read once, cropped per pass
+        if not isinstance(recording, Recording):
+            recording = load_recording(recording, eeg=eeg, emg=emg, sfreq_hz=sfreq_hz, **load_kw)
+        if reference is not None and not isinstance(reference, Recording):
+            reference = load_recording(reference, eeg=eeg, emg=emg, sfreq_hz=sfreq_hz, **load_kw)
+            args = args[:5] + (reference,) + args[6:]
+    passes = [_score_windows(recording if off == 0 else recording.crop(off), *args) for off in offsets]
+    first = passes[0]
+    n = int(first["duration_s"] // epoch_s + 1e-9)
+    starts = np.concatenate([off + np.arange(len(p["stages"])) * window_s for off, p in zip(offsets, passes)])
+    weights = overlap_weights(n, epoch_s, starts, window_s)
+    probs = to_epochs(np.concatenate([p["probs"] for p in passes]), weights)
+    votes = to_epochs(np.eye(3)[np.concatenate([p["stages"] for p in passes])], weights)
+    stages = (votes + 1e-6 * probs).argmax(1).astype(np.int8)  # the stage of most of the epoch's time; ties by probability
+    window_problems = np.concatenate([p["problems"] for p in passes])
+    problems = np.full(n, "", dtype=object)
+    by_window = weights.tocsc()
+    for j in np.flatnonzero(window_problems != ""):  # an epoch any bad window touches is marked, with the first one's problem
+        touched = by_window.indices[by_window.indptr[j]:by_window.indptr[j + 1]]
+        touched = touched[problems[touched] == ""]
+        problems[touched] = window_problems[j]
+    rescored = None
+    if any(p["rescored"] is not None for p in passes):
+        marks = np.concatenate([p["rescored"] if p["rescored"] is not None else np.zeros(len(p["stages"]), bool) for p in passes])
+        rescored = to_epochs(marks.astype(float), weights) > 0.5
+    first = {**first, "impossible": next((p["impossible"] for p in passes if p["impossible"]), None),
+             "checks": {**first["checks"], "epochs": {"epoch_s": epoch_s, "window_s": window_s, "pass_offsets_s": offsets}},
+             "seconds": {k: sum(p["seconds"][k] for p in passes) for k in first["seconds"]}}
+    log.info("%s: %d windows of %g s in %d pass(es) reported as %d epochs of %g s", first["source"] or "recording",
+             len(starts), window_s, len(offsets), n, epoch_s)
+    return first, stages, probs, problems, rescored
+
+def predict(recording, model=None, eeg=None, emg=None, *, epoch_s: float | None = None, impossible: str | None = None,
+            min_bout_epochs: int | None = None, sfreq_hz: float | None = None, reference=None,
+            chunk_s: float | None = None, method: str = "auto", **load_kw) -> Prediction:
+    """Score a recording: stage, probabilities and confidence per epoch.
+
+    Parameters
+    ----------
+    recording : str, Path or Recording
+        A recording file (see `io.load_recording`) or a loaded `Recording`.
+    model : SleepModel, NumpyModel or path, optional
+        Default: the bundled model (for a recording without EMG, the bundled EEG-only model).
+        A file of the default network is run with NumPy.
+    eeg, emg : str or int, optional
+        Channel names or indexes (default: found by name; `emg=False` for EEG only).
+    epoch_s : float, optional
+        Report in epochs of this length, 1 to 30 s (default: the network's 4-s windows). The network
+        scores 4-s windows; each epoch takes their probabilities weighted by the seconds they share
+        with it, from several shifted passes for epochs shorter than a window (`grid`). The clean-up
+        rules (`impossible`, `min_bout_epochs`) work on these epochs.
+    impossible : {None, "flag", "fix"}
+        Flag, or fix, REM entered straight from wake.
+    min_bout_epochs : int, optional
+        Merge bouts shorter than this into a neighbouring stage.
+    sfreq_hz : float, optional
+        Sampling rate, for files that do not store it.
+    reference : str, Path or Recording, optional
+        Another recording of the same animal and rig (its baseline day, say) whose statistics
+        normalise this one: for recordings that are nearly all one stage (sleep deprivation).
+    chunk_s : float, optional
+        Prepare and encode the recording this many seconds at a time (EDF files are read lazily),
+        in memory that does not grow with its length; the scores equal those of one piece (to
+        float32 rounding). Default: one piece up to `STREAM_ABOVE_S` (36 h), chunks of
+        `preprocess.STREAM_CHUNK_S` (6 h) beyond.
+    method : {"auto", "network", "adaptive"}
+        Who scores. auto: when the network's checks pass, the network calibrated on the epochs it and
+        the adaptive scorer agree on (`calibrate.agreed_labels`); when they fail only on REM entered
+        from Wake, the same with those bouts rescored by the adaptive scorer (`rescore_rem_entries`);
+        otherwise the adaptive scorer;
+        "network" or "adaptive": that one always (see "Checks a lab can read"). The checks are
+        recorded in every case.
+
+    Returns
+    -------
+    Prediction
+
+    Examples
+    --------
+    >>> pred = predict("data_samples/mouse01_baseline.edf")  # doctest: +SKIP
+    >>> pred.to_frame().head()  # doctest: +SKIP
+    """
+    if impossible not in (None, "flag", "fix"): raise ValueError(f"impossible must be None, 'flag' or 'fix', got {impossible!r}")
+    if method not in METHODS: raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    window_s = float(_model_metadata(model)["input"]["epoch_s"])
+    if epoch_s is not None:
+        epoch_s = check_epoch_s(epoch_s, None if isinstance(recording, Recording) else recording)
+    args = (model, eeg, emg, impossible, sfreq_hz, reference, chunk_s, method, load_kw)
+    if epoch_s is None or abs(epoch_s - window_s) < 1e-9:
+        w = _score_windows(recording, *args)
+        stages, probs, problems, rescored = w["stages"], w["probs"], w["problems"], w["rescored"]
+    else:
+        w, stages, probs, problems, rescored = _score_epochs(recording, epoch_s, window_s, args)
     flags = np.full(len(stages), "", dtype=object)
-    if impossible: stages, flags = flag_impossible(stages, probs, fix=impossible == "fix")
+    if w["impossible"]: stages, flags = flag_impossible(stages, probs, fix=w["impossible"] == "fix")
     if rescored is not None: flags[rescored & (flags == "")] = "rescored W->R"
     if min_bout_epochs and min_bout_epochs > 1:
         stages, changed = merge_short_bouts(stages, probs, min_bout_epochs)
         flags[changed & (flags == "")] = "short bout"
     flags = _mark_artefacts(flags, problems)
-    info = {"architecture": m.architecture, "engine": "numpy" if isinstance(m, NumpyModel) else "keras",
-            "sha256": m.metadata.get("file", {}).get("sha256"),
-            "summary": m.metadata.get("training", {}).get("summary", "")}
-    bg.join()
-    return Prediction(stages, probs.astype(np.float32), inp["epoch_s"], rec.start, flags, rec.recording_id,
-                      rec.animal_id, rec.source, info,
-                      {"read": round(t1 - t0, 3), "prepare": round(t2 - t1, 3), "score": round(t3 - t2, 3),
-                       "check": round(t4 - t3, 3)},
-                      problems != "", checks)
+    return Prediction(stages, probs.astype(np.float32), epoch_s or window_s, w["start"], flags, w["recording_id"],
+                      w["animal_id"], w["source"], w["info"], {k: round(v, 3) for k, v in w["seconds"].items()},
+                      problems != "", w["checks"])
+

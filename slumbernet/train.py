@@ -17,23 +17,32 @@ import pandas as pd
 from .evaluate import agreement, confusion, metrics_from_confusion
 from .io import STAGES, Hypnogram, Recording, align
 from .model import SleepModel, _keras
-from .preprocess import Epochs, prepare_epochs
+from .grid import check_epoch_s, to_windows
+from .preprocess import EPOCH_S, Epochs, prepare_epochs
 
 # %% auto 0
 __all__ = ['prepare_training_data', 'Augmenter', 'class_weights', 'WindowSampler', 'TrainConfig', 'evaluate_model', 'train_model',
            'CVResult', 'group_folds', 'cross_validate', 'label_subset', 'fine_tune']
 
 # %% ../nbs/04_train.ipynb 6
-def _as_pair(item):
+def _as_pair(item, load_kw: dict | None = None, scores_epoch_s: float | None = None):
     if hasattr(item, "recording") and hasattr(item, "scores"): return item.recording, item.scores
     a, b = item
     if not isinstance(a, Recording):
-        from slumbernet.io import load_recording, load_scores
-        a, b = load_recording(a), load_scores(b)
+        from slumbernet.io import load_recording
+        a = load_recording(a, **(load_kw or {}))
+    if not isinstance(b, Hypnogram):
+        from slumbernet.io import load_scores
+        b = load_scores(b, epoch_s=scores_epoch_s)
     return a, b
 
-def prepare_training_data(items, emg: str = "envelope", trim: bool = False, **prepare_kw) -> list[Epochs]:
-    """Labelled `Epochs` for each scored recording.
+def prepare_training_data(items, emg: str = "envelope", trim: bool = False, load_kw: dict | None = None,
+                          scores_epoch_s: float | None = None, **prepare_kw) -> list[Epochs]:
+    """Labelled `Epochs` for each scored recording, whatever the length of the lab's epochs.
+
+    Scores in epochs other than the network's windows (10 s, say) become window labels
+    (`grid.to_windows`): a window takes the stage of the epochs it lies in, and none where it
+    spans a change of stage.
 
     Parameters
     ----------
@@ -43,10 +52,21 @@ def prepare_training_data(items, emg: str = "envelope", trim: bool = False, **pr
         EMG processing ("raw" for the paper's network).
     trim : bool
         Passed to `io.align`.
+    load_kw : dict, optional
+        Passed to `io.load_recording` for recordings given as paths (eeg, emg, sfreq_hz, ...).
+    scores_epoch_s : float, optional
+        Epoch length of score files that do not say it (see `io.load_scores`).
+    **prepare_kw
+        Passed to `preprocess.prepare_epochs`.
     """
+    window_s = prepare_kw.get("epoch_s", EPOCH_S)
     out = []
     for item in items:
-        rec, hyp = align(*_as_pair(item), trim=trim)
+        rec, hyp = align(*_as_pair(item, load_kw, scores_epoch_s), trim=trim)
+        if abs(hyp.epoch_s - window_s) > 1e-9:
+            check_epoch_s(hyp.epoch_s, hyp.source)
+            hyp = to_windows(hyp, rec.duration_s, window_s)
+            rec = rec.crop(0, len(hyp) * window_s)
         out.append(prepare_epochs(rec, hyp, emg=emg, **prepare_kw))
     return out
 

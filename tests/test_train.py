@@ -164,3 +164,19 @@ def test_fine_tune_keeps_the_class_weights_the_model_was_trained_with(data, trai
     tuned = fine_tune(model, data[3], steps=1, rounds=1)
     np.testing.assert_allclose(tuned.class_weights, [1.0, 2.0, 3.0])
     assert model.metadata["class_weights"] == own  # the model fine-tuned is left as it was
+
+
+def test_scores_in_10_s_epochs_train_the_4_s_network_without_invented_labels():
+    "A lab's 10-s scores label the 4-s windows inside one stage with that stage, and leave the windows across a change unlabelled."
+    from slumbernet.grid import regrid
+    from slumbernet.simulate import simulate_recording
+    sim = simulate_recording(hours=0.5, seed=5)
+    ten = regrid(sim.scores, 10.0)
+    (ep,) = prepare_training_data([(sim.recording, ten)])
+    assert len(ep) == 450 and (ep.labels >= 0).mean() > 0.8
+    back = regrid(ten, 4.0).stages  # each window's 10-s epoch stage where the window lies in one stage
+    labelled = ep.labels >= 0
+    assert (ep.labels[labelled] == back[labelled]).all()
+    changes = np.flatnonzero(np.diff(ten.stages)) + 1  # 10-s epochs where the stage changes
+    across = [k for c in changes for k in range(450) if k * 4 < c * 10 < k * 4 + 4]  # windows that span a change
+    assert across and (ep.labels[across] == -1).all()
