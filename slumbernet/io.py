@@ -952,14 +952,15 @@ def load_recording(path, eeg=None, emg=None, sfreq_hz: float | None = None, unit
     ----------
     path : str or Path
         EDF/EDF+/BDF, SlumberNet `*-256Hz.txt`, SleepSign raw text export, DREAMS text,
-        CSV/Parquet with `eeg`/`emg` columns, NPY or NPZ.
+        CSV/Parquet with `eeg`/`emg` columns, NPY, NPZ, or MATLAB `.mat` (v4 to v7.3: AccuSleep's
+        `EEG`/`EMG` variables, MiSleep's `data` struct).
     eeg, emg : str or int, optional
         Channel name or index. Default: the first channel whose name contains "EEG" / "EMG".
         `emg=False` reads an EEG-only recording.
     sfreq_hz : float, optional
         Sampling rate in Hz, for formats that do not store it.
     units : {"uV", "mV", "V"}
-        Units of text, CSV and NumPy data (EDF files state their own).
+        Units of text, CSV, NumPy and MATLAB data (EDF files state their own).
     animal_id : str, optional
         Identifies the animal (default: the EDF patient code, if any).
     min_sfreq_hz : float
@@ -984,10 +985,164 @@ def load_recording(path, eeg=None, emg=None, sfreq_hz: float | None = None, unit
     if suffix in (".npy", ".npz"): return _load_numpy(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz)
     if suffix in (".csv", ".parquet"): return _load_table(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz)
     if suffix in (".txt", ".tsv", ".dat", ".asc"): return _load_text(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz)
+    if suffix == ".mat": return _load_mat(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz)
     raise FileFormatError(f"unknown recording file type '{suffix}' (expected .edf, .bdf, .txt, .csv, .parquet, "
-                          f".npy or .npz)", path)
+                          f".npy, .npz or .mat)", path)
 
 # %% ../nbs/00_io.ipynb 32
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_MAT_RATE_NAMES = ("sfreq_hz", "sfreq", "sr", "fs", "sf", "srate", "samplerate", "sample_rate", "sampling_rate",
+                   "fsample")  # variables holding the sampling rate (compared in lower case)
+_MISLEEP_TIME = "%Y%m%d-%H:%M:%S"  # MiSleep's acquisition time, e.g. 20241104-07:12:21
+
+def _mat_is_hdf5(path) -> bool:
+    "True for a MATLAB v7.3 file: an HDF5 file, whose signature follows MATLAB's 512-byte text header."
+    with open(path, "rb") as f: head = f.read(520)
+    return head[:8] == _HDF5_SIGNATURE or head[512:520] == _HDF5_SIGNATURE
+
+def _h5_value(f, obj, depth: int = 0):
+    """One variable of a v7.3 file as `scipy.io.loadmat(simplify_cells=True)` gives it for a v5 file: a struct as
+    a dict, a cell array as a list, text as str, numbers as an array (squeezed, in MATLAB's dimension order)."""
+    import h5py
+    if depth > 16: return None  # references pointing back at their own cell
+    if isinstance(obj, h5py.Group):
+        return {k: _h5_value(f, obj[k], depth + 1) for k in obj if not k.startswith("#")}
+    cls = obj.attrs.get("MATLAB_class", b"")
+    cls = cls.decode("ascii", "replace") if isinstance(cls, bytes) else str(cls)
+    if obj.attrs.get("MATLAB_empty", 0): return "" if cls == "char" else np.zeros(0)
+    if obj.dtype == h5py.ref_dtype:  # a cell array: references to its elements
+        return [_h5_value(f, f[r], depth + 1) for r in np.asarray(obj[()]).T.reshape(-1) if r]
+    a = np.asarray(obj[()]).T  # HDF5 lists MATLAB's (column-major) dimensions in reverse
+    if cls == "char":
+        rows = ["".join(map(chr, r)) for r in a.reshape(a.shape[0] if a.ndim == 2 else 1, -1)]
+        return rows[0] if len(rows) == 1 else np.array(rows)
+    if cls == "logical": a = a.astype(bool)
+    return np.squeeze(a) if a.ndim else a[()]
+
+def _mat_variables(path) -> dict:
+    "The variables of a MATLAB .mat file (v4/v5/v7 with SciPy, v7.3 with h5py) by name."
+    if _mat_is_hdf5(path):
+        try: import h5py
+        except ImportError:
+            raise FileFormatError("is a MATLAB v7.3 (HDF5) file; reading it needs h5py (pip install h5py)", path) from None
+        try:
+            with h5py.File(path, "r") as f:
+                return {k: _h5_value(f, f[k]) for k in f if not k.startswith("#")}
+        except Exception as e:  # h5py's errors about broken files have no common class
+            raise FileFormatError(f"not a readable MATLAB v7.3 (HDF5) file ({type(e).__name__}: {e})", path) from None
+    from scipy.io import loadmat
+    try: data = loadmat(str(path), simplify_cells=True)  # structs -> dicts, cell arrays -> lists, char -> str
+    except Exception as e:  # SciPy's errors about broken files have no common class either
+        raise FileFormatError(f"not a readable MATLAB .mat file ({type(e).__name__}: {e})", path) from None
+    return {k: v for k, v in data.items() if not k.startswith("__")}
+
+def _mat_describe(name: str, v) -> str:
+    "What a variable is, for error messages: `'EEG' (numbers, 2560)`, `'data' (struct: EEG, sf)`."
+    if isinstance(v, dict):
+        fields = list(v)
+        return f"'{name}' (struct: {', '.join(fields[:6])}{', ...' if len(fields) > 6 else ''})"
+    if isinstance(v, str): return f"'{name}' (text)"
+    if isinstance(v, (list, tuple)): return f"'{name}' (cell array of {len(v)})"
+    a = np.asarray(v)
+    if a.dtype.kind in "USO": return f"'{name}' (text)" if a.dtype.kind in "US" else f"'{name}' (cell array of {a.size})"
+    what = "numbers" if a.dtype.kind in "iuf" else _KIND_WORDS.get(a.dtype.kind, f"{a.dtype} values")
+    return f"'{name}' ({what}, {' x '.join(map(str, a.shape)) or 1})"
+
+def _mat_strings(v) -> list[str] | None:
+    "`v` as a list of stripped strings (a MATLAB char matrix or a cell array of text), or None."
+    if isinstance(v, str): return [v.strip()]
+    items = list(v) if isinstance(v, (list, tuple)) else \
+        list(v.reshape(-1)) if isinstance(v, np.ndarray) and v.dtype.kind in "USO" else None
+    if not items or not all(isinstance(x, str) for x in items): return None
+    return [x.strip() for x in items]
+
+def _is_channel(v) -> bool:
+    "A MATLAB vector of samples (numbers, or anything `_as_signal` will refuse by name)."
+    return isinstance(v, np.ndarray) and v.ndim == 1 and v.size > 1 and v.dtype.kind in "biufc"
+
+_MAT_EXPECTED = ("one vector per channel, with the EEG's name containing 'EEG' and the EMG's 'EMG' (AccuSleep: "
+                 "'EEG' and 'EMG'), or MiSleep's struct with 'channels', 'sf' and one field per channel")
+
+def _misleep_channels(path, scope: dict, sfreq_hz):
+    "MiSleep's layout: names in `channels` (padded text), one field per channel, `sf` (one rate or one per channel)."
+    names = _mat_strings(scope["channels"])
+    if names is None:
+        raise FileFormatError(f"its 'channels' must list the channel names as text, found "
+                              f"{_mat_describe('channels', scope['channels'])}", path)
+    missing = [n for n in names if n not in scope]
+    if missing:
+        raise FileFormatError(f"its 'channels' names {', '.join(map(repr, missing))}, but there is no such field "
+                              f"(found {', '.join(_mat_describe(k, v) for k, v in scope.items())})", path)
+    cols = {n: np.squeeze(np.asarray(scope[n])) for n in names}
+    for n, x in cols.items():
+        if x.ndim != 1 or x.size < 2:
+            raise FileFormatError(f"its channel {_mat_describe(n, scope[n])} is not a vector of samples", path)
+    if sfreq_hz is not None: return cols, [sfreq_hz] * len(names)
+    sf = scope.get("sf")
+    if sf is None: _require_rate(None, path, "MiSleep files without an 'sf' field")
+    try: sf = np.asarray(sf, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError): sf = np.zeros(0)
+    if sf.size not in (1, len(names)):
+        raise FileFormatError(f"its 'sf' must hold the sampling rate in Hz, one number or one per channel "
+                              f"({len(names)}), found {_mat_describe('sf', scope['sf'])}", path)
+    rates = [_positive(r, "the sampling rate in its 'sf'", path, FileFormatError) for r in sf]
+    return cols, rates * len(names) if len(rates) == 1 else rates
+
+def _misleep_start(path, t):
+    "MiSleep's acquisition time (`20241104-07:12:21`) as a datetime; None, with a warning, if it is not one."
+    if not isinstance(t, str): return None
+    try: return datetime.strptime(t.strip(), _MISLEEP_TIME)
+    except ValueError: pass
+    start = _parse_time(t)
+    if start is None: _warn(f"its 'time' reads {t[:40]!r}, not a time (MiSleep writes YYYYMMDD-HH:MM:SS); "
+                            f"the start time is unknown", path)
+    return start
+
+def _load_mat(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
+    """MATLAB .mat recordings: AccuSleep's `EEG`/`EMG` vectors (with a rate variable, or `sfreq_hz=`), MiSleep's
+    struct (`channels`, `sf`, `time`, one field per channel), a lone (channels x samples) matrix (`ch1`, `ch2`, ...)."""
+    variables = _mat_variables(path)
+    if not variables:
+        raise FileFormatError(f"holds no MATLAB variables; expected {_MAT_EXPECTED}", path)
+    scope = variables
+    if not any(_is_channel(v) for v in scope.values()):  # MiSleep (and others) keep everything in one struct
+        structs = [v for v in scope.values() if isinstance(v, dict)]
+        if len(structs) == 1: scope = {**{k: v for k, v in scope.items() if not isinstance(v, dict)}, **structs[0]}
+    found = ", ".join(_mat_describe(k, v) for k, v in scope.items())
+    if _UNIT_SCALE.get(units.lower()) is None: raise ValueError(f"units must be one of {sorted(_UNIT_SCALE)}, got {units!r}")
+    if "channels" in scope and not _is_channel(scope["channels"]):
+        cols, rates = _misleep_channels(path, scope, sfreq_hz)
+        names = list(cols)
+        return _assemble(path, names, rates, [units] * len(names), lambda i: _as_signal(cols[names[i]], names[i], path),
+                         eeg, emg, _misleep_start(path, scope.get("time")), animal_id, min_sfreq_hz)
+    rate_vars = [k for k in scope if k.lower() in _MAT_RATE_NAMES]
+    cols = {k: v for k, v in scope.items() if _is_channel(v) and k not in rate_vars}
+    if not cols:  # a lone matrix, one row (or column) per channel: MiSleep's oldest files
+        mats = [v for v in scope.values() if isinstance(v, np.ndarray) and v.ndim == 2 and v.dtype.kind in "iuf"
+                and 1 < min(v.shape) <= 64]
+        if len(mats) == 1:
+            m = mats[0] if mats[0].shape[0] <= mats[0].shape[1] else mats[0].T
+            cols = {f"ch{i + 1}": m[i] for i in range(m.shape[0])}
+        else:
+            raise FileFormatError(f"holds no signal SlumberNet can read: found {found}; expected {_MAT_EXPECTED}", path)
+    else:
+        if eeg is None and not any("eeg" in k.lower() for k in cols):
+            raise FileFormatError(f"holds no variable named like EEG: found {found}; expected {_MAT_EXPECTED} "
+                                  f"(or pass eeg=<variable name>)", path)
+        if emg is None and not any("emg" in k.lower() for k in cols):
+            raise ChannelError(f"no variable name contains 'EMG' (found {found}); AccuSleep keeps the EMG in a file "
+                               f"of its own (EMG.mat): pass emg=False to read the EEG alone, or emg=<variable name>",
+                               path)
+    if sfreq_hz is None and rate_vars:
+        k = rate_vars[0]; a = np.asarray(scope[k])
+        if a.dtype.kind not in "iuf" or a.size != 1:
+            raise FileFormatError(f"its '{k}' must be one number (the sampling rate in Hz), found "
+                                  f"{_mat_describe(k, scope[k])}", path)
+        sfreq_hz = _positive(a.reshape(-1)[0], f"its '{k}' (the sampling rate)", path, FileFormatError)
+    rate = _require_rate(sfreq_hz, path, "MATLAB files without a rate variable (sr, fs, sfreq, ...)")
+    return _columns_recording(path, cols, rate, eeg, emg, units, animal_id, min_sfreq_hz)
+
+# %% ../nbs/00_io.ipynb 36
 @dataclass(repr=False, eq=False)
 class RecordingReader:
     """A recording opened to be read piece by piece (see `open_recording`).
@@ -1083,7 +1238,7 @@ def open_recording(path, eeg=None, emg=None, sfreq_hz: float | None = None, unit
     if path.suffix.lower() in (".edf", ".bdf", ".rec"): return _edf_reader(path, eeg, emg, animal_id, min_sfreq_hz)
     return RecordingReader.of(load_recording(path, eeg, emg, sfreq_hz, units, animal_id, min_sfreq_hz))
 
-# %% ../nbs/00_io.ipynb 36
+# %% ../nbs/00_io.ipynb 40
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y/%m/%d %H:%M:%S", "%d/%m/%Y %H:%M:%S",
                  "%m/%d/%Y %H:%M:%S", "%d.%m.%Y %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%H:%M:%S")
 
@@ -1145,6 +1300,32 @@ def _epoch_from_times(times, lines, path, epoch_s):
         raise ScoreError(f"time jumps by {d[k]:g} s at line {lines[k + 1]} where one epoch is {step:g} s: "
                          f"missing, duplicate or out-of-order rows", path)
     return step
+
+def _epoch_from_onsets(on: np.ndarray, lines, path, epoch_s, column: str):
+    "The epoch length from epoch onsets in s, checked to advance by one epoch per row (`epoch_s` if one row)."
+    if len(on) < 2: return epoch_s
+    d = np.diff(on); step = _typical_step(d) if epoch_s is None else float(epoch_s)
+    if step <= 0: raise ScoreError(f"{column} does not advance from one epoch to the next", path)
+    bad = np.flatnonzero(np.abs(d - step) > 1e-3)
+    if len(bad): raise ScoreError(f"{column} jumps by {d[bad[0]]:g} s at line {lines[bad[0] + 1]} where one "
+                                  f"epoch is {step:g} s: missing or out-of-order rows", path)
+    return step
+
+_SIRENIA_STAGE_COLUMNS = ("sleep stage", "rodent sleep")
+_SIRENIA_TIME_COLUMNS = ("date", "time", "time stamp", "time from start")
+
+def _column_key(name) -> str:
+    "A column name compared case- and space-blind: `' Time  from Start'` -> `'time from start'`."
+    return " ".join(str(name).replace('"', "").lower().split())
+
+def _sirenia_header(lines) -> int | None:
+    """Index of a Sirenia score export's header line, if one of the first 30 lines is: a `Sleep Stage` or
+    `Rodent Sleep` column beside a time column (or alone on the file's first line)."""
+    first = next((i for i, l in enumerate(lines) if l.strip()), None)
+    for i, line in enumerate(lines[:30]):
+        keys = {_column_key(f) for f in re.split(r"[,;\t]", line)}
+        if keys & set(_SIRENIA_STAGE_COLUMNS) and (keys & set(_SIRENIA_TIME_COLUMNS) or i == first): return i
+    return None
 
 _ROW_EPOCH = re.compile(r"[+-]?\d{1,15}")
 
@@ -1260,13 +1441,7 @@ def _read_csv_scores(path, text, epoch_s, codes):
             k = int(np.argmax(~np.isfinite(on)))
             raise ScoreError(f"the 'onset_s' column holds values that are not numbers ({df['onset_s'].iloc[k]!r} at "
                              f"line {lines[k]})", path)
-        if len(df) > 1:
-            d = np.diff(on); step = _typical_step(d) if epoch_s is None else float(epoch_s)
-            if step <= 0: raise ScoreError("onset_s does not advance from one epoch to the next", path)
-            bad = np.flatnonzero(np.abs(d - step) > 1e-3)
-            if len(bad): raise ScoreError(f"onset_s jumps by {d[bad[0]]:g} s at line {lines[bad[0] + 1]} where one "
-                                          f"epoch is {step:g} s: missing or out-of-order rows", path)
-            epoch_s = step
+        epoch_s = _epoch_from_onsets(on, lines, path, epoch_s, "onset_s")
     if epoch_s is None:
         if len(df) == 1 and {"time", "onset_s"} & set(df.columns):
             raise ScoreError("a single epoch does not tell its length; pass epoch_s=", path)
@@ -1360,7 +1535,8 @@ def load_scores(path, epoch_s: float | None = None, codes: dict | None = None) -
     ----------
     path : str or Path
         SleepSign export or SlumberNet `*sco.txt`, AccuSleep label CSV, plain CSV with a `stage`
-        column, EDF+ annotations, or a DREAMS hypnogram (see the table above).
+        column, EDF+ annotations, a DREAMS hypnogram, or a Sirenia Sleep score export (see the
+        table above).
     epoch_s : float, optional
         Epoch length in seconds, for formats that do not store it (and to check those that do).
     codes : dict, optional
@@ -1388,12 +1564,104 @@ def load_scores(path, epoch_s: float | None = None, codes: dict | None = None) -
     lines = text.splitlines()
     first = lines[0].strip() if lines else ""
     if first.lower() == "[hypnogram]": return _read_dreams_scores(path, lines, epoch_s)
+    if _sirenia_header(lines) is not None: return _read_sirenia_scores(path, text, epoch_s, codes)
     header = re.split(r"[,;\t]", first.lower().replace(" ", ""))
     if "stage" in header or "brain_state" in header:
         return _read_csv_scores(path, text, epoch_s, codes)
     return _read_sleepsign_scores(path, lines, epoch_s, codes)
 
-# %% ../nbs/00_io.ipynb 40
+# %% ../nbs/00_io.ipynb 44
+_SIRENIA_WORDS = {"NON REM": "N", "NON-REM": "N", "NONREM": "N", "PARADOXICAL": "R", "P": "R"}
+_SIRENIA_NUMBERINGS = (  # (codes, the codes only this numbering uses): Sirenia's numeric codes differ by version
+    ({1: "W", 2: "N", 3: "R", 255: UNSCORED}, {1, 2}),
+    ({5: "W", 3: "N", 4: "R", 255: UNSCORED}, {4, 5}))
+_SIRENIA_DATES = ("%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d")  # a US program's: month first
+_SIRENIA_TIMES = ("%H:%M:%S", "%H:%M:%S.%f", "%I:%M:%S %p", "%I:%M:%S.%f %p")
+
+def _sirenia_seconds(values, lines, path, column: str) -> np.ndarray:
+    "A `Time from Start` column in s: numbers, or durations such as `00:00:10`."
+    out = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(np.float64)
+    if not np.isfinite(out).all():
+        out = pd.to_timedelta(pd.Series(values), errors="coerce").dt.total_seconds().to_numpy(np.float64)
+    if not np.isfinite(out).all():
+        k = int(np.argmin(np.isfinite(out)))
+        raise ScoreError(f"the '{column}' column holds {values[k]!r} at line {lines[k]}, not seconds", path)
+    return out
+
+def _clock_column(values, formats):
+    "`values` read with the first of `formats` that reads them all (a Series of Timestamps), or None."
+    s = pd.Series(list(values), dtype=str).str.strip()
+    for fmt in formats:
+        t = pd.to_datetime(s, format=fmt, errors="coerce")
+        if not t.isna().any(): return t
+    return None
+
+def _unreadable(values, formats, what, lines, path) -> ScoreError:
+    "The error for a date or time column that no one of `formats` reads whole."
+    s = pd.Series(list(values), dtype=str).str.strip()
+    ok = np.zeros(len(s), bool)
+    for fmt in formats: ok |= pd.to_datetime(s, format=fmt, errors="coerce").notna().to_numpy()
+    if ok.all(): return ScoreError(f"the {what}s are not all written in one format (day or month first?)", path)
+    k = int(np.argmin(ok))
+    return ScoreError(f"cannot read the {what} {s.iloc[k]!r} at line {lines[k]}", path)
+
+def _sirenia_times(df, cols, lines, path) -> list | None:
+    "Epoch start times from `Date` + `Time` (or a `Time Stamp` holding both), else None."
+    if "date" in cols and "time" in cols:
+        dates = _clock_column(df[cols["date"]], _SIRENIA_DATES)
+        if dates is None: raise _unreadable(df[cols["date"]], _SIRENIA_DATES, "date", lines, path)
+        times = _clock_column(df[cols["time"]], _SIRENIA_TIMES)
+        if times is None: raise _unreadable(df[cols["time"]], _SIRENIA_TIMES, "time", lines, path)
+        return list(dates + (times - times.dt.normalize()))
+    if "time stamp" in cols:  # a number in some versions: used only when it reads as a date and time
+        both = _clock_column(df[cols["time stamp"]], [f"{d} {t}" for d in _SIRENIA_DATES for t in _SIRENIA_TIMES])
+        if both is not None: return list(both)
+    return None
+
+def _sirenia_codes(values, codes, path, column: str) -> dict:
+    "Sirenia's stage words, and its numeric codes once the numbers in the file tell which numbering it uses."
+    user = {str(k).strip().upper() for k in (codes or {})}
+    nums = {int(v) for v in set(values) if re.fullmatch(r"\s*\d{1,3}\s*", v) and v.strip() not in user}
+    table = {}
+    if nums:
+        table = next((t for t, only in _SIRENIA_NUMBERINGS if nums <= set(t) and nums & only), None)
+        if table is None:
+            raise ScoreError(f"the '{column}' column holds the numbers {', '.join(map(str, sorted(nums)))}, which do "
+                             f"not tell which of Sirenia's numberings the file uses (1 = Wake, 2 = NREM, 3 = REM, "
+                             f"255 = unscored; or 5 = Wake, 3 = NREM, 4 = REM); pass codes=, e.g. "
+                             f"codes={{1: 'W', 2: 'N', 3: 'R', 255: -1}}", path)
+    return {**_SIRENIA_WORDS, **table, **(codes or {})}
+
+def _read_sirenia_scores(path, text, epoch_s, codes):
+    """Sirenia Sleep's score export: a header with a `Sleep Stage` or `Rodent Sleep` column and any of `Date`,
+    `Time`, `Time Stamp` and `Time from Start` (delimited by tabs, commas or semicolons), then one row per epoch."""
+    all_lines = text.splitlines()
+    h = _sirenia_header(all_lines)
+    df, lines, blanks = _csv_table(path, "\n" * h + "\n".join(all_lines[h:]))  # blank lines keep the line numbers
+    if not len(df): raise FileFormatError("has a header but no rows of scores", path)
+    cols = {}
+    for c in df.columns: cols.setdefault(_column_key(c), c)
+    stage = next(cols[c] for c in _SIRENIA_STAGE_COLUMNS if c in cols)
+    lines = np.array(lines)
+    times = _sirenia_times(df, cols, lines, path)
+    if "time from start" in cols:
+        on = _sirenia_seconds(df[cols["time from start"]].tolist(), lines, path, cols["time from start"])
+        epoch_s = _epoch_from_onsets(on, lines, path, epoch_s, f"'{cols['time from start']}'")
+    elif times is not None:
+        epoch_s = _epoch_from_times(times, lines, path, epoch_s)
+    elif blanks:
+        raise ScoreError(f"blank line {blanks[0]} between rows: in a file without times it may be a lost epoch; "
+                         f"delete it, or mark the epoch 'Unscored'", path)
+    if epoch_s is None:
+        if len(df) == 1 and (times is not None or "time from start" in cols):
+            raise ScoreError("a single epoch does not tell its length; pass epoch_s=", path)
+        raise FileFormatError("the file has no 'Time from Start', 'Date' and 'Time', or 'Time Stamp' column to tell "
+                              "the epoch length; pass epoch_s=", path)
+    start = None if times is None else times[0]
+    return _codes_to_hypnogram(df[stage].tolist(), lines, path, epoch_s, start,
+                               _sirenia_codes(df[stage], codes, path, stage))
+
+# %% ../nbs/00_io.ipynb 48
 BANDPOWER_COLUMNS = ("Delta", "Theta", "Alpha", "Beta", "Gamma", "EMG")
 "Columns of a band-power table: five EEG band powers and the EMG power."
 EEG_BANDS_HZ = {"delta": (0.5, 4.0), "theta": (6.0, 9.0), "alpha": (8.0, 12.0), "beta": (12.0, 30.0),
@@ -1442,7 +1710,7 @@ def load_bandpower_table(path, epoch_s: float | None = None, codes: dict | None 
     return powers.reset_index(drop=True), hyp
 
 
-# %% ../nbs/00_io.ipynb 43
+# %% ../nbs/00_io.ipynb 51
 _EPOCH_LENGTHS_S = (1, 2, 2.5, 4, 5, 8, 10, 15, 20, 30)  # epoch lengths in use in rodent and human sleep scoring
 
 def _epoch_hint(signal_s: float, n_scored: int, epoch_s: float) -> str:
@@ -1513,7 +1781,7 @@ def align(rec: Recording, hyp: Hypnogram, trim: bool = False, tolerance_s: float
               f"scored epochs and {_fmt_duration(rec.duration_s - n * ep)} of signal", src)
     return rec.crop(sig_start, sig_start + n * ep), hyp[drop_scores:drop_scores + n]
 
-# %% ../nbs/00_io.ipynb 46
+# %% ../nbs/00_io.ipynb 54
 def _atomic_write(path, write, overwrite: bool = False, protect=()) -> Path:
     """Call `write(tmp_path)` then move the temporary file to `path` in one step."""
     path = Path(path)
@@ -1548,15 +1816,19 @@ def _bouts(hyp: Hypnogram):
 _EDF_STAGE = {0: "Sleep stage W", 1: "Sleep stage N", 2: "Sleep stage R", UNSCORED: "Sleep stage ?"}
 
 def write_scores(hyp: Hypnogram, path, format: str | None = None, overwrite: bool = False) -> Path:
-    """Write a hypnogram to CSV, AccuSleep CSV or EDF+ annotations, atomically.
+    """Write a hypnogram to CSV, AccuSleep CSV, EDF+ annotations, or SleepSign's or Sirenia's export, atomically.
 
     Parameters
     ----------
     hyp : Hypnogram
     path : str or Path
         Target file; `.edf` writes EDF+ annotations, anything else CSV.
-    format : {None, "csv", "accusleep", "edf"}
-        Overrides the choice by suffix.
+    format : {None, "csv", "accusleep", "edf", "sleepsign", "sirenia"}
+        Overrides the choice by suffix. "sleepsign": SleepSign's "Judge" export (`Time,Epoch No.,Stage,`
+        rows of `DD/MM/YYYY HH:MM:SS`, epoch from 0, W/NR/R with `*` for an artefact, empty if
+        unscored; needs `hyp.start` and whole-second epochs). "sirenia": tab-separated `Date`,
+        `Time` (if `hyp.start` is known), `Time from Start` (s), `Rodent Sleep` (Wake, Non REM, REM,
+        Unscored, Artifact).
     overwrite : bool
         Replace an existing file (never the file `hyp` was read from).
 
@@ -1588,8 +1860,13 @@ def write_scores(hyp: Hypnogram, path, format: str | None = None, overwrite: boo
                 w.writeSamples([np.zeros(n_records)])
                 _write_annotations(w, hyp)
             finally: w.close()
+    elif fmt == "sleepsign":
+        _check_sleepsign(hyp, path)  # refusals before any file; warnings once the file is known to be written
+        write = lambda tmp: Path(tmp).write_bytes(_sleepsign_text(hyp, path).encode("latin-1", "replace"))
+    elif fmt == "sirenia":
+        write = lambda tmp: Path(tmp).write_bytes(_sirenia_text(hyp, path).encode("utf-8"))
     else:
-        raise ValueError(f"format must be 'csv', 'accusleep' or 'edf', got {format!r}")
+        raise ValueError(f"format must be 'csv', 'accusleep', 'edf', 'sleepsign' or 'sirenia', got {format!r}")
     return _atomic_write(path, write, overwrite, protect=(hyp.source,))
 
 def _make_room_for_annotations(w, hyp: Hypnogram, n_records: int, path):
@@ -1689,3 +1966,47 @@ def write_recording(rec: Recording, path, hypnogram: Hypnogram | None = None, ov
             if hypnogram is not None: _write_annotations(w, hypnogram)
         finally: w.close()
     return _atomic_write(path, write, overwrite, protect=(rec.source,))
+
+# %% ../nbs/00_io.ipynb 58
+_SIRENIA_NAMES = ("Wake", "Non REM", "REM", "Unscored")  # by stage index; -1 (unscored) is the last
+_SLEEPSIGN_CODES = ("W", "NR", "R", "")
+
+def _seconds_text(s: float) -> str: return f"{s:.3f}".rstrip("0").rstrip(".")
+
+def _sirenia_text(hyp: Hypnogram, path) -> str:
+    """Sirenia's score export, tab-separated: `Date` (YYYY-MM-DD) and `Time` (HH:MM:SS) when the start is known,
+    `Time from Start` (s), `Rodent Sleep` (Wake, Non REM, REM, Unscored; Artifact for an artefact-flagged epoch)."""
+    lost = int((hyp.artefact & (hyp.stages >= 0)).sum())
+    if lost: _warn(f"{lost:,} artefact-flagged epochs are written as 'Artifact', Sirenia's only artefact mark: their "
+                   f"stages (W/N/R) are not kept", path)
+    stages = ["Artifact" if a else _SIRENIA_NAMES[s] for s, a in zip(hyp.stages, hyp.artefact)]
+    head, cols = ["Time from Start", "Rodent Sleep"], [[_seconds_text(s) for s in hyp.onsets_s], stages]
+    if hyp.start is not None:
+        whole = hyp.start.microsecond == 0 and hyp.epoch_s == int(hyp.epoch_s)
+        head = ["Date", "Time"] + head
+        cols = [hyp.times.strftime("%Y-%m-%d"), hyp.times.strftime("%H:%M:%S" if whole else "%H:%M:%S.%f")] + cols
+    return "\r\n".join(["\t".join(head)] + ["\t".join(row) for row in zip(*cols)]) + "\r\n"
+
+def _check_sleepsign(hyp: Hypnogram, path):
+    "Refuse a hypnogram SleepSign's export cannot hold: no start time, or epochs that are not whole seconds."
+    if hyp.start is None:
+        raise ScoreError("SleepSign gives every epoch a clock time, and this hypnogram has no start time; give it "
+                         "one first, e.g. dataclasses.replace(hyp, start=rec.start)", path)
+    if abs(hyp.epoch_s - round(hyp.epoch_s)) > 1e-9:
+        raise ScoreError(f"SleepSign writes times to the second, so its epochs last whole seconds, not "
+                         f"{hyp.epoch_s:g} s", path)
+
+def _sleepsign_text(hyp: Hypnogram, path) -> str:
+    """SleepSign's "Judge" export: 18 lines of metadata, `Time,Epoch No.,Stage,`, a units line, then per epoch
+    `DD/MM/YYYY HH:MM:SS,<epoch from 0>,<stage>,`: W, NR, R (`*` appended if artefact; empty if unscored)."""
+    _check_sleepsign(hyp, path)
+    start = hyp.start.replace(microsecond=0)
+    if start != hyp.start:
+        _warn(f"the start time {hyp.start:%H:%M:%S.%f} is written as {start:%H:%M:%S} (SleepSign writes whole "
+              f"seconds)", path)
+    times = pd.date_range(start, periods=len(hyp), freq=pd.Timedelta(seconds=round(hyp.epoch_s)))
+    head = ["File name,", "Result analysis file name,", "Subject,", "Gender,", "Age,", "", "Memo,written by SlumberNet"] + \
+        [f"Free comment {i}," for i in range(1, 11)] + ["", "Time,Epoch No.,Stage,", ",,,"]
+    rows = [f"{t},{k},{_SLEEPSIGN_CODES[s]}{'*' if a else ''}," for k, (t, s, a) in
+            enumerate(zip(times.strftime("%d/%m/%Y %H:%M:%S"), hyp.stages, hyp.artefact))]
+    return "\r\n".join(head + rows) + "\r\n"

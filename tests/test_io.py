@@ -8,7 +8,8 @@ import pytest
 
 from slumbernet.io import (AlignmentError, ChannelError, FileFormatError, Hypnogram, MissingFileError,
                            OutputExistsError, Recording, ScoreError, SignalError, SlumberNetError, align,
-                           load_bandpower_table, load_recording, load_scores, write_recording, write_scores)
+                           load_bandpower_table, load_recording, load_scores, open_recording, write_recording,
+                           write_scores)
 
 FS = 256
 
@@ -211,6 +212,81 @@ def test_unknown_file_type_and_empty_file(tmp_path):
         load_recording(tmp_path / "e.edf")
 
 
+# ---- recordings: MATLAB .mat (AccuSleep, MiSleep) -------------------------------------------
+
+def _write_mat73(path, variables):
+    """A MATLAB v7.3 file as MATLAB writes one (SciPy cannot): HDF5 behind a 512-byte header, dimensions
+    reversed, `MATLAB_class` attributes, structs as groups, text as uint16 codes, cell arrays as references."""
+    import h5py
+    cls = lambda obj, name: obj.attrs.__setitem__("MATLAB_class", np.bytes_(name))
+    def chars(group, name, text):
+        cls(group.create_dataset(name, data=np.array([ord(c) for c in text], np.uint16)[:, None]), "char")
+        return group[name]
+    with h5py.File(path, "w", userblock_size=512) as f:
+        def put(group, name, v):
+            if isinstance(v, dict):
+                g = group.create_group(name); cls(g, "struct")
+                for k, x in v.items(): put(g, k, x)
+            elif isinstance(v, str): chars(group, name, v)
+            elif isinstance(v, list):  # a cell array of text
+                refs = [chars(f.require_group("#refs#"), f"{name}{i}", x).ref for i, x in enumerate(v)]
+                cls(group.create_dataset(name, data=np.array(refs, dtype=h5py.ref_dtype)[:, None]), "cell")
+            else: cls(group.create_dataset(name, data=np.atleast_2d(np.asarray(v, np.float64)).T), "double")
+        for k, v in variables.items(): put(f, k, v)
+    with open(path, "r+b") as fh: fh.write(b"MATLAB 7.3 MAT-file, Platform: GLNXA64".ljust(116))
+
+
+def test_mat_v5_accusleep_signals_with_a_rate_variable_or_sfreq_hz(tmp_path):
+    from scipy.io import savemat
+    ref = make_rec(30)
+    savemat(tmp_path / "both.mat", {"EEG": ref.eeg, "EMG": ref.emg, "SR": 256})  # one file holding both
+    rec = load_recording(tmp_path / "both.mat")
+    assert (rec.eeg_channel, rec.emg_channel, rec.sfreq_hz, rec.duration_s) == ("EEG", "EMG", 256.0, 30.0)
+    np.testing.assert_array_equal(rec.emg, ref.emg)
+    assert load_recording(tmp_path / "both.mat", sfreq_hz=512).sfreq_hz == 512  # the user's rate wins
+    savemat(tmp_path / "EEG.mat", {"EEG": ref.eeg})  # AccuSleep's usual: one signal per file, rate from the user
+    with pytest.raises(ChannelError, match=r"EEG\.mat: no variable name contains 'EMG'.*pass emg=False"):
+        load_recording(tmp_path / "EEG.mat", sfreq_hz=256)
+    with pytest.raises(FileFormatError, match="do not store the sampling rate; pass sfreq_hz="):
+        load_recording(tmp_path / "EEG.mat", emg=False)
+    with open_recording(tmp_path / "EEG.mat", sfreq_hz=256, emg=False) as r:
+        assert not r.has_emg and r.n_samples == ref.n_samples
+
+
+def test_mat_v73_is_read_with_h5py_in_both_layouts(tmp_path):
+    ref = make_rec(20)
+    _write_mat73(tmp_path / "accusleep73.mat", {"EEG": ref.eeg, "EMG": ref.emg, "fs": 256})
+    rec = load_recording(tmp_path / "accusleep73.mat")
+    assert rec.sfreq_hz == 256 and rec.n_samples == ref.n_samples
+    np.testing.assert_array_equal(rec.eeg, ref.eeg)
+    _write_mat73(tmp_path / "misleep73.mat", {"data": {"EEG_F": ref.eeg, "EMG_N": ref.emg, "channels": ["EEG_F", "EMG_N"],
+                                                      "sf": np.array([256, 256]), "time": "20260105-09:00:00"}})
+    rec = load_recording(tmp_path / "misleep73.mat")
+    assert (rec.eeg_channel, rec.emg_channel, rec.sfreq_hz) == ("EEG_F", "EMG_N", 256.0)
+    assert rec.start == datetime(2026, 1, 5, 9)
+    np.testing.assert_array_equal(rec.emg, ref.emg)
+
+
+def test_bad_mat_files_name_the_file_what_they_hold_and_what_was_expected(tmp_path):
+    from scipy.io import savemat
+    savemat(tmp_path / "labels.mat", {"labels": np.ones(900), "note": "scores", "meta": {"animal": "m1"}})
+    with pytest.raises(FileFormatError, match=r"labels\.mat: holds no variable named like EEG: found 'labels' "
+                                              r"\(numbers, 900\), 'note' \(text\), 'meta' \(struct: animal\); expected"):
+        load_recording(tmp_path / "labels.mat")
+    savemat(tmp_path / "m.mat", {"data": {"EEG": np.ones(900), "channels": ["EEG", "EMG"], "sf": 256.0}})
+    with pytest.raises(FileFormatError, match=r"m\.mat: its 'channels' names 'EMG', but there is no such field"):
+        load_recording(tmp_path / "m.mat")
+    savemat(tmp_path / "rate.mat", {"EEG": np.ones(900), "EMG": np.ones(900), "fs": "fast"})
+    with pytest.raises(FileFormatError, match=r"its 'fs' must be one number \(the sampling rate in Hz\)"):
+        load_recording(tmp_path / "rate.mat")
+    (tmp_path / "notes.mat").write_text("not a MATLAB file\n" * 20)
+    with pytest.raises(FileFormatError, match=r"notes\.mat: not a readable MATLAB \.mat file"):
+        load_recording(tmp_path / "notes.mat")
+    savemat(tmp_path / "whole.mat", {"EEG": np.ones(9000), "EMG": np.ones(9000)})
+    (tmp_path / "cut.mat").write_bytes((tmp_path / "whole.mat").read_bytes()[:400])
+    with pytest.raises(FileFormatError, match=r"cut\.mat: not a readable MATLAB \.mat file"):
+        load_recording(tmp_path / "cut.mat")
+
 # ---- scores -------------------------------------------------------------------------------
 
 SCO_HEADER = "".join(f"header line {i}\n" for i in range(19))
@@ -280,6 +356,67 @@ def test_score_writers_round_trip_and_never_overwrite(tmp_path):
         write_scores(manual, tmp_path / "s.csv", overwrite=True)
     assert (tmp_path / "s.csv").read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if ".part" in p.name]
+
+def test_sleepsign_and_sirenia_writers_round_trip_unscored_and_artefacts(tmp_path):
+    hyp = Hypnogram.from_labels(["W", "NR", "NR*", "R", "-", "*", "R*", "W"], epoch_s=10,
+                                start=datetime(2026, 1, 5, 23, 59, 40))  # crosses midnight
+    path = write_scores(hyp, tmp_path / "m1_sleepsign.txt", format="sleepsign")
+    lines = path.read_text().splitlines()
+    assert lines[18:21] == ["Time,Epoch No.,Stage,", ",,,", "05/01/2026 23:59:40,0,W,"]
+    assert lines[23:26] == ["05/01/2026 00:00:10,3,R,".replace("05/01", "06/01"), "06/01/2026 00:00:20,4,,",
+                            "06/01/2026 00:00:30,5,*,"]
+    back = load_scores(path)
+    assert np.array_equal(back.stages, hyp.stages) and np.array_equal(back.artefact, hyp.artefact)
+    assert back.start == hyp.start and back.epoch_s == 10
+    sirenia = hyp[3:6]  # Sirenia has no stage beside its 'Artifact': an unscored artefact survives
+    path = write_scores(sirenia, tmp_path / "m1_sirenia.tsv", format="sirenia")
+    assert path.read_text().splitlines()[:2] == ["Date\tTime\tTime from Start\tRodent Sleep",
+                                                 "2026-01-06\t00:00:10\t0\tREM"]
+    back = load_scores(path)
+    assert np.array_equal(back.stages, sirenia.stages) and np.array_equal(back.artefact, sirenia.artefact)
+    assert back.start == sirenia.start and back.epoch_s == 10
+    with pytest.warns(UserWarning, match="2 artefact-flagged epochs are written as 'Artifact'"):
+        write_scores(hyp, tmp_path / "lossy.tsv", format="sirenia")
+    assert load_scores(tmp_path / "lossy.tsv").labels.tolist() == ["W", "N", "-", "R", "-", "-", "-", "W"]
+    for name, fmt in (("m1_sleepsign.txt", "sleepsign"), ("m1_sirenia.tsv", "sirenia")):
+        before = (tmp_path / name).read_bytes()
+        with pytest.raises(OutputExistsError, match="already exists"):
+            write_scores(hyp, tmp_path / name, format=fmt)
+        assert (tmp_path / name).read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if ".part" in p.name]
+
+
+def test_sleepsign_writer_refuses_what_sleepsign_cannot_hold(tmp_path):
+    with pytest.raises(ScoreError, match="no start time"):
+        write_scores(Hypnogram.from_labels("WWN"), tmp_path / "a.txt", format="sleepsign")
+    with pytest.raises(ScoreError, match="epochs last whole seconds, not 2.5 s"):
+        write_scores(Hypnogram.from_labels("WWN", epoch_s=2.5, start=datetime(2026, 1, 5)), tmp_path / "a.txt",
+                     format="sleepsign")
+    assert list(tmp_path.iterdir()) == []
+    hyp = Hypnogram.from_labels("WN-R", epoch_s=2.5)  # Sirenia keeps fractional epochs, and needs no start
+    back = load_scores(write_scores(hyp, tmp_path / "a.tsv", format="sirenia"))
+    assert back.labels.tolist() == ["W", "N", "-", "R"] and back.epoch_s == 2.5 and back.start is None
+
+
+def test_sirenia_exports_with_numeric_or_word_stages(tmp_path):
+    rows = "".join(f"11/14/2019\t{h}:{m:02d}:{s:02d} {ap}\t43783.{k}\t{10 * k}\t{c}\n" for k, (h, m, s, ap, c) in
+                   enumerate([(11, 59, 40, "AM", 1), (11, 59, 50, "AM", 2), (12, 0, 0, "PM", 3), (12, 0, 10, "PM", 255)]))
+    path = tmp_path / "sirenia.tsv"
+    path.write_text("Date\tTime\tTime Stamp\tTime from Start\tRodent Sleep\n" + rows)
+    hyp = load_scores(path)
+    assert hyp.labels.tolist() == ["W", "N", "R", "-"] and hyp.epoch_s == 10
+    assert hyp.start == datetime(2019, 11, 14, 11, 59, 40)  # month first, 12 PM is noon
+    path.write_text("Date,Time,Sleep Stage\n2019-11-14,10:00:00,Wake\n2019-11-14,10:00:10,Non REM\n"
+                    "2019-11-14,10:00:20,Artifact\n2019-11-14,10:00:40,REM\n")
+    with pytest.raises(ScoreError, match="time jumps by 20 s at line 5"):
+        load_scores(path)
+    path.write_text("Time from Start\tRodent Sleep\n0\t3\n10\t3\n20\t4\n")  # 4: the 5 = Wake, 3 = NREM numbering
+    assert load_scores(path).labels.tolist() == ["N", "N", "R"]
+    path.write_text("Time from Start\tRodent Sleep\n0\t3\n10\t3\n")
+    with pytest.raises(ScoreError, match=r"sirenia\.tsv: the 'Rodent Sleep' column holds the numbers 3, which do not "
+                                         r"tell which of Sirenia's numberings"):
+        load_scores(path)
+    assert load_scores(path, codes={3: "N"}).labels.tolist() == ["N", "N"]
 
 
 def test_failed_write_leaves_nothing(tmp_path):
@@ -403,6 +540,21 @@ def test_real_bandpower_table(shared):
     bp, hyp = load_bandpower_table(shared / "mouse_zfhx3" / "baseline_bandpower.csv")
     assert len(bp) == len(hyp) == 21600 and hyp.epoch_s == 4.0
     assert np.bincount(hyp.stages).tolist() == [13131 + 123, 7342 + 2, 1002]
+
+def test_real_sleepsign_export_survives_write_and_read_again(shared, tmp_path):
+    real = load_scores(shared / "sleepsign" / "sample.txt")
+    again = load_scores(write_scores(real, tmp_path / "again.txt", format="sleepsign"))
+    assert np.array_equal(again.stages, real.stages) and np.array_equal(again.artefact, real.artefact)
+    assert (again.start, again.epoch_s, len(again)) == (real.start, 10.0, 80)
+
+
+def test_real_misleep_mat_file(shared):
+    path = shared / "real_unlabelled" / "misleep_10min_example.mat"
+    rec = load_recording(path)
+    assert (rec.eeg_channel, rec.emg_channel) == ("EEG_P", "EMG_DIFF")  # picked by name among MiSleep's channels
+    assert rec.sfreq_hz == 305 and rec.n_samples == 183_000 and rec.duration_s == 600
+    assert rec.start == datetime(2024, 11, 4, 7, 12, 21)
+    assert load_recording(path, eeg="EMG_DIFF", emg=False).eeg_channel == "EMG_DIFF"
 
 
 def test_errors_share_one_base_class():
