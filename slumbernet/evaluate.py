@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .io import STAGE_NAMES, STAGES, Hypnogram, Recording
-from .preprocess import STAGE_COLORS, band_powers, bandpass, fill_nonfinite, plot_hypnogram, spectrogram
+from .preprocess import STAGE_COLORS, band_powers, bandpass, emg_rms, fill_nonfinite, spectrogram
 
 # %% auto 0
 __all__ = ['MANUAL_SCORING_H_PER_DAY', 'confusion', 'metrics_from_confusion', 'agreement', 'confusion_frame', 'light_phase',
@@ -85,7 +86,7 @@ def light_phase(hyp: Hypnogram, lights_on_h: float = 7.0, lights_off_h: float = 
 
     Examples
     --------
-    >>> light_phase(Hypnogram.from_labels("WWW", 4 * 3600, start="2026-01-05 05:00")).tolist()
+    >>> light_phase(Hypnogram.from_labels("WWW", 4 * 3600, start="2026-01-05 03:00")).tolist()  # middles 05, 09, 13 h
     ['dark', 'light', 'light']
     """
     if hyp.start is None: raise ValueError("the hypnogram has no start time: light and dark phases need clock times")
@@ -279,7 +280,7 @@ def sleep_architecture(hyp: Hypnogram, onset_bout_s: float = 60.0) -> pd.Series:
 
     Examples
     --------
-    >>> sleep_architecture(Hypnogram.from_labels("WWNNNR"))["N_min"]
+    >>> float(sleep_architecture(Hypnogram.from_labels("WWNNNR"))["N_min"])
     0.2
     """
     st = np.asarray(hyp.stages, int)
@@ -306,7 +307,7 @@ def architecture_difference(manual: Hypnogram, predicted, onset_bout_s: float = 
     Examples
     --------
     >>> m = Hypnogram.from_labels("WWNNNR")
-    >>> architecture_difference(m, np.array([0, 0, 1, 1, 1, 1])).loc["R_min", "difference"]
+    >>> float(architecture_difference(m, np.array([0, 0, 1, 1, 1, 1])).loc["R_min", "difference"])
     -0.06666666666666667
     """
     pred = predicted.hypnogram if hasattr(predicted, "hypnogram") else \
@@ -390,32 +391,226 @@ def plot_confusion(comparison, normalize: bool = True, ax=None, title: str | Non
 def _block_mean(x: np.ndarray, k: int) -> np.ndarray:
     return x[: len(x) // k * k].reshape(-1, k, *x.shape[1:]).mean(1) if k > 1 else x
 
-def plot_scores(rec: Recording, manual: Hypnogram, pred, fmax_hz: float = 30.0, max_columns: int = 900,
-                figsize=(11, 6)):
-    """Manual and model hypnograms, the EEG spectrogram and the model's probabilities (hypnodensity), on one time axis.
+def _tick_step_h(span_h: float, max_ticks: int = 10) -> float:
+    "The shortest of 15 min, 30 min, 1, 2, 3, 4, 6, 12, 24 h... that puts at most `max_ticks` ticks on `span_h` hours."
+    for step in (0.25, 0.5, 1, 2, 3, 4, 6, 12, 24):
+        if span_h / step <= max_ticks: return step
+    return 24 * np.ceil(span_h / 24 / max_ticks)
 
-    Long recordings are drawn as averages over blocks of epochs (at most `max_columns` columns);
-    hypnograms are drawn epoch by epoch. Returns the matplotlib Figure.
+def _clock_h(start) -> float:
+    "Clock time of a datetime in hours after midnight."
+    return start.hour + start.minute / 60 + start.second / 3600
+
+def _time_axis(ax, span_h: float, start=None, align_h: float = 0.0, max_ticks: int = 10):
+    """Ticks on an x axis in hours from the start: clock times ("HH:MM", one tick on `align_h`
+    o'clock, lights on say) when `start` is given, else hours from the start."""
+    step = _tick_step_h(span_h, max_ticks)
+    if start is None:
+        ticks = np.arange(0, span_h + 1e-9, step)
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        ax.set_xlabel("hours from start")
+        return
+    first = (align_h - _clock_h(start)) % step  # hours from the start to the first tick
+    ticks = np.arange(first, span_h + 1e-9, step)
+    labels = [(pd.Timestamp(start) + pd.Timedelta(hours=t)).round("min").strftime("%H:%M") for t in ticks]
+    ax.set_xticks(ticks, labels)
+    ax.set_xlabel(f"clock time (recording starts {pd.Timestamp(start):%Y-%m-%d %H:%M})")
+
+def _light_intervals(start, span_h: float, lights_on_h: float = 7.0, lights_off_h: float = 19.0) -> list:
+    """(begin_h, end_h, "light" or "dark") in hours from `start`, covering [0, span_h]; as `light_phase` divides the day.
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> _light_intervals(datetime(2026, 1, 5, 13), 12.0)
+    [(0.0, 6.0, 'light'), (6.0, 12.0, 'dark')]
+    """
+    light_h = (lights_off_h - lights_on_h) % 24
+    on0 = lights_on_h - _clock_h(start) - 24  # a lights-on before the start
+    out = []
+    for day in range(int(np.ceil(span_h / 24)) + 2):
+        on = on0 + 24 * day
+        for a, b, phase in ((on, on + light_h, "light"), (on + light_h, on + 24, "dark")):
+            a, b = max(a, 0.0), min(b, span_h)
+            if b > a: out.append((float(a), float(b), phase))
+    return out
+
+def _draw_light_dark(ax, start, span_h: float, lights_on_h: float, lights_off_h: float):
+    "The light/dark bar: white for light, dark grey for dark, each phase named where it is wide enough."
+    spans = _light_intervals(start, span_h, lights_on_h, lights_off_h)
+    bars = ax.broken_barh([(a, b - a) for a, b, _ in spans], (0, 1), facecolors=["white" if p == "light" else "0.2"
+                          for *_, p in spans], edgecolors="0.2", linewidth=0.6)
+    bars.set_gid("light_dark")
+    for a, b, p in spans:
+        if b - a >= span_h / 12:
+            ax.text((a + b) / 2, 0.5, p, ha="center", va="center", fontsize=9, color="0.2" if p == "light" else "white")
+    ax.set_ylim(0, 1); ax.set_yticks([]); ax.tick_params(bottom=False)
+    ax.set_ylabel("lights", rotation=0, ha="right", va="center", fontsize=10)
+    for side in ("top", "right", "left", "bottom"): ax.spines[side].set_visible(False)
+
+def _draw_hypnogram(ax, hyp: Hypnogram, color: str = "0.25"):
+    "A hypnogram track: a step line (Wake top, REM bottom) with a bar in the stage's colour under each bout."
+    st = np.asarray(hyp.stages, int)
+    level = np.array([2.0, 1.0, 0.0, np.nan])  # W, N, R, unscored (-1) = gap
+    x = np.arange(len(st) + 1) * hyp.epoch_s / 3600
+    y = level[st]
+    drawn = ax.step(x, np.r_[y, y[-1:]], where="post", color=color, lw=0.6)
+    b = bouts(hyp)
+    if len(b):
+        x0 = b.onset_s.to_numpy() / 3600
+        drawn.append(ax.hlines(level[[STAGES.index(s) for s in b.stage]], x0, x0 + b.duration_s.to_numpy() / 3600,
+                               colors=[STAGE_COLORS[s] for s in b.stage], lw=5))
+    art = np.flatnonzero(hyp.artefact & (st >= 0))
+    if len(art): drawn += ax.plot(x[art] + hyp.epoch_s / 7200, y[art], "x", color="0.4", ms=3, label="artefact")
+    for a in drawn: a.set_in_layout(False)  # clipped to the axes: the layout need not measure 21,600 steps
+    ax.set_yticks([0, 1, 2], [STAGE_NAMES[s] for s in reversed(STAGES)]); ax.set_ylim(-0.6, 2.6)
+
+def _recording_name(rec, *others) -> str:
+    "The recording's id, else its file's name, else that of the scores."
+    for x in (rec, *others):
+        rid = getattr(x, "recording_id", None)
+        if rid: return str(rid)
+    for x in (rec, *others):
+        src = getattr(x, "source", None)
+        if src: return Path(src).name
+    return "unnamed recording"
+
+def plot_scores(rec: Recording, manual: Hypnogram | None = None, pred=None, fmax_hz: float = 30.0,
+                max_columns: int = 900, figsize=(14, 7), *, clock: bool | None = None,
+                lights_on_h: float | None = 7.0, lights_off_h: float = 19.0, names=("manual", "model"),
+                title: str | None = None):
+    """One recording at a glance: light/dark bar, hypnograms, EEG spectrogram, EMG and hypnodensity on one time axis.
+
+    From top to bottom, each track only where its data is there: the light/dark bar (when the
+    clock time is known), the manual hypnogram, the model's, the EEG spectrogram (dB, with its
+    colour bar), the EMG RMS (when the recording has EMG) and the model's probabilities (the
+    "hypnodensity", when `pred` is a `Prediction`: where colours mix, the model hesitates). The
+    title names the recording and, with both hypnograms, their agreement (Cohen's kappa over the
+    epochs `compare` keeps).
+
+    Parameters
+    ----------
+    rec : Recording
+    manual : Hypnogram, optional
+        A scorer's hypnogram; None to show the model's scores alone (an unscored recording).
+    pred : Prediction, Hypnogram or array of stage indices, optional
+        The model's scores (or a second scorer's); None to show `manual` alone.
+    fmax_hz : float
+        Highest frequency of the spectrogram.
+    max_columns : int
+        Long recordings are drawn as averages over blocks of epochs, at most `max_columns` of
+        them (a day of 4-s epochs: 24 epochs, 96 s, per column); hypnograms epoch by epoch.
+    figsize : (width_in, height_in)
+        The default suits a 24-h day.
+    clock : bool, optional
+        Clock time on the x axis ("HH:MM" ticks, one on lights on) instead of hours from the start;
+        default: when the recording (or the scores) has a start time.
+    lights_on_h, lights_off_h : float
+        Clock hours of lights on and off for the light/dark bar (as in `light_phase`); the bar is
+        drawn only with clock time, and not at all with `lights_on_h=None`.
+    names : (str, str)
+        Names of `manual` and `pred` on their tracks and in the title.
+    title : str, optional
+        Default: the recording's id (or file name), its length and start, and the kappa.
+
+    Returns
+    -------
+    matplotlib Figure
+        Its axes are labelled (`ax.get_label()`): "light_dark", "manual", "model", "spectrogram",
+        "colorbar", "emg", "hypnodensity" (those drawn).
+
+    Examples
+    --------
+    A simulated half hour and its scorer's hypnogram (add `predict(sim.recording)` as `pred` for
+    the model's track, its probabilities and the kappa; `fig.savefig("scores.pdf")` saves it):
+
+    >>> from slumbernet.simulate import simulate_recording
+    >>> sim = simulate_recording(hours=0.5, seed=1)
+    >>> fig = plot_scores(sim.recording, sim.scores)
+    >>> [ax.get_label() for ax in fig.axes]
+    ['light_dark', 'manual', 'spectrogram', 'emg', 'colorbar']
+    >>> fig.axes[-2].get_xlabel()
+    'clock time (recording starts 2026-01-05 07:00)'
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    if manual is None and pred is None: raise ValueError("nothing to plot: give manual scores, a prediction or both")
+    probs = getattr(pred, "probabilities", None)
+    if pred is not None and not isinstance(pred, Hypnogram):
+        pred = pred.hypnogram if hasattr(pred, "hypnogram") else Hypnogram(
+            np.asarray(pred), manual.epoch_s if manual is not None else 4.0, None, getattr(manual, "start", None))
+    hyps = [(name, h) for name, h in zip(names, (manual, pred)) if h is not None]
+    epoch_s = hyps[0][1].epoch_s
+    start = next((x.start for x in (rec, manual, pred) if x is not None and x.start is not None), None)
+    clock = start is not None if clock is None else bool(clock and start is not None)
+
     eeg = bandpass(fill_nonfinite(rec.eeg), rec.sfreq_hz, 0.3, None)  # a NaN run must not spoil the whole day's filter
-    f, p = spectrogram(eeg, rec.sfreq_hz, manual.epoch_s, "multitaper", fmax_hz)
+    f, p = spectrogram(eeg, rec.sfreq_hz, epoch_s, "multitaper", fmax_hz)
+    n_epochs = max([len(p)] + [len(h) for _, h in hyps])
+    span_h = n_epochs * epoch_s / 3600
     k = max(1, int(np.ceil(len(p) / max_columns)))
-    p, prob = _block_mean(p, k), _block_mean(np.asarray(pred.probabilities), k)
-    hours = np.arange(len(p) + 1) * k * manual.epoch_s / 3600
-    fig, ax = plt.subplots(4, 1, figsize=figsize, sharex=True, gridspec_kw={"height_ratios": [1, 1, 2, 1.2]})
-    plot_hypnogram(manual, ax[0]); ax[0].set_title("manual", loc="left", fontsize=9)
-    plot_hypnogram(pred.hypnogram, ax[1], color="C0"); ax[1].set_title("model", loc="left", fontsize=9)
+    p = _block_mean(p, k)
+    edges_h = np.arange(len(p) + 1) * k * epoch_s / 3600
+    mid_h = (edges_h[:-1] + edges_h[1:]) / 2
+
+    tracks = ([("light_dark", 0.22)] if clock and lights_on_h is not None else []) + \
+             [(name, 0.85) for name, _ in hyps] + [("spectrogram", 2.0)] + \
+             ([("emg", 0.85)] if rec.has_emg else []) + ([("hypnodensity", 0.9)] if probs is not None else [])
+    fig = plt.figure(figsize=figsize, layout="constrained")
+    gs = fig.add_gridspec(len(tracks), 2, height_ratios=[h for _, h in tracks], width_ratios=[1, 0.012])
+    ax, first = {}, None
+    for i, (name, _) in enumerate(tracks):
+        ax[name] = first = fig.add_subplot(gs[i, 0], sharex=first, label=name)
+    for a in list(ax.values())[:-1]: a.tick_params(labelbottom=False)
+
+    if "light_dark" in ax: _draw_light_dark(ax["light_dark"], start, span_h, lights_on_h, lights_off_h)
+    for name, h in hyps:
+        _draw_hypnogram(ax[name], h, "0.25")
+        ax[name].set_ylabel(name, fontsize=10)
     db = 10 * np.log10(np.maximum(p.T, 1e-6))
-    lo, hi = np.percentile(db, [5, 99])
-    ax[2].pcolormesh(hours, np.r_[f, f[-1] + f[1] - f[0]], db, vmin=lo, vmax=hi, cmap="magma", shading="flat")
-    ax[2].set_ylabel("EEG Hz")
-    mid = (hours[:-1] + hours[1:]) / 2
-    ax[3].stackplot(mid, prob.T, colors=[STAGE_COLORS[s] for s in STAGES], labels=_names(), step="mid")
-    ax[3].set_ylim(0, 1); ax[3].set_ylabel("probability")
-    ax[3].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
-    ax[3].set_xlabel("hours from start"); ax[3].set_xlim(0, hours[-1])
-    fig.tight_layout()
+    lo, hi = np.percentile(db[1:], [5, 99])
+    df_hz = f[1] - f[0]
+    mesh = ax["spectrogram"].pcolormesh(edges_h, np.r_[f[1:], f[-1] + df_hz] - df_hz / 2, db[1:], vmin=lo, vmax=hi,
+                                        cmap="magma", shading="flat", rasterized=True)  # 0 Hz left out: each epoch's mean is removed
+    mesh.set_in_layout(False)
+    ax["spectrogram"].set_ylabel("EEG Hz", fontsize=10)
+    cax = fig.add_subplot(gs[list(ax).index("spectrogram"), 1], label="colorbar")
+    fig.colorbar(mesh, cax=cax).set_label("dB re 1 µV²/Hz", fontsize=10)
+    if rec.has_emg:
+        rms = emg_rms(fill_nonfinite(rec.emg), rec.sfreq_hz, epoch_s)
+        rms = np.sqrt(_block_mean(rms.astype(np.float64) ** 2, k))[: len(mid_h)]
+        a = ax["emg"]
+        a.plot(mid_h[: len(rms)], rms, color="0.2", lw=0.7)[0].set_in_layout(False)
+        a.set_yscale("log")
+        a.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+        a.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        a.yaxis.set_minor_formatter(NullFormatter())
+        ok = rms[np.isfinite(rms) & (rms > 0)]
+        if len(ok): a.set_ylim(np.percentile(ok, 0.5) / 1.5, np.percentile(ok, 99.5) * 1.5)
+        a.set_ylabel("EMG RMS µV", fontsize=10)
+    if probs is not None:
+        prob = _block_mean(np.asarray(probs, float), k)[: len(mid_h)]
+        a = ax["hypnodensity"]
+        for c in a.stackplot(mid_h[: len(prob)], prob.T, colors=[STAGE_COLORS[s] for s in STAGES], labels=_names(),
+                             step="mid"): c.set_in_layout(False)
+        a.set_ylim(0, 1); a.set_yticks([0, 0.5, 1]); a.set_ylabel("P(stage)", fontsize=10)
+        a.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=3, fontsize=9, frameon=False,
+                 borderaxespad=0.1, handlelength=1.2)
+
+    bottom = list(ax.values())[-1]
+    bottom.set_xlim(0, span_h)
+    _time_axis(bottom, span_h, start if clock else None, lights_on_h or 0.0)
+    fig.align_ylabels(list(ax.values()))
+    if title is None:
+        title = f"{_recording_name(rec, pred, manual)}: {span_h:.3g} h" + (f" from {pd.Timestamp(start):%Y-%m-%d %H:%M}"
+                                                                        if start is not None else "")
+        if manual is not None and pred is not None:
+            if len(manual) == len(pred):
+                m = compare(manual, pred).metrics
+                title += (f"; {names[1]} vs {names[0]}: kappa {m['kappa']:.3f}, accuracy {100 * m['accuracy']:.1f} % "
+                          f"({m['n']:,} epochs)")
+            else: title += f"; {names[0]} has {len(manual):,} epochs, {names[1]} {len(pred):,}: not compared"
+    fig.suptitle(title, fontsize=11)
     return fig
 
 def plot_architecture(diff: pd.DataFrame, figsize=(10, 2.8)):
@@ -426,21 +621,64 @@ def plot_architecture(diff: pd.DataFrame, figsize=(10, 2.8)):
         d = diff.loc[[s + suffix for s in STAGES], ["manual", "model"]]
         d.index = _names()
         d.plot.bar(ax=a, rot=0, color=["0.55", "C0"], legend=a is ax[0], width=0.75)
-        a.set_title(name, fontsize=9)
+        a.set_title(name, fontsize=10)
     fig.tight_layout()
     return fig
 
-def plot_per_hour(hypnograms: dict, hours: float = 1.0, figsize=(11, 2.8), clock: bool = False):
-    """Minutes of each stage per `hours` bin, one line per hypnogram (e.g. {"manual": ..., "model": ...})."""
+def plot_per_hour(hypnograms: dict, hours: float = 1.0, figsize=(11, 2.8), clock: bool | None = None,
+                  sharey: bool = True, lights_on_h: float | None = 7.0, lights_off_h: float = 19.0):
+    """Minutes of each stage per `hours` bin, one panel per stage, one line per hypnogram (e.g. {"manual": ..., "model": ...}).
+
+    Parameters
+    ----------
+    hypnograms : dict
+        Name -> Hypnogram or Prediction.
+    hours : float
+        Bin length.
+    clock : bool, optional
+        Clock time ("HH:MM") on the x axis; default: when a hypnogram has a start time.
+    sharey : bool
+        One y scale for the three panels, 0 to the bin's length in minutes (so a stage's share
+        reads the same in each); False: each panel its own.
+    lights_on_h, lights_off_h : float
+        With clock time, the dark phase is shaded grey (None: not shaded).
+
+    Returns
+    -------
+    matplotlib Figure (three panels, W, N and R)
+
+    Examples
+    --------
+    >>> fig = plot_per_hour({"manual": Hypnogram.from_labels("W" * 900 + "N" * 900, start="2026-01-05 18:00")})
+    >>> [tuple(round(float(y), 1) for y in ax.get_ylim()) for ax in fig.axes]  # 0 to 60 min, a margin above
+    [(0.0, 62.4), (0.0, 62.4), (0.0, 62.4)]
+    """
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(1, 3, figsize=figsize, sharex=True)
-    for (name, hyp), style in zip(hypnograms.items(), ("-", "--", ":", "-.")):
-        h = hyp.hypnogram if hasattr(hyp, "hypnogram") else hyp
+    if not hypnograms: raise ValueError("no hypnograms to plot")
+    hyps = {name: (h.hypnogram if hasattr(h, "hypnogram") else h) for name, h in hypnograms.items()}
+    start = next((h.start for h in hyps.values() if h.start is not None), None)
+    clock = start is not None if clock is None else bool(clock and start is not None)
+    span_h = max(len(h) * h.epoch_s for h in hyps.values()) / 3600
+    fig, ax = plt.subplots(1, 3, figsize=figsize, sharex=True, sharey=sharey, layout="constrained")
+    for (name, h), style in zip(hyps.items(), ("-", "--", ":", "-.")):
         df = minutes_per_hour(h, hours)
-        for a, s, label in zip(ax, STAGES, _names()):
-            a.plot(df.index + hours / 2, df[s], style, color=STAGE_COLORS[s], label=name)
-            a.set_title(f"{label}, min per {hours:g} h", fontsize=9)
-    ax[0].legend(fontsize=8, frameon=False); ax[1].set_xlabel("hours from start")
-    fig.tight_layout()
+        for a, s in zip(ax, STAGES):
+            a.plot(df.index + hours / 2, df[s], style, color=STAGE_COLORS[s], label=name, marker=".", ms=4)
+    for a, label in zip(ax, _names()):
+        a.set_title(f"{label}, min per {hours:g} h", fontsize=10)
+        if clock and lights_on_h is not None:
+            for x0, x1, phase in _light_intervals(start, span_h, lights_on_h, lights_off_h):
+                if phase == "dark": a.axvspan(x0, x1, color="0.88", zorder=0, lw=0)
+        _time_axis(a, span_h, start if clock else None, lights_on_h or 0.0, max_ticks=5)
+        if a is not ax[1]: a.set_xlabel("")
+    ax[0].set_xlim(0, span_h)
+    if sharey: ax[0].set_ylim(0, hours * 60 * 1.04)
+    else:
+        for a in ax: a.set_ylim(bottom=0)
+    ax[0].set_ylabel("minutes")
+    from matplotlib.lines import Line2D
+    fig.legend([Line2D([], [], ls=style, color="0.3", marker=".", ms=4) for _, style in zip(hyps, ("-", "--", ":", "-."))],
+               list(hyps), loc="outside right upper", fontsize=9, frameon=False)
+    fig.get_layout_engine().set(w_pad=0.1, wspace=0.04)
     return fig
 
