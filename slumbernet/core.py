@@ -91,6 +91,8 @@ class Prediction:
     artefact : array of bool
         True where the signal has a problem (NaN/Inf, flat, clipped): the stage and probabilities
         are the network's, but it was shown a signal unlike any it learnt from.
+    eeg_channel, emg_channel : str, optional
+        The channels scored (`emg_channel` None for EEG only).
     checks : dict
         What the scores were checked against and who made them (see `check_network`): `method`
         ("network", "calibrated": the network calibrated on where it and the adaptive scorer agree, or "adaptive"), `passed` (True, False, or None: not judged), `problems` (what the network's stages break, in
@@ -109,6 +111,8 @@ class Prediction:
     seconds: dict = field(default_factory=dict)
     artefact: np.ndarray | None = None
     checks: dict = field(default_factory=dict)
+    eeg_channel: str | None = None
+    emg_channel: str | None = None
 
     def __post_init__(self):
         if self.flags is None: self.flags = np.full(len(self.stages), "", dtype=object)
@@ -145,7 +149,8 @@ class Prediction:
         return df[df.confidence < threshold].sort_values("confidence")
 
     def write(self, path, format: str | None = None, overwrite: bool = False) -> Path:
-        """Write the scores: CSV with probabilities (default), `"accusleep"` labels, or EDF+ annotations (`.edf`).
+        """Write the scores: CSV with probabilities (default), EDF+ annotations (`.edf`), or labels to import into
+        AccuSleep, SleepSign or Sirenia (`format="accusleep"`, `"sleepsign"`, `"sirenia"`; see `io.write_scores`).
 
         Atomic, and never over an existing file unless `overwrite=True`. Artefact epochs: `True` in
         the CSV's `artefact` column (and the reason in `flag`); an "Artefact" annotation over them
@@ -470,7 +475,7 @@ def _score_windows(recording, model, eeg, emg, impossible, sfreq_hz, reference, 
     bg.join()
     return dict(stages=stages, probs=probs, problems=problems, rescored=rescored, impossible=impossible, checks=checks,
                 window_s=inp["epoch_s"], duration_s=rec.duration_s, start=rec.start, recording_id=rec.recording_id,
-                animal_id=rec.animal_id, source=rec.source, info=info,
+                animal_id=rec.animal_id, source=rec.source, eeg_channel=rec.eeg_channel, emg_channel=rec.emg_channel, info=info,
                 seconds={"read": t1 - t0, "prepare": t2 - t1, "score": t3 - t2, "check": t4 - t3})
 
 def _score_epochs(recording, epoch_s: float, window_s: float, args: tuple):
@@ -582,5 +587,5 @@ def predict(recording, model=None, eeg=None, emg=None, *, epoch_s: float | None 
     flags = _mark_artefacts(flags, problems)
     return Prediction(stages, probs.astype(np.float32), epoch_s or window_s, w["start"], flags, w["recording_id"],
                       w["animal_id"], w["source"], w["info"], {k: round(v, 3) for k, v in w["seconds"].items()},
-                      problems != "", w["checks"])
+                      problems != "", w["checks"], w["eeg_channel"], w["emg_channel"])
 

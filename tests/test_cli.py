@@ -165,3 +165,55 @@ def test_cli_mistakes_are_told_in_cli_options(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         main(["--version"])
     assert e.value.code == 0 and capsys.readouterr().out.startswith("slumbernet ")
+
+
+def _ten_second_lab(folder) -> Path:
+    "A lab's one scored recording: a sample EDF and its scores in 10-s epochs as `epoch,stage` only (no times)."
+    from slumbernet.grid import regrid
+    from slumbernet.io import load_scores
+    folder.mkdir()
+    shutil.copy(SAMPLES / "mouse01_baseline.edf", folder)
+    ten = regrid(load_scores(SAMPLES / "mouse01_baseline_scores.csv"), 10.0)
+    pd.DataFrame({"epoch": np.arange(len(ten)), "stage": ten.labels}).to_csv(folder / "mouse01_baseline_scores.csv", index=False)
+    return folder
+
+
+def test_a_lab_with_10_s_scores_compares_trains_and_calibrates_from_the_command_line(tmp_path, capsys):
+    "Issue 17's dead ends: 10-s `epoch,stage` scores of one animal; each step works or names the option to use."
+    lab = _ten_second_lab(tmp_path / "lab")
+    assert main(["compare", str(lab), "--out", str(tmp_path / "c1"), "--no-figures"]) == 1
+    out = capsys.readouterr().out
+    assert "use --epoch-s SECONDS" in out and "epoch_s=" not in out
+    assert main(["compare", str(lab), "--out", str(tmp_path / "c2"), "--epoch-s", "10"]) == 0
+    table = pd.read_csv(tmp_path / "c2" / "comparison.csv")
+    assert table.epoch_s.tolist() == [10.0, 10.0] and table.epochs.tolist() == [180, 180] and table.kappa.min() > 0.85
+    assert (tmp_path / "c2" / "mouse01_baseline_comparison.png").stat().st_size > 10_000
+    assert "simulated mice only" in (tmp_path / "c2" / "comparison.md").read_text()
+    err = capsys.readouterr().err
+    assert main(["train", str(lab), "--out", str(tmp_path / "m"), "--epoch-s", "10", "--steps", "2", "--rounds", "1"]) == 0
+    assert "one animal (mouse01): validating on every 4th block" in capsys.readouterr().err
+    assert main(["calibrate", str(lab), "--out", str(tmp_path / "cal"), "--epoch-s", "10", "--emg", "none",
+                 "--steps", "2", "--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "held out: every 4th block" in out and "before: kappa" in out and (tmp_path / "cal.keras").exists()
+    assert main(["predict", str(lab), "--out", str(tmp_path / "p"), "--epoch-s", "10", "--model", str(tmp_path / "cal.keras"),
+                 "--emg", "none", "--quiet"]) == 0
+    summary = pd.read_csv(tmp_path / "p" / "summary.csv")
+    assert summary.epochs.tolist() == [180] and summary.epoch_s.tolist() == [10.0] and summary.emg.tolist() == ["none"]
+    assert main(["compare", str(lab), "--out", str(tmp_path / "c2"), "--epoch-s", "10"]) == 2  # never over a comparison
+    assert "use --overwrite" in capsys.readouterr().err
+
+
+def test_channels_used_are_printed_and_recorded(tmp_path, capsys):
+    "With EEG1 and EEG2 (the Pinnacle/Sirenia layout) the choice is said, printed and kept in summary.csv and the record."
+    import json
+    edf = tmp_path / "two.edf"; _two_channel_edf(edf, ("EEG1", "EEG2"))
+    assert predict(tmp_path / "a", "--emg", "none", files=[edf]) == 0
+    out = capsys.readouterr().out
+    assert "EEG1" in out
+    summary = pd.read_csv(tmp_path / "a" / "summary.csv")
+    assert summary.eeg.tolist() == ["EEG1"] and "several EEG channels (EEG1, EEG2); using 'EEG1'" in summary.warnings[0]
+    record = json.loads((tmp_path / "a" / "two_slumbernet.csv.json").read_text())
+    assert record["summary"]["eeg"] == "EEG1" and record["summary"]["emg"] == "none"
+    assert predict(tmp_path / "b", "--eeg", "EEG2", "--emg", "none", files=[edf]) == 0
+    assert pd.read_csv(tmp_path / "b" / "summary.csv").eeg.tolist() == ["EEG2"]
