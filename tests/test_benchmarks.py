@@ -126,6 +126,7 @@ def test_speed_benchmark_times_the_scorer_against_reading_and_the_network_floor(
     # the network floor runs the bundled model on every epoch: it costs more than reading alone
     assert runs["read + network only"]["cpu_s"] > runs["read EDF only"]["cpu_s"]
     assert "read + network only / read-only" in (tmp_path / "speed_skip_paper.md").read_text()
+    assert out["runs"]["default, 10-s epochs"]["runs"] == 2 and out["epoch_10s_vs_4s"] > 0
 
 
 @pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs the project's git history")
