@@ -24,6 +24,7 @@ from .model import ModelFileError, NumpyModel, SleepModel, load_model, model_pat
 from .adaptive import AdaptiveError, fit_states, physiology_problems, stage_physiology, state_features
 from .calibrate import agreed_labels, calibrate
 from .grid import check_epoch_s, overlap_weights, to_epochs, window_offsets_s
+from .human import HUMAN_EPOCH_S, SPECIES, predict_human, read_human
 from .preprocess import STREAM_CHUNK_S, EpochStream, epoch_powers, prepare_epochs
 
 log = logging.getLogger(__name__)
@@ -459,7 +460,7 @@ def _score_windows(recording, model, eeg, emg, impossible, sfreq_hz, reference, 
             stages, rescored = rescore_rem_entries(stages, fit.stages[:len(stages)])
             impossible = "fix"
     checks = {"method": used, **checks, "message": message}
-    if checks["passed"] is not True: warnings.warn(f"{rec.source or rec.recording_id}: {message}", SlumberNetWarning, stacklevel=2)
+    if checks["passed"] is not True: warnings.warn(f"{rec.source or rec.recording_id}: {message}", SlumberNetWarning, stacklevel=3)  # the caller of predict
     if used == "adaptive":
         probs = fit.probabilities[:len(stages)]; stages = fit.stages[:len(stages)]
     t4 = time.perf_counter()
@@ -468,7 +469,7 @@ def _score_windows(recording, model, eeg, emg, impossible, sfreq_hz, reference, 
         warnings.warn(f"{rec.source or rec.recording_id}: scored {100 * frac.max():.0f}% {STAGE_NAMES[STAGES[frac.argmax()]]}. "
                       f"Normalisation per recording assumes a mix of stages; if this recording really is nearly all one "
                       f"stage (sleep deprivation, say), score it with reference= a baseline recording of the same animal",
-                      SlumberNetWarning, stacklevel=2)
+                      SlumberNetWarning, stacklevel=3)  # the caller of predict
     info = {"architecture": m.architecture, "engine": "numpy" if isinstance(m, NumpyModel) else "keras",
             "sha256": m.metadata.get("file", {}).get("sha256"),
             "summary": m.metadata.get("training", {}).get("summary", "")}
@@ -519,7 +520,7 @@ def _score_epochs(recording, epoch_s: float, window_s: float, args: tuple):
 
 def predict(recording, model=None, eeg=None, emg=None, *, epoch_s: float | None = None, impossible: str | None = None,
             min_bout_epochs: int | None = None, sfreq_hz: float | None = None, reference=None,
-            chunk_s: float | None = None, method: str = "auto", **load_kw) -> Prediction:
+            chunk_s: float | None = None, method: str = "auto", species: str = "mouse", eog=None, **load_kw) -> Prediction:
     """Score a recording: stage, probabilities and confidence per epoch.
 
     Parameters
@@ -557,6 +558,13 @@ def predict(recording, model=None, eeg=None, emg=None, *, epoch_s: float | None 
         otherwise the adaptive scorer;
         "network" or "adaptive": that one always (see "Checks a lab can read"). The checks are
         recorded in every case.
+    species : {"mouse", "human"}
+        "human": 30-s epochs by default, channels found by PSG names (`human.read_human`); without a
+        model, YASA's pre-trained staging scores (`human.predict_human`); with one (a network fine-tuned
+        on the lab's scored nights), the network alone (`method` "network": the checks are mouse physiology).
+    eog : str, int, list of str or array, optional
+        Human recordings: the EOG channel for YASA (default: found by name; False: none), or, with a
+        loaded `Recording`, its EOG's samples (µV).
 
     Returns
     -------
@@ -569,6 +577,16 @@ def predict(recording, model=None, eeg=None, emg=None, *, epoch_s: float | None 
     """
     if impossible not in (None, "flag", "fix"): raise ValueError(f"impossible must be None, 'flag' or 'fix', got {impossible!r}")
     if method not in METHODS: raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if species not in SPECIES: raise ValueError(f"species must be one of {', '.join(SPECIES)}, got {species!r}")
+    if species == "human":
+        if model is None: return predict_human(recording, eeg, emg, eog, epoch_s, sfreq_hz=sfreq_hz, **load_kw)
+        if method == "adaptive":
+            raise SlumberNetError("the adaptive scorer knows mouse physiology only: score human recordings with YASA "
+                                  "(no model) or a network (a model)")
+        if method == "auto": log.info("a human recording scored by a network: by the network alone (its checks are mouse physiology)")
+        method, epoch_s = "network", HUMAN_EPOCH_S if epoch_s is None else epoch_s
+        if not isinstance(recording, Recording):
+            recording, _ = read_human(recording, eeg, emg, False, sfreq_hz=sfreq_hz, **load_kw)
     window_s = float(_model_metadata(model)["input"]["epoch_s"])
     if epoch_s is not None:
         epoch_s = check_epoch_s(epoch_s, None if isinstance(recording, Recording) else recording)

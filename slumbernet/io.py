@@ -443,8 +443,18 @@ def _as_signal(x, name: str, path) -> np.ndarray:
                           f"not {'real ' * (x.dtype.kind == 'c')}numbers{where}", path)
 
 def _pick(names: list[str], want, kind: str, path) -> int | None:
-    "Index of the channel chosen by `want` (name, index, None = by kind, False = none)."
+    """Index of the channel chosen by `want`: a name, an index, a list of names or name parts in order of preference
+    (the first that a channel's name equals, else contains, case-insensitive), None (the first whose name contains
+    `kind`) or False (none)."""
     if want is False: return None
+    if isinstance(want, (list, tuple)):
+        low = [n.strip().lower() for n in names]
+        for w in map(str.lower, map(str.strip, map(str, want))):
+            hit = next((i for i, n in enumerate(low) if n == w), None)
+            if hit is None: hit = next((i for i, n in enumerate(low) if w in n), None)
+            if hit is not None: return hit
+        raise ChannelError(f"no {kind} channel named or containing any of {', '.join(map(repr, want))} "
+                           f"(channels: {', '.join(map(repr, names))})", path)
     if want is None:
         hits = [i for i, n in enumerate(names) if kind.lower() in n.lower()]
         if not hits:
@@ -452,8 +462,8 @@ def _pick(names: list[str], want, kind: str, path) -> int | None:
             raise ChannelError(f"no channel name contains '{kind}' (channels: {', '.join(map(repr, names))}); "
                                f"pass {kind.lower()}=<name or index>{extra}", path)
         if len(hits) > 1:
-            _warn(f"several {kind} channels ({', '.join(names[i] for i in hits)}); using '{names[hits[0]]}' "
-                  f"(pass {kind.lower()}= to choose)", path)
+            _warn(f"several {kind} channels ({', '.join(names[i] for i in hits)}); using '{names[hits[0]]}', the first "
+                  f"whose name contains '{kind}' (pass {kind.lower()}= to choose)", path)
         return hits[0]
     if isinstance(want, (int, np.integer)) and not isinstance(want, bool):
         if not -len(names) <= want < len(names):
@@ -954,9 +964,11 @@ def load_recording(path, eeg=None, emg=None, sfreq_hz: float | None = None, unit
         EDF/EDF+/BDF, SlumberNet `*-256Hz.txt`, SleepSign raw text export, DREAMS text,
         CSV/Parquet with `eeg`/`emg` columns, NPY, NPZ, or MATLAB `.mat` (v4 to v7.3: AccuSleep's
         `EEG`/`EMG` variables, MiSleep's `data` struct).
-    eeg, emg : str or int, optional
-        Channel name or index. Default: the first channel whose name contains "EEG" / "EMG".
-        `emg=False` reads an EEG-only recording.
+    eeg, emg : str, int or list of str, optional
+        Channel name or index, or names (or parts of names) in order of preference, for files that
+        name their channels differently ("EEG1", "C3-A1", ...): the first one a channel's name equals,
+        else contains. Default: the first channel whose name contains "EEG" / "EMG". `emg=False` reads
+        an EEG-only recording.
     sfreq_hz : float, optional
         Sampling rate in Hz, for formats that do not store it.
     units : {"uV", "mV", "V"}

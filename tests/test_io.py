@@ -695,3 +695,14 @@ def test_band_power_table_cells_are_checked(tmp_path):
         load_bandpower_table(path, epoch_s=4)
     path.write_text(cols + "W,1,1,1,1,1,1\n,1,1,1,1,1,1\n")
     assert load_bandpower_table(path, epoch_s=4)[1].labels.tolist() == ["W", "-"]  # blank = unscored, as in score CSVs
+
+
+def test_channels_chosen_from_a_list_of_names_in_order_of_preference(tmp_path):
+    "Files that name channels differently: the first listed name a channel equals, else contains; else an error listing both."
+    from slumbernet.io import ChannelError, load_recording, write_recording
+    from slumbernet.simulate import simulate_recording
+    edf = tmp_path / "r.edf"
+    write_recording(simulate_recording(0.1, seed=1).recording, edf)
+    assert load_recording(edf, eeg=["C4", "EE"], emg=["EMG"]).eeg_channel == "EEG"
+    with pytest.raises(ChannelError, match="any of 'C4', 'C3'.*channels: 'EEG', 'EMG'"):
+        load_recording(edf, eeg=["C4", "C3"])
