@@ -20,6 +20,7 @@ import numpy as np
 
 from . import __version__
 from .core import METHODS
+from .human import SPECIES
 from .io import STAGES, MissingFileError, OutputExistsError, SlumberNetError, SlumberNetWarning, _atomic_write
 
 # %% auto 0
@@ -126,7 +127,8 @@ def _made_by(rec: Path, fmt: str, model, kw: dict, recording_sha256: str | None 
     """What a result depends on: the recording's bytes, the model file, the options, the format and SlumberNet's version.
     `recording_sha256`: the recording's hash, if already computed."""
     from slumbernet import __version__
-    return {"recording_sha256": recording_sha256 or _file_sha256(rec), "model_sha256": model.metadata.get("file", {}).get("sha256"),
+    model_sha256 = "yasa (human mode)" if model is None else model.metadata.get("file", {}).get("sha256")
+    return {"recording_sha256": recording_sha256 or _file_sha256(rec), "model_sha256": model_sha256,
             "options": json.loads(json.dumps(kw, sort_keys=True, default=str)), "format": fmt,
             "slumbernet": __version__}
 
@@ -185,7 +187,8 @@ def _score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=Non
     from slumbernet.core import predict
     rec, target, kw = Path(rec), Path(target), kw or {}
     try:
-        m = _scorer(model, kw.get("emg") is False)
+        yasa = kw.get("species") == "human" and model is None  # human mode's default scorer is YASA, not a network
+        m = None if yasa else _scorer(model, kw.get("emg") is False)
         if target.exists() and not overwrite:
             kept = _kept_summary(target, _made_by(rec, fmt, m, kw))
             return {"recording": str(rec), "status": "kept (exists)", **kept, "error": "", "output": target.name}
@@ -266,7 +269,7 @@ def predict_files(paths, out, model=None, fmt: str = "csv", jobs: int = 1, overw
     todo = [(r, t) for r, t, err in plan if not err]
     bar = dict(total=len(todo), desc="scoring", unit="file", disable=not progress)
     if jobs <= 1 or len(todo) <= 1:
-        m = _scorer(model, predict_kw.get("emg") is False) if todo else None
+        m = _scorer(model, predict_kw.get("emg") is False) if todo and not (predict_kw.get("species") == "human" and model is None) else None
         rows += [_score_one(r, t, fmt, overwrite, m, predict_kw) for r, t in tqdm(todo, **bar)]
     else:
         import multiprocessing as mp
@@ -298,14 +301,23 @@ def cli_words(message: str) -> str:
     return message
 
 def _channel_option(value):
-    "A --eeg/--emg value as `load_recording` takes it: an index for digits, False for 'none', else a name."
+    """A --eeg/--emg/--eog value as `load_recording` takes it: an index for digits, False for 'none', a list for
+    comma-separated names (in order of preference), else a name.
+
+    Examples
+    --------
+    >>> _channel_option("0"), _channel_option("none"), _channel_option("C4-A1,C3-A2"), _channel_option("EEG1")
+    (0, False, ['C4-A1', 'C3-A2'], 'EEG1')
+    """
     if value is None: return None
     if value.strip().lower() == "none": return False
+    if "," in value: return [v.strip() for v in value.split(",") if v.strip()]
     return int(value) if value.strip().lstrip("-").isdigit() else value
 
 def _load_kw(a) -> dict:
-    "`io.load_recording`'s options from --eeg, --emg and --sfreq."
-    kw = {k: v for k, v in (("eeg", _channel_option(a.eeg)), ("emg", _channel_option(a.emg))) if v is not None}
+    "`io.load_recording`'s options from --eeg, --emg and --sfreq (and --eog for human recordings)."
+    kw = {k: _channel_option(getattr(a, k, None)) for k in ("eeg", "emg", "eog")}
+    kw = {k: v for k, v in kw.items() if v is not None}
     if a.sfreq is not None: kw["sfreq_hz"] = a.sfreq
     return kw
 
@@ -328,6 +340,7 @@ def _cmd_predict(a) -> int:
     elif a.flag_impossible: kw["impossible"] = "flag"
     if a.min_bout: kw["min_bout_epochs"] = a.min_bout
     if a.method != "auto": kw["method"] = a.method
+    if a.species != "mouse": kw["species"] = a.species
     table = predict_files(a.inputs, a.out, a.model, a.format, a.jobs, a.overwrite, not a.quiet, **kw)
     if table.empty:
         print("no recordings found", file=sys.stderr); return 1
@@ -340,8 +353,15 @@ def _cmd_predict(a) -> int:
     return int((table.status == "error").any())
 
 def _scored_pairs(a) -> list[tuple[Path, Path]]:
-    "The recordings named on the command line, each with its scores beside it."
-    pairs = pair_scores(find_recordings(a.inputs), a.scores_suffix)
+    "The recordings named on the command line, each with the score file --scores names in the same place, or beside it."
+    recordings = find_recordings(a.inputs)
+    if a.scores:
+        if len(a.scores) != len(recordings):
+            raise SlumberNetError(f"--scores names {len(a.scores)} file{'s' * (len(a.scores) != 1)} for {len(recordings)} "
+                                  f"recording{'s' * (len(recordings) != 1)} ({', '.join(r.name for r in recordings)}): "
+                                  f"give one score file per recording, in the same order")
+        pairs = list(zip(recordings, map(Path, a.scores)))
+    else: pairs = pair_scores(recordings, a.scores_suffix)
     if not pairs: raise SlumberNetError(f"no recordings ({', '.join(RECORDING_SUFFIXES)}) found in {', '.join(a.inputs)}")
     print(f"{len(pairs)} scored recording{'s' * (len(pairs) != 1)}", file=sys.stderr)
     return pairs
@@ -371,14 +391,16 @@ def _cmd_train(a) -> int:
         train, val = [d for d in data if key(d) not in held], [d for d in data if key(d) in held]
         print(f"validating on {len(held)} animal{'s' * (len(held) != 1)} held out from training: {', '.join(held)}",
               file=sys.stderr)
-    model, hist = train_model(train, val, _train_config(a))
+    try: model, hist = train_model(train, val, _train_config(a))
+    except ValueError as e: raise SlumberNetError(f"cannot train on these recordings: {e}") from None
     path = save_model(model, a.out, overwrite=a.overwrite)
     print(hist.tail(3).to_string(index=False)); print(f"wrote {path}: {model}")
     return 0
 
 def _cmd_cv(a) -> int:
     from slumbernet.train import cross_validate
-    cv = cross_validate(_training_data(a), k=a.k, groups=a.groups, config=_train_config(a))
+    try: cv = cross_validate(_training_data(a), k=a.k, groups=a.groups, config=_train_config(a))
+    except ValueError as e: raise SlumberNetError(f"cannot cross-validate on these recordings: {e}") from None
     print(cv.table().round(3).to_string())
     if a.json:
         from slumbernet.io import _atomic_write
@@ -390,7 +412,8 @@ def _cmd_cv(a) -> int:
 def _cmd_compare(a) -> int:
     from slumbernet.workflow import compare_files
     lab = compare_files(_scored_pairs(a), _out_folder(a.out), a.model, epoch_s=_epoch_option(a.epoch_s), trim=a.trim,
-                        method=a.method, figures=not a.no_figures, overwrite=a.overwrite, load_kw=_load_kw(a))
+                        method=a.method, figures=not a.no_figures, overwrite=a.overwrite, load_kw=_load_kw(a),
+                        species=a.species)
     cols = ["recording", "epochs", "epoch_s", "kappa", "f1_W", "f1_N", "f1_R", "method", "checks", "eeg", "emg", "error"]
     t = lab.table[cols].assign(error=lab.table.error.map(lambda e: cli_words(e) if isinstance(e, str) else e))
     print(t.round(3).to_string(index=False))
@@ -410,12 +433,26 @@ def _cmd_calibrate(a) -> int:
                                                         "keep the model you started from)"))
     return 0
 
+def _positive_number(text: str) -> float:
+    "An option's value as a positive number; argparse reports anything else as a usage error naming the option."
+    try: v = float(text)
+    except ValueError: v = float("nan")
+    if not v > 0 or v == float("inf"): raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return v
+
+def _species_options(p):
+    "--species and --eog, on the commands that score."
+    p.add_argument("--species", choices=SPECIES, default="mouse", help="human: 30-s epochs scored by YASA's pre-trained "
+                   "staging (pip install \"slumbernet[human]\"), or by --model; channels found by PSG names (C4, C3, EOG, EMG)")
+    p.add_argument("--eog", help="human recordings: the EOG channel for YASA (default: found by name; 'none': leave it out)")
+
 def _recording_options(p, trim: bool = True):
     "--eeg, --emg, --sfreq, --epoch-s (and --trim) on a command that reads recordings."
-    p.add_argument("--eeg", help="EEG channel: a name or an index (0 = the first channel); default: the first name containing 'EEG'")
+    p.add_argument("--eeg", help="EEG channel: a name, an index (0 = the first channel), or names in order of preference "
+                                 "(C4-A1,C3-A2); default: the first name containing 'EEG'")
     p.add_argument("--emg", help="EMG channel: a name, an index, or 'none' for EEG only (scored by the bundled EEG-only model); "
                                  "default: the first name containing 'EMG'")
-    p.add_argument("--sfreq", type=float, metavar="HZ", help="sampling rate, for files that do not store it (CSV, NPY, text)")
+    p.add_argument("--sfreq", type=_positive_number, metavar="HZ", help="sampling rate, for files that do not store it (CSV, NPY, text)")
     p.add_argument("--epoch-s", metavar="SECONDS", help="epoch length, 1 to 30 s: of score files that do not store it "
                                                         "(for predict: the epochs to score in; default 4)")
     if trim: p.add_argument("--trim", action="store_true", help="where scores and signal differ in length or start, "
@@ -424,6 +461,8 @@ def _recording_options(p, trim: bool = True):
 def _scored_options(p):
     p.add_argument("inputs", nargs="+", help="recording files or folders (scores beside them)")
     p.add_argument("--scores-suffix", default="_scores.csv", help="scores of X.edf are X<suffix>")
+    p.add_argument("--scores", nargs="+", metavar="FILE", help="score files, one per recording in the order given "
+                                                               "(instead of --scores-suffix)")
     _recording_options(p)
 
 def _cmd_info(a) -> int:
@@ -444,6 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--model", help="model file (default: the bundled model)")
     c.add_argument("--method", choices=METHODS, default="auto", help="who scores (as for predict)")
     c.add_argument("--no-figures", action="store_true", help="no figure per recording")
+    _species_options(c)
     c.add_argument("--overwrite", action="store_true", help="replace an earlier comparison in --out")
     c.set_defaults(func=_cmd_compare)
     k = sub.add_parser("calibrate", help="fine-tune a model on your scored recordings (one day of one animal will do), "
@@ -470,6 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--method", choices=METHODS, default="auto",
                     help="who scores: auto (the network, calibrated on where it and the adaptive scorer agree, when its checks pass, else the adaptive scorer), or always one")
     pr.add_argument("--min-bout", type=int, help="merge bouts shorter than this many epochs")
+    _species_options(pr)
     pr.add_argument("--overwrite", action="store_true", help="replace existing result files")
     pr.add_argument("--quiet", action="store_true", help="no progress bar")
     pr.set_defaults(func=_cmd_predict)

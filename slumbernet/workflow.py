@@ -85,14 +85,17 @@ def _advice(pooled) -> str:
     if pooled is None: return "Nothing could be compared: see the errors above."
     k, r = pooled.metrics["kappa"], pooled.metrics["f1_R"]
     if k >= 0.8 and not r < 0.7:
-        return (f"Kappa {k:.2f} is at least what two human scorers reach on mouse recordings (about 0.8-0.9): "
+        return (f"Kappa {k:.2f} is at least what two human scorers reach (about 0.8-0.9 on mouse recordings, 0.75-0.8 on "
+                f"human nights): "
                 f"score your other recordings with `slumbernet predict`, and review the low-confidence epochs.")
-    return (f"Kappa {k:.2f}, REM F1 {r:.2f}: below what two human scorers reach (kappa about 0.8-0.9). Calibrate the "
+    return (f"Kappa {k:.2f}, REM F1 {r:.2f}: below what two human scorers reach (kappa about 0.8-0.9 on mouse "
+            f"recordings). Calibrate the "
             f"model on these scored recordings (`slumbernet calibrate`) and compare again on recordings it did not learn from.")
 
 # %% ../nbs/15_workflow.ipynb 7
 def compare_files(pairs, out=None, model=None, *, epoch_s: float | None = None, trim: bool = False, method: str = "auto",
-                  figures: bool = True, overwrite: bool = False, load_kw: dict | None = None) -> LabComparison:
+                  figures: bool = True, overwrite: bool = False, load_kw: dict | None = None,
+                  species: str = "mouse") -> LabComparison:
     """Score a lab's scored recordings and compare the scores with the lab's own, per recording and pooled.
 
     Each recording is scored in its score file's epochs (`core.predict(epoch_s=)`), so nothing is
@@ -116,7 +119,10 @@ def compare_files(pairs, out=None, model=None, *, epoch_s: float | None = None, 
     overwrite : bool
         Replace earlier results in `out`; otherwise existing ones are an error, before anything is scored.
     load_kw : dict, optional
-        Passed to `io.load_recording` (eeg, emg, sfreq_hz).
+        Passed to `io.load_recording` (eeg, emg, sfreq_hz; for human recordings also eog).
+    species : {"mouse", "human"}
+        Human recordings are read by `human.read_human` (EEG, EMG and EOG found by PSG names) and
+        scored as `core.predict(species="human")` scores them.
 
     Returns
     -------
@@ -146,8 +152,9 @@ def compare_files(pairs, out=None, model=None, *, epoch_s: float | None = None, 
         try:
             hyp = load_scores(scores_path, epoch_s=epoch_s)
             check_epoch_s(hyp.epoch_s, scores_path)
-            rec, hyp = align(load_recording(rec_path, **load_kw), hyp, trim=trim)
-            pred = predict(rec, model=model, epoch_s=hyp.epoch_s, method=method)
+            rec, hyp, eog = _aligned(rec_path, hyp, trim, species, load_kw)
+            pred = predict(rec, model=model, epoch_s=hyp.epoch_s, method=method, species=species,
+                           **({"eog": eog} if eog is not None else {}))
             c = compare(hyp, pred, label=rec_path.stem)
             compared.append((hyp, pred))
             row.update(epochs=c.metrics["n"], epoch_s=hyp.epoch_s, **{k: c.metrics[k] for k in ("accuracy", "kappa", "f1_W", "f1_N", "f1_R")},
@@ -169,14 +176,28 @@ def compare_files(pairs, out=None, model=None, *, epoch_s: float | None = None, 
     table["epochs"] = table.epochs.astype("Int64")
     architecture = pd.concat(arch, ignore_index=True)[["recording", "figure", "manual", "model", "difference"]] if arch else \
         pd.DataFrame(columns=["recording", "figure", "manual", "model", "difference"])
-    summary = _model_metadata(model).get("training", {}).get("summary", "")
-    lab = LabComparison(table, pooled, architecture, f"{'the bundled model' if model is None else Path(model).name} ({summary})")
+    if species == "human" and model is None: name = "YASA's pre-trained human staging (SlumberNet's human mode)"
+    else: name = f"{'the bundled model' if model is None else Path(model).name} ({_model_metadata(model).get('training', {}).get('summary', '')})"
+    lab = LabComparison(table, pooled, architecture, name)
     if out is not None:
         _atomic_write(out / "comparison.csv", lambda tmp: table.to_csv(tmp, index=False), overwrite=overwrite)
         text = lab.to_markdown()
         _atomic_write(out / "comparison.md", lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), overwrite=overwrite)
         lab.files = [t for t in targets if t.exists()]
     return lab
+
+def _aligned(rec_path, hyp, trim: bool, species: str, load_kw: dict):
+    """The recording and scores cropped to the epochs both cover (`io.align`), and for a human recording its EOG
+    (µV) cropped alike, or None."""
+    if species != "human": return (*align(load_recording(rec_path, **load_kw), hyp, trim=trim), None)
+    from slumbernet.human import read_human
+    kw = dict(load_kw)
+    full, eog = read_human(rec_path, kw.pop("eeg", None), kw.pop("emg", None), kw.pop("eog", None), **kw)
+    rec, hyp = align(full, hyp, trim=trim)
+    if eog is not None:
+        i0 = 0 if full.start is None or rec.start is None else int(round((rec.start - full.start).total_seconds() * full.sfreq_hz))
+        eog = eog[i0:i0 + rec.n_samples]
+    return rec, hyp, eog
 
 def _save_figure(rec, hyp, pred, path: Path, overwrite: bool):
     "`evaluate.plot_scores` of one recording, written atomically as a PNG."

@@ -217,3 +217,14 @@ def test_channels_used_are_printed_and_recorded(tmp_path, capsys):
     assert record["summary"]["eeg"] == "EEG1" and record["summary"]["emg"] == "none"
     assert predict(tmp_path / "b", "--eeg", "EEG2", "--emg", "none", files=[edf]) == 0
     assert pd.read_csv(tmp_path / "b" / "summary.csv").eeg.tolist() == ["EEG2"]
+
+
+def test_training_on_too_little_and_impossible_options_are_errors_not_tracebacks(tmp_path, capsys):
+    lab = tmp_path / "lab"; lab.mkdir()
+    shutil.copy(SAMPLES / "mouse01_baseline.edf", lab)
+    (lab / "mouse01_baseline_scores.csv").write_text("epoch,stage\n0,W\n1,N\n")
+    assert main(["train", str(lab), "--out", str(tmp_path / "m"), "--epoch-s", "10", "--trim", "--steps", "1", "--rounds", "1"]) == 2
+    assert "error: cannot train on these recordings" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main(["predict", str(lab), "--out", str(tmp_path / "p"), "--sfreq", "-5"])
+    assert e.value.code == 2 and "--sfreq: must be a positive number" in capsys.readouterr().err
