@@ -21,7 +21,8 @@ from .io import (STAGE_NAMES, STAGES, Hypnogram, OutputExistsError, Recording, S
 from .preprocess import STAGE_COLORS, bandpass, fill_nonfinite, spectrogram
 
 # %% auto 0
-__all__ = ['EDIT_COLUMNS', 'CONFUSION_HINTS', 'disagreements', 'epoch_spectra', 'plot_epoch', 'Inspector', 'ScoringQuiz']
+__all__ = ['FONT_PT', 'EDIT_COLUMNS', 'CONFUSION_HINTS', 'disagreements', 'epoch_spectra', 'amplitude_scales_uv', 'plot_epoch',
+           'Inspector', 'ScoringQuiz']
 
 # %% ../nbs/07_inspect.ipynb 6
 def _stage_index(name) -> int:
@@ -143,17 +144,55 @@ def _trace(x: np.ndarray, sfreq_hz: float, i0: int, i1: int, l_freq_hz: float, p
     a, b = max(0, i0 - pad), min(len(x), i1 + pad)
     return bandpass(fill_nonfinite(x[a:b]), sfreq_hz, l_freq_hz)[i0 - a:i1 - a]
 
+FONT_PT = 10
+"Font size (pt) of the text in `plot_epoch`'s figures; the stage letters and titles are a little larger."
+
 def _stage_text(ax, x_s: float, y: float, label: str, bold: bool):
     "A stage letter above the trace axes at `x_s` (data) and `y` (axes fraction), in the stage's colour."
     from matplotlib.transforms import blended_transform_factory
     ax.text(x_s, y, label, transform=blended_transform_factory(ax.transData, ax.transAxes), ha="center",
-            va="bottom", fontsize=9, color=STAGE_COLORS.get(label[-1], "0.4"), fontweight="bold" if bold else "normal")
+            va="bottom", fontsize=FONT_PT + 1, color=STAGE_COLORS.get(label[-1], "0.4"), fontweight="bold" if bold else "normal")
+
+def amplitude_scales_uv(recording: Recording, percentile: float = 99.9, margin: float = 1.1) -> dict[str, float]:
+    """One amplitude scale per channel for a whole recording: half the height of the EEG and EMG axes, in µV.
+
+    A scorer judges amplitude (the slow waves of NREM, the atonia of REM) against a fixed scale, as in
+    scoring software: an axis that fits each epoch's own trace makes a flat REM EMG look like wake's.
+
+    Parameters
+    ----------
+    recording : Recording
+    percentile : float
+        Of each channel's |signal|, filtered as `plot_epoch` draws it (EEG > 0.3 Hz, EMG > 10 Hz).
+    margin : float
+        Factor applied to that percentile.
+
+    Returns
+    -------
+    dict
+        {"EEG": µV, "EMG": µV}; a channel is left out when the recording has none, or when it is flat
+        (then its axis fits its trace).
+
+    Examples
+    --------
+    >>> amplitude_scales_uv(load_recording("data_samples/mouse01_baseline.edf"))  # doctest: +SKIP
+    {'EEG': 288.1, 'EMG': 250.1}
+    """
+    fs, scales = recording.sfreq_hz, {}
+    for name, x, l_freq_hz in (("EEG", recording.eeg, 0.3), ("EMG", recording.emg, 10.0)):
+        if x is None: continue
+        v = round(margin * float(np.percentile(np.abs(bandpass(fill_nonfinite(x), fs, l_freq_hz)), percentile)), 1)
+        if np.isfinite(v) and v > 0: scales[name] = v
+    return scales
 
 def plot_epoch(recording: Recording, manual: Hypnogram, pred: Prediction | None, epoch: int, context_epochs: int = 2,
-               spectra=None, corrected: Hypnogram | None = None, figsize=(11, 4.2), dpi: int = 80,
-               show_labels: bool = True):
+               spectra=None, corrected: Hypnogram | None = None, figsize=(8.8, 4.2), dpi: int = 100,
+               show_labels: bool = True, scale_uv: dict | None = None):
     """One epoch, for review: EEG and EMG (µV) with its neighbours, its EEG spectrum against the
     mean spectrum of each manual stage, and the model's three probabilities (when there is a model).
+
+    Text is `FONT_PT` (10 pt) or larger; at the default size and dpi the PNG is 880 x 420 pixels,
+    meant to be shown at that size (1:1), as `Inspector` and `ScoringQuiz` do.
 
     Parameters
     ----------
@@ -173,9 +212,13 @@ def plot_epoch(recording: Recording, manual: Hypnogram, pred: Prediction | None,
     figsize : (float, float)
         In inches.
     dpi : int
+        Pixels per inch of the PNG.
     show_labels : bool
         Write each epoch's stages (manual, and the model's) above the traces; False shows no stage
         at all (with `pred=None`: an epoch to score blind, as in `ScoringQuiz`).
+    scale_uv : dict, optional
+        Half the height of the EEG and EMG axes in µV, by channel ("EEG", "EMG"): the axis runs from
+        -scale to +scale (see `amplitude_scales_uv`). A channel left out fits its trace.
 
     Returns
     -------
@@ -184,7 +227,7 @@ def plot_epoch(recording: Recording, manual: Hypnogram, pred: Prediction | None,
 
     Examples
     --------
-    >>> fig = plot_epoch(rec, manual, pred, 120)  # doctest: +SKIP
+    >>> fig = plot_epoch(rec, manual, pred, 120, scale_uv=amplitude_scales_uv(rec))  # doctest: +SKIP
     >>> fig.savefig("epoch120.png")  # doctest: +SKIP
     >>> blind = plot_epoch(rec, manual, None, 120, show_labels=False)  # doctest: +SKIP
     """
@@ -195,25 +238,29 @@ def plot_epoch(recording: Recording, manual: Hypnogram, pred: Prediction | None,
     e0, e1 = max(0, epoch - context_epochs), min(n, epoch + context_epochs + 1)
     i0, i1 = int(round(e0 * ep_s * fs)), int(round(e1 * ep_s * fs))
     t_s = (e0 - epoch) * ep_s + np.arange(i1 - i0) / fs  # s from the onset of the focus epoch
+    pt = FONT_PT
 
     fig = Figure(figsize=figsize, dpi=dpi)  # fixed margins: a constrained layout would double the drawing time
-    ratios = [3.2, 1.6, 0.7] if pred is not None else [3.2, 1.6]  # the probabilities' panel only with a model
-    gs = fig.add_gridspec(2, len(ratios), width_ratios=ratios, left=0.08, right=0.99, bottom=0.12, top=0.86,
-                          wspace=0.22, hspace=0.08)
+    w_in, h_in = figsize  # margins in inches, so that text fits whatever the figure's size
+    ratios = [3.2, 1.6, 0.85] if pred is not None else [3.2, 1.6]  # the probabilities' panel only with a model
+    gs = fig.add_gridspec(2, len(ratios), width_ratios=ratios, left=1.0 / w_in, right=1 - 0.2 / w_in,
+                          bottom=0.55 / h_in, top=1 - 0.75 / h_in, wspace=0.35, hspace=0.1)
     ax_eeg = fig.add_subplot(gs[0, 0])
     ax_emg = fig.add_subplot(gs[1, 0], sharex=ax_eeg)
     ax_psd = fig.add_subplot(gs[:, 1])
+    scale_uv = scale_uv or {}
     for ax, x, l_freq_hz, name in ((ax_eeg, recording.eeg, 0.3, "EEG"), (ax_emg, recording.emg, 10.0, "EMG")):
         ax.axvspan(0, ep_s, color="0.88", zorder=0)
         for k in range(e0 - epoch, e1 - epoch + 1): ax.axvline(k * ep_s, color="0.7", lw=0.5, zorder=0)
-        if x is None: ax.text(0.5, 0.5, "no EMG", transform=ax.transAxes, ha="center", va="center", color="0.4")
-        else: ax.plot(t_s, _trace(x, fs, i0, i1, l_freq_hz), lw=0.5, color="k")
-        ax.set_ylabel(f"{name} (µV)\n> {l_freq_hz:g} Hz", fontsize=8)
-        ax.tick_params(labelsize=7)
+        if x is None: ax.text(0.5, 0.5, "no EMG", transform=ax.transAxes, ha="center", va="center", color="0.4", fontsize=pt)
+        else: ax.plot(t_s, _trace(x, fs, i0, i1, l_freq_hz), lw=0.6, color="k")
+        if x is not None and scale_uv.get(name): ax.set_ylim(-scale_uv[name], scale_uv[name])
+        ax.set_ylabel(f"{name} (µV)\n> {l_freq_hz:g} Hz", fontsize=pt)
+        ax.tick_params(labelsize=pt)
     ax_eeg.tick_params(labelbottom=False)
-    ax_emg.set_xlabel(f"s from the onset of epoch {epoch:,}", fontsize=8)
+    ax_emg.set_xlabel(f"s from the onset of epoch {epoch:,}", fontsize=pt)
     ax_emg.set_xlim(t_s[0], t_s[-1])
-    rows_y = ({"manual": 1.13, "model": 1.01} if pred is not None else {"manual": 1.01}) if show_labels else {}
+    rows_y = ({"manual": 1.17, "model": 1.02} if pred is not None else {"manual": 1.02}) if show_labels else {}
     for j in (range(e0, e1) if rows_y else ()):
         mid_s = (j - epoch + 0.5) * ep_s
         m = manual.labels[j]
@@ -221,26 +268,31 @@ def plot_epoch(recording: Recording, manual: Hypnogram, pred: Prediction | None,
         _stage_text(ax_eeg, mid_s, rows_y["manual"], m if c == m else f"{m}→{c}", j == epoch)
         if pred is not None: _stage_text(ax_eeg, mid_s, rows_y["model"], STAGES[pred.stages[j]], j == epoch)
     for row, y in rows_y.items():
-        ax_eeg.text(-0.01, y, row, transform=ax_eeg.transAxes, ha="right", va="bottom", fontsize=8, color="0.3")
+        ax_eeg.text(-0.01, y, row, transform=ax_eeg.transAxes, ha="right", va="bottom", fontsize=pt, color="0.3")
 
     for (lo, hi), band in (((0.5, 4.0), "δ"), ((6.0, 9.0), "θ")):
         ax_psd.axvspan(lo, hi, color="0.93", zorder=0)
-        ax_psd.text((lo + hi) / 2, 0.98, band, transform=ax_psd.get_xaxis_transform(), ha="center", va="top", color="0.4")
+        ax_psd.text((lo + hi) / 2, 0.02, band, transform=ax_psd.get_xaxis_transform(), ha="center", va="bottom",
+                    color="0.4", fontsize=pt)
     for i, s in enumerate(STAGES):
         if np.isfinite(stage_psd[i]).all():
-            ax_psd.plot(freqs_hz, stage_psd[i], color=STAGE_COLORS[s], lw=1, label=f"mean {s} (manual)")
-    ax_psd.plot(freqs_hz, psd[epoch], color="k", lw=1.8, label=f"epoch {epoch:,}")
+            ax_psd.plot(freqs_hz, stage_psd[i], color=STAGE_COLORS[s], lw=1.2, label=f"mean {s}")
+    ax_psd.plot(freqs_hz, psd[epoch], color="k", lw=1.8, label="this epoch")
     ax_psd.set_yscale("log"); ax_psd.set_xlim(freqs_hz[0], freqs_hz[-1])
-    ax_psd.set_xlabel("Hz", fontsize=8); ax_psd.set_ylabel("EEG power (µV²/Hz)", fontsize=8)
-    ax_psd.tick_params(labelsize=7); ax_psd.legend(fontsize=7, frameon=False, loc="lower left")
+    ax_psd.set_xlabel("Hz", fontsize=pt); ax_psd.set_ylabel("EEG power (µV²/Hz)", fontsize=pt)
+    ax_psd.tick_params(labelsize=pt)
+    # above the axes, outside the curves: the means are the scorer's ("manual") stages
+    ax_psd.legend(fontsize=pt, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2,
+                  handlelength=1.2, columnspacing=0.8, borderaxespad=0.1, labelspacing=0.2)
 
     if pred is None: return fig
     ax_p = fig.add_subplot(gs[:, 2])
     p = pred.probabilities[epoch]
     ax_p.bar(range(len(STAGES)), p, color=[STAGE_COLORS[s] for s in STAGES])
-    for k, v in enumerate(p): ax_p.text(k, v + 0.02, f"{v:.2f}", ha="center", fontsize=7)
-    ax_p.set_xticks(range(len(STAGES)), STAGES); ax_p.set_ylim(0, 1.1); ax_p.set_yticks([0, 0.5, 1])
-    ax_p.set_title("model p", fontsize=8); ax_p.tick_params(labelsize=7)
+    for k, v in enumerate(p):  # ".92": narrow enough for three bars at 10 pt
+        ax_p.text(k, v + 0.02, f"{v:.2f}".removeprefix("0") if v < 0.995 else "1", ha="center", fontsize=pt)
+    ax_p.set_xticks(range(len(STAGES)), STAGES); ax_p.set_ylim(0, 1.12); ax_p.set_yticks([0, 0.5, 1])
+    ax_p.set_title("model p", fontsize=pt); ax_p.tick_params(labelsize=pt)
     return fig
 
 # %% ../nbs/07_inspect.ipynb 12
@@ -254,6 +306,48 @@ def _png(figure) -> bytes:
     figure.savefig(buf, format="png")
     return buf.getvalue()
 
+def _png_size_px(png: bytes) -> tuple[int, int]:
+    "Width and height in pixels of a PNG, from its header."
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+def _show_png(image, message, png: bytes | None, text: str = ""):
+    """Show `png` in the `image` widget at its own pixel width (1:1: neither stretched by the box
+    around it nor blurred), or, with no PNG, hide the image and show `text` (HTML) in `message`."""
+    if png is None:
+        image.layout.display, message.layout.display = "none", None
+        message.value = text
+        return
+    image.value = png
+    image.layout.width, image.layout.display = f"{_png_size_px(png)[0]}px", None
+    message.layout.display, message.value = "none", ""
+
+def _plural(n: int, word: str) -> str:
+    "`1 edit`, `2 edits`, `0 edits`."
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+def _scale_sliders(scales_uv: dict, on_change) -> dict:
+    "One slider per channel for the half-height of its axis in µV, from a tenth to ten times `scales_uv`."
+    import ipywidgets as w
+    sliders = {}
+    for name, v in scales_uv.items():
+        s = w.FloatLogSlider(value=v, base=10, min=np.log10(v) - 1, max=np.log10(v) + 1, step=0.02,
+                             readout_format=".0f", continuous_update=False, description=f"{name} ± µV",
+                             tooltip=f"half the height of the {name} axes, in µV: the same for every epoch",
+                             style={"description_width": "initial"}, layout=w.Layout(width="320px"))
+        s.observe(lambda _: on_change(), names="value")
+        sliders[name] = s
+    return sliders
+
+def _key_events(source, handler):
+    """Keys pressed while the pointer is over `source`, passed to `handler` (an ipyevents `Event`), or
+    None when ipyevents is not installed. Those keys do not reach JupyterLab: "r" relabels, it does not
+    make the cell a Raw cell."""
+    try: from ipyevents import Event
+    except ImportError: return None
+    events = Event(source=source, watched_events=["keydown"], ignore_modifier_key_events=True)
+    events.on_dom_event(handler)
+    return events
+
 def _same_file(a, b) -> bool:
     "Whether two paths name one file (also through links), existing or not."
     a, b = Path(a), Path(b)
@@ -266,6 +360,8 @@ class Inspector:
     Lists are of the original manual scores: an edit does not move an epoch out of its list, so
     you can come back to it. Prev and Next stop at the ends of the list (no wrapping: reaching the
     end means the list is done). A relabel moves on to the next epoch; on the last one it stays.
+    The EEG and EMG are drawn on one amplitude scale for the whole recording (`amplitude_scales_uv`),
+    which the sliders under the figure change.
 
     Parameters
     ----------
@@ -288,8 +384,13 @@ class Inspector:
         One dict per edit, in order, with the keys `EDIT_COLUMNS`.
     rows : DataFrame
         The list under review (see `disagreements`); `position` is the row shown.
+    scale_uv : dict
+        Half the height of the EEG and EMG axes, in µV (the sliders' values).
     figure : matplotlib.figure.Figure or None
-        The figure of the epoch shown.
+        The figure of the epoch shown (None when the list is empty).
+    key_events : ipyevents.Event or None
+        The keys w, n, r (relabel), u (undo), ← and → (previous, next), taken while the pointer is
+        over the figure and its buttons; None without ipyevents, when the **keys** box takes them.
     widget : ipywidgets.VBox
         The browser. An `Inspector` as the last line of a cell displays it.
 
@@ -309,7 +410,8 @@ class Inspector:
         self.corrected = Hypnogram(m.stages.copy(), m.epoch_s, m.artefact.copy(), m.start)
         self.edits: list[dict] = []
         self.view, self.rows, self.position, self.figure = "all", self._all, 0, None
-        self._build_widgets(threshold)
+        self._message, self._exported_to, self._changed_since_export = "", None, False
+        self._build_widgets(threshold, amplitude_scales_uv(self.recording))
         self._show()
 
     # --- the widgets ---------------------------------------------------------------------------
@@ -321,24 +423,34 @@ class Inspector:
                 + [(f"manual {a} -> model {b} ({k:,})", (a, b)) for (a, b), k in pairs]
                 + [("unsure (confidence < threshold)", "unsure")])
 
-    def _build_widgets(self, threshold: float):
+    def _build_widgets(self, threshold: float, scales_uv: dict):
         import ipywidgets as w
         self.dropdown = w.Dropdown(options=self._view_options(), value="all", description="review",
                                    layout=w.Layout(width="330px"))
         self.threshold = w.FloatSlider(value=threshold, min=0.34, max=1.0, step=0.01, readout_format=".2f",
-                                       description="threshold", tooltip="confidence threshold of the unsure list")
-        self.prev_button = w.Button(description="◀ prev", layout=w.Layout(width="80px"))
-        self.next_button = w.Button(description="next ▶", layout=w.Layout(width="80px"))
+                                       description="threshold", disabled=True,
+                                       tooltip="confidence threshold of the unsure list (only that list uses it)")
+        self.prev_button = w.Button(description="◀ prev", tooltip="previous epoch of the list (key ←)",
+                                    layout=w.Layout(width="80px"))
+        self.next_button = w.Button(description="next ▶", tooltip="next epoch of the list (key →)",
+                                    layout=w.Layout(width="80px"))
         self.position_label = w.Label()
-        self.image = w.Image(format="png")
-        self.relabel_buttons = {s: w.Button(description=s, tooltip=f"relabel as {STAGE_NAMES[s]} and show the next",
-                                            layout=w.Layout(width="44px")) for s in STAGES}
-        self.keys = w.Text(placeholder="type w n r to relabel, u to undo", description="keys",
-                           layout=w.Layout(width="300px"))
-        self.undo_button = w.Button(description="undo", icon="undo", layout=w.Layout(width="80px"))
+        self.image = w.Image(format="png", layout=w.Layout(max_width="none"))  # 1:1, never scaled to the box
+        self.message = w.HTML(layout=w.Layout(display="none", padding="24px 12px"))
+        self.relabel_buttons = {s: w.Button(description=s, layout=w.Layout(width="44px"),
+                                            tooltip=f"relabel as {STAGE_NAMES[s]} and show the next (key {s.lower()})")
+                                for s in STAGES}
+        self.undo_button = w.Button(description="undo", icon="undo", tooltip="revert the last edit (key u)",
+                                    layout=w.Layout(width="80px"))
+        self.keys = w.Text(placeholder="click here, then type w n r (u: undo)", description="keys",
+                           layout=w.Layout(width="290px"))
+        self.key_hint = w.HTML()
+        self.scale_sliders = _scale_sliders(scales_uv, self._show)
         self.path_box = w.Text(value=str(self._default_path()), description="export to", layout=w.Layout(width="480px"))
+        self.overwrite = w.Checkbox(value=False, description="overwrite", indent=False, layout=w.Layout(width="100px"),
+                                    tooltip="replace the files if they exist (never the manual scores or the recording)")
         self.export_button = w.Button(description="export", icon="save", layout=w.Layout(width="90px"))
-        self.status = w.Label()
+        self.status = w.HTML()
 
         self.dropdown.observe(self._on_view, names="value")
         self.threshold.observe(self._on_threshold, names="value")
@@ -350,11 +462,23 @@ class Inspector:
         self.keys.observe(self._on_keys, names="value")
         self.undo_button.on_click(lambda _: self.undo())
         self.export_button.on_click(self._on_export)
-        self.widget = w.VBox([w.HBox([self.dropdown, self.threshold]),
-                              w.HBox([self.prev_button, self.next_button, self.position_label]),
-                              self.image,
-                              w.HBox([*self.relabel_buttons.values(), self.keys, self.undo_button]),
-                              w.HBox([self.path_box, self.export_button]), self.status])
+        review = w.VBox([w.HBox([self.prev_button, self.next_button, self.position_label]), self.image, self.message,
+                         w.HBox([*self.relabel_buttons.values(), self.undo_button, self.keys]), self.key_hint])
+        self.key_events = _key_events(review, self._on_key_event)
+        if self.key_events is None:  # a text box takes keys only while it has the focus: say so
+            self.key_hint.value = "<i>keys: click in the keys box first (a button click takes the focus away)</i>"
+        else:
+            self.keys.layout.display = "none"
+            self.key_hint.value = ("keys, with the pointer over the figure: <b>w n r</b> relabel, <b>u</b> undo, "
+                                   "<b>← →</b> previous / next")
+        self.widget = w.VBox([w.HBox([self.dropdown, self.threshold]), review,
+                              w.HBox(list(self.scale_sliders.values())),
+                              w.HBox([self.path_box, self.overwrite, self.export_button]), self.status])
+
+    @property
+    def scale_uv(self) -> dict:
+        "Half the height of the EEG and EMG axes, in µV: the same for every epoch, set by the sliders."
+        return {name: s.value for name, s in self.scale_sliders.items()}
 
     def _default_path(self) -> Path:
         "`<scores stem>_reviewed.csv` beside the manual scores (or named after the recording)."
@@ -370,14 +494,42 @@ class Inspector:
         typed = change["new"]
         if not typed: return
         self.keys.value = ""
-        for c in typed.lower():
-            if c in "wnr" and self.epoch is not None: self.relabel(c)
-            elif c == "u": self.undo()
+        for c in typed.lower(): self._key(c)
+
+    def _on_key_event(self, event: dict):
+        "A key pressed over the figure (ipyevents): the same as typed in the keys box, and ← → to move."
+        if event.get("ctrlKey") or event.get("altKey") or event.get("metaKey"): return
+        if event.get("target", {}).get("tagName") in ("INPUT", "TEXTAREA", "SELECT"):  # typing in a box: not a relabel
+            self._set_status("keys go to the figure while the pointer is over it: move the pointer off it to type in a box")
+            return
+        key = event.get("key", "")
+        if key == "ArrowLeft": self.prev()
+        elif key == "ArrowRight": self.next()
+        elif len(key) == 1: self._key(key.lower())
+
+    def _key(self, c: str):
+        if c in "wnr" and self.epoch is not None: self.relabel(c)
+        elif c == "u": self.undo()
 
     def _on_export(self, _):
-        try: path, log = self.export(self.path_box.value)
-        except (SlumberNetError, OSError) as e: self.status.value = f"not exported: {e}"
-        else: self.status.value = f"wrote {path} and {log.name} ({len(self.edits)} edits)"
+        try: path, log = self.export(self.path_box.value, overwrite=self.overwrite.value)
+        except OutputExistsError as e:
+            self._set_status(f"not exported: {e.path} already exists; tick “overwrite” to replace it")
+        except (SlumberNetError, OSError) as e: self._set_status(f"not exported: {e}")
+        else: self._set_status(f"wrote {path} and {log.name}")
+
+    def _set_status(self, message: str):
+        "Show `message` in the status line, followed by the number of edits and whether they are exported."
+        self._message = message
+        self._refresh_status()
+
+    def _refresh_status(self):
+        n = len(self.edits)
+        tally = _plural(n, "edit")
+        if self._changed_since_export and self._exported_to is not None: tally += ", changed since the export"
+        elif self._exported_to is not None: tally += f", exported to {self._exported_to.name}"
+        elif n: tally += ", not exported yet"
+        self.status.value = escape(f"{self._message} · {tally}" if self._message else tally, quote=False)
 
     # --- browsing ------------------------------------------------------------------------------
     def _set_rows(self, view, keep_epoch: bool = False):
@@ -435,20 +587,23 @@ class Inspector:
                     "model": STAGES[self.pred.stages[e]], "confidence": round(float(self.pred.confidence[e]), 4)}
             self.corrected.stages[e] = new
             self.edits.append(edit)
-            self.status.value = f"epoch {e:,}: {edit['old']} -> {edit['new']} ({len(self.edits)} edits)"
+            self._changed_since_export = True
+            self._message = f"epoch {e:,}: {edit['old']} → {edit['new']}"
+        else: self._message = f"epoch {e:,} is {STAGES[new]} already: nothing to change"
         self.next()
         return edit
 
     def undo(self) -> dict | None:
         "Revert the last edit and show its epoch (if the list holds it); returns the edit undone, or None."
         if not self.edits:
-            self.status.value = "nothing to undo"
+            self._set_status("nothing to undo")
             return None
         edit = self.edits.pop()
         self.corrected.stages[edit["epoch"]] = STAGES.index(edit["old"])
+        self._changed_since_export = True
         hits = np.flatnonzero(self.rows.epoch.to_numpy() == edit["epoch"])
         if len(hits): self.position = int(hits[0])
-        self.status.value = f"undone: epoch {edit['epoch']:,} is {edit['old']} again ({len(self.edits)} edits)"
+        self._message = f"undone: epoch {edit['epoch']:,} is {edit['old']} again"
         self._show()
         return edit
 
@@ -465,7 +620,8 @@ class Inspector:
         path : str or Path
             The scores file; the edit log goes to `<stem>_edits.csv` in the same folder.
         overwrite : bool
-            Replace existing files; never the manual scores' file or the recording.
+            Replace existing files; never the manual scores' file or the recording. (In the
+            browser: the **overwrite** box.)
         format : {None, "csv", "accusleep", "edf"}
             As in `io.write_scores` (default: by suffix).
 
@@ -493,25 +649,32 @@ class Inspector:
                 raise OutputExistsError("already exists; pass overwrite=True to replace it", target)
         write_scores(self.corrected, path, format=format, overwrite=overwrite)
         _atomic_write(log, lambda tmp: self.edit_log.to_csv(tmp, index=False), overwrite)
+        self._exported_to, self._changed_since_export = path, False
+        self._refresh_status()
         return path, log
 
     # --- display -------------------------------------------------------------------------------
     def _show(self):
-        "Update the buttons, the position label and the figure to the epoch shown."
+        "Update the buttons, the position label, the figure and the status line to the epoch shown."
         e, n = self.epoch, len(self.rows)
         self.prev_button.disabled = e is None or self.position == 0
         self.next_button.disabled = e is None or self.position >= n - 1
         for b in self.relabel_buttons.values(): b.disabled = e is None
         self.undo_button.disabled = not self.edits
+        self.threshold.disabled = self.view != "unsure"
+        self._refresh_status()
         if e is None:
-            self.position_label.value, self.image.value, self.figure = "no epochs in this list", b"", None
+            self.position_label.value, self.figure = "no epochs in this list", None
+            _show_png(self.image, self.message, None,
+                      "<b>No epochs in this list.</b> Choose another list under <b>review</b>"
+                      + (", or raise the threshold." if self.view == "unsure" else "."))
             return
         row = self.rows.iloc[self.position]
         when = f"{row.time:%H:%M:%S}" if "time" in row else f"{row.onset_s:,.0f} s"
         self.position_label.value = f"{self.position + 1:,} / {n:,}: epoch {e:,} at {when}"
         self.figure = plot_epoch(self.recording, self.manual, self.pred, e, self.context_epochs, self.spectra,
-                                 self.corrected)
-        self.image.value = _png(self.figure)
+                                 self.corrected, scale_uv=self.scale_uv)
+        _show_png(self.image, self.message, _png(self.figure))
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -520,9 +683,10 @@ class Inspector:
     def __repr__(self):
         where = f"{self.position + 1:,} / {len(self.rows):,}" if len(self.rows) else "empty"
         return (f"<Inspector | {self.recording.recording_id or 'unnamed'} | {len(self._all):,} disagreements | "
-                f"{len(self.edits):,} edits | showing {self.dropdown.label}: {where}>")
+                f"{_plural(len(self.edits), 'edit')} | showing {self.dropdown.label}: {where}>")
 
-# %% ../nbs/07_inspect.ipynb 22
+
+# %% ../nbs/07_inspect.ipynb 26
 CONFUSION_HINTS = {
     ("W", "N"): "look at delta (0.5-4 Hz): NREM's large slow waves lift its spectrum above wake's there; "
                 "and at the EMG: any burst of tone means wake",
@@ -555,10 +719,11 @@ class ScoringQuiz:
     Picks `n_epochs` epochs the expert scored (no unscored or artefact-flagged ones), as many of
     each stage as the expert's scores allow, in random order, and shows each without any label:
     the EEG and EMG with its neighbours, and its spectrum against the mean spectrum of each of the
-    expert's stages. After each answer the feedback line gives your stage and the expert's (with a
-    hint when they differ) and the next epoch is shown. A quiz is taken once: when every epoch is
-    answered the buttons are disabled and `answer` raises `ValueError`; make another quiz (a new
-    `seed`) to go on.
+    expert's stages, the EEG and EMG on one amplitude scale for the whole quiz (`amplitude_scales_uv`;
+    the sliders under the buttons change it). After each answer the feedback line gives your stage
+    and the expert's (with a hint when they differ) and the next epoch is shown. A quiz is taken
+    once: when every epoch is answered the buttons are disabled, the figure gives way to the final
+    score, and `answer` raises `ValueError`; make another quiz (a new `seed`) to go on.
 
     Parameters
     ----------
@@ -581,7 +746,7 @@ class ScoringQuiz:
         Epochs answered so far (the one shown is `epochs[position]`).
     scale_uv : dict
         Half the height of the EEG and EMG axes, in µV: the same for every question (a scorer judges
-        amplitude against a fixed scale), from the 99.9th percentile of each channel's |signal|.
+        amplitude against a fixed scale), from `amplitude_scales_uv`, changed with the sliders.
     figure : matplotlib.figure.Figure or None
         The figure of the epoch shown (None once the quiz is over).
     buttons : dict of ipywidgets.Button
@@ -610,18 +775,17 @@ class ScoringQuiz:
         picks = np.concatenate([rng.choice(p, k, replace=False) for p, k in zip(pools, counts)])
         self.epochs = rng.permutation(picks).astype(int)
         self.spectra = epoch_spectra(self.recording, m)
-        rec = self.recording  # one amplitude scale for all questions, as in scoring software: atonia must look flat
-        self.scale_uv = {name: 1.1 * float(np.percentile(np.abs(bandpass(fill_nonfinite(x), rec.sfreq_hz, l_freq_hz)), 99.9))
-                         for name, x, l_freq_hz in (("EEG", rec.eeg, 0.3), ("EMG", rec.emg, 10.0)) if x is not None}
         self._yours: list[int] = []
         self.figure = None
-        self._build_widgets()
+        # one amplitude scale for all questions, as in scoring software: atonia must look flat
+        self._build_widgets(amplitude_scales_uv(self.recording))
         self._show()
 
-    def _build_widgets(self):
+    def _build_widgets(self, scales_uv: dict):
         import ipywidgets as w
         self.prompt = w.Label()
-        self.image = w.Image(format="png")
+        self.image = w.Image(format="png", layout=w.Layout(max_width="none"))  # 1:1, never scaled to the box
+        self.message = w.HTML(layout=w.Layout(display="none", padding="24px 12px"))
         self.buttons = {s: w.Button(description=STAGE_NAMES[s], tooltip=f"this epoch is {STAGE_NAMES[s]}",
                                     layout=w.Layout(width="80px")) for s in STAGES}
         for s, b in self.buttons.items():
@@ -629,7 +793,14 @@ class ScoringQuiz:
             b.on_click(lambda _, s=s: None if self.done else self.answer(s))  # a disabled button can still be clicked from code
         self.score = w.Label()
         self.feedback = w.HTML()
-        self.widget = w.VBox([self.prompt, self.image, w.HBox([*self.buttons.values(), self.score]), self.feedback])
+        self.scale_sliders = _scale_sliders(scales_uv, lambda: None if self.done else self._show())
+        self.widget = w.VBox([self.prompt, self.image, self.message, w.HBox([*self.buttons.values(), self.score]),
+                              self.feedback, w.HBox(list(self.scale_sliders.values()))])
+
+    @property
+    def scale_uv(self) -> dict:
+        "Half the height of the EEG and EMG axes, in µV: the same for every question, set by the sliders."
+        return {name: s.value for name, s in self.scale_sliders.items()}
 
     @property
     def position(self) -> int:
@@ -684,22 +855,24 @@ class ScoringQuiz:
         "Update the prompt, the score, the buttons and the figure to the epoch to score."
         n, k = len(self.epochs), self.position
         right = int(self.answers.correct.sum())
-        for b in self.buttons.values(): b.disabled = self.done
+        for b in (*self.buttons.values(), *self.scale_sliders.values()): b.disabled = self.done
         if self.done:
             m = self.agreement()
             self.prompt.value = f"all {n} epochs answered: see `answers` and `agreement()`"
             self.score.value = f"done: {right} / {n} correct ({m['accuracy']:.0%}), Cohen's kappa {m['kappa']:.2f}"
-            self.image.value, self.figure = b"", None
+            self.figure = None
+            _show_png(self.image, self.message, None,
+                      f"<b>Quiz over: {right} of {n} correct ({m['accuracy']:.0%}), Cohen's kappa {m['kappa']:.2f}.</b><br>"
+                      "Your answers beside the expert's: <code>answers</code>; for another quiz, make a new "
+                      "<code>ScoringQuiz</code> with another <code>seed</code>.")
             return
         e = self.epoch
         self.prompt.value = f"epoch {k + 1} of {n}: Wake, NREM or REM?"
         self.score.value = f"score: {right} / {k} correct" if k else ""
         self.figure = plot_epoch(self.recording, self.expert, None, e, self.context_epochs, self.spectra,
-                                 figsize=(10, 3.8), show_labels=False)
-        for ax, name in zip(self.figure.axes, ("EEG", "EMG")):
-            if name in self.scale_uv: ax.set_ylim(-self.scale_uv[name], self.scale_uv[name])
-        self.figure.suptitle(f"Which stage is the shaded epoch? (question {k + 1} of {n})", fontsize=10)
-        self.image.value = _png(self.figure)
+                                 figsize=(8.8, 4.0), show_labels=False, scale_uv=self.scale_uv)
+        self.figure.suptitle(f"Which stage is the shaded epoch? (question {k + 1} of {n})", fontsize=FONT_PT + 2)
+        _show_png(self.image, self.message, _png(self.figure))
 
     def _ipython_display_(self):
         from IPython.display import display

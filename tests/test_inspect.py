@@ -1,5 +1,8 @@
-"""The misclassified-epoch inspector: lists the right epochs, filters, navigates, relabels, undoes, and exports safely; and the scoring quiz."""
+"""The misclassified-epoch inspector: lists the right epochs, filters, navigates, relabels, undoes, and exports safely; and the scoring quiz.
+What a browser shows of both (figure size, scale, messages, status line, keys) is checked here without one; tests/test_browser.py clicks through them in Chromium."""
 import os
+import sys
+from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -11,7 +14,8 @@ import pandas as pd
 import pytest
 
 from slumbernet.core import Prediction, predict
-from slumbernet.inspect import EDIT_COLUMNS, Inspector, ScoringQuiz, disagreements, plot_epoch
+from slumbernet.inspect import (EDIT_COLUMNS, FONT_PT, Inspector, ScoringQuiz, amplitude_scales_uv, disagreements,
+                                plot_epoch)
 from slumbernet.io import (AlignmentError, Hypnogram, OutputExistsError, SlumberNetError, load_scores,
                            write_recording, write_scores)
 from slumbernet.simulate import simulate_recording
@@ -155,7 +159,7 @@ def test_relabel_changes_the_corrected_label_logs_it_and_advances(ins, sim, pred
     assert (edit["epoch"], edit["onset_s"], edit["old"], edit["new"], edit["model"]) == \
         (e, e * 4.0, sim.scores.labels[e], new, new)
     assert edit["confidence"] == pytest.approx(pred.confidence[e], abs=1e-4)
-    assert "1 edits" in repr(ins)
+    assert "| 1 edit |" in repr(ins)
 
 
 def test_relabel_to_the_same_label_logs_nothing(ins):
@@ -185,7 +189,7 @@ def test_undo_reverts_the_last_edit_and_returns_to_its_epoch(ins, sim):
     ins.undo_button.click()
     assert ins.epoch == e and ins.edits == []
     assert (ins.corrected.stages == before).all()
-    assert ins.undo() is None and ins.status.value == "nothing to undo"
+    assert ins.undo() is None and ins.status.value == "nothing to undo · 0 edits"
 
 
 def test_export_round_trips(on_disk, tmp_path):
@@ -246,7 +250,7 @@ def test_export_refuses_existing_files_unless_asked(on_disk, tmp_path):
 def test_widget_figure_and_repr(ins, sim):
     import matplotlib.pyplot as plt
     assert ins.image.value[:8] == b"\x89PNG\r\n\x1a\n"
-    assert ins.widget.children[2] is ins.image
+    assert ins.image in ins.widget.children[1].children
     assert len(ins.figure.axes) == 4
     open_before = plt.get_fignums()
     for _ in range(3): ins.next()
@@ -275,6 +279,142 @@ def test_an_empty_list_disables_the_buttons(sim, pred):
     with pytest.raises(ValueError, match="empty"):
         ins.relabel("W")
     assert "0 disagreements" in repr(ins)
+    # a message where the figure was, not an empty (broken) image
+    assert ins.figure is None and ins.image.layout.display == "none"
+    assert ins.message.layout.display != "none" and "No epochs in this list" in ins.message.value
+
+
+# --- what a browser shows (issue 17, item 9) ----------------------------------------------------
+
+def png_size(png):
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def test_one_amplitude_scale_per_recording_that_the_sliders_change(ins, sim):
+    scales = amplitude_scales_uv(sim.recording)
+    assert set(scales) == {"EEG", "EMG"} and ins.scale_uv == scales
+    want = [(-scales["EEG"], scales["EEG"]), (-scales["EMG"], scales["EMG"])]
+    for _ in range(3):  # the same axes whatever the epoch holds
+        assert [ax.get_ylim() for ax in ins.figure.axes[:2]] == want
+        ins.next()
+    ins.scale_sliders["EMG"].value = 40.0
+    assert ins.figure.axes[1].get_ylim() == (-40.0, 40.0) and ins.scale_uv["EMG"] == 40.0
+    ins.next()
+    assert ins.figure.axes[1].get_ylim() == (-40.0, 40.0)  # kept for the next epochs
+    assert ins.figure.axes[0].get_ylim() == want[0]
+    # the scale is the recording's, not an epoch's: a quiet tenth of it does not shrink it
+    quiet = amplitude_scales_uv(replace(sim.recording, emg=sim.recording.emg * 0.1))
+    assert quiet["EMG"] == pytest.approx(scales["EMG"] * 0.1, rel=0.02)
+    # a flat EMG has no scale (its axis fits its trace, and has no slider) rather than a zero one
+    flat = replace(sim.recording, emg=np.zeros_like(sim.recording.emg))
+    assert amplitude_scales_uv(flat) == {"EEG": scales["EEG"]}
+    assert set(Inspector(flat, sim.scores, ins.pred).scale_sliders) == {"EEG"}
+
+
+def test_figures_are_shown_one_to_one_with_readable_text(ins, quiz):
+    for widget in (ins, quiz):
+        w_px, h_px = png_size(widget.image.value)
+        assert widget.image.layout.width == f"{w_px}px" and widget.image.layout.height is None  # not stretched
+        assert w_px == 880  # fits the output area of JupyterLab in a 1100-px window (905 px)
+        fig = widget.figure
+        fig.draw_without_rendering()
+        texts = [t for t in fig.findobj(lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text"))
+                 if t.get_visible() and t.get_text().strip()]
+        assert len(texts) > 20
+        for t in texts: assert t.get_fontsize() >= FONT_PT >= 10, t.get_text()
+        drawn, page = fig.get_tightbbox(), fig.bbox_inches  # everything drawn, in inches: nothing cut off
+        assert drawn.x0 >= -0.01 and drawn.y0 >= -0.01 and drawn.x1 <= page.x1 + 0.01 and drawn.y1 <= page.y1 + 0.01
+        ax_psd = fig.axes[2]
+        legend = ax_psd.get_legend()
+        assert legend.get_window_extent().y0 >= ax_psd.get_window_extent().y1 - 1  # above the curves, not on them
+
+
+def test_status_line_counts_every_edit_and_undo(on_disk, tmp_path):
+    ins = on_disk
+    assert ins.status.value == "0 edits"
+    e0 = ins.epoch
+    new0 = next(s for s in "WNR" if s != ins.manual.labels[e0])
+    ins.relabel(new0)
+    assert ins.status.value == f"epoch {e0:,}: {ins.manual.labels[e0]} → {new0} · 1 edit, not exported yet"
+    e1 = ins.epoch
+    ins.relabel(next(s for s in "WNR" if s != ins.manual.labels[e1]))
+    assert ins.status.value.endswith("· 2 edits, not exported yet")
+    ins.next()  # moving does not leave a stale count
+    assert ins.status.value.endswith("· 2 edits, not exported yet")
+    ins.undo()
+    assert ins.status.value == f"undone: epoch {e1:,} is {ins.manual.labels[e1]} again · 1 edit, not exported yet"
+    ins.relabel(ins.corrected.labels[ins.epoch])  # the same label: nothing changes, and the line says so
+    assert "already: nothing to change · 1 edit" in ins.status.value
+    ins.path_box.value = str(tmp_path / "reviewed.csv")
+    ins.export_button.click()
+    assert ins.status.value.endswith("· 1 edit, exported to reviewed.csv")
+    ins.undo()
+    assert ins.status.value.endswith("· 0 edits, changed since the export")
+    assert "edits)" not in ins.status.value and "1 edits" not in ins.status.value
+
+
+def test_the_overwrite_box_lets_the_export_button_replace_files(on_disk, tmp_path):
+    ins = on_disk
+    assert ins.overwrite.value is False and ins.overwrite.description == "overwrite"
+    ins.path_box.value = str(tmp_path / "reviewed.csv")
+    ins.export_button.click()
+    assert len(pd.read_csv(tmp_path / "reviewed_edits.csv")) == 0
+    ins.relabel("W" if ins.manual.labels[ins.epoch] != "W" else "N")
+    ins.export_button.click()
+    message = ins.status.value
+    assert message.startswith(f"not exported: {tmp_path / 'reviewed.csv'} already exists; tick “overwrite” to replace it")
+    assert "overwrite=True" not in message and len(pd.read_csv(tmp_path / "reviewed_edits.csv")) == 0
+    ins.overwrite.value = True
+    ins.export_button.click()
+    assert ins.status.value.startswith("wrote") and len(pd.read_csv(tmp_path / "reviewed_edits.csv")) == 1
+    ins.export_button.click()  # the inputs stay refused, box or not
+    ins.path_box.value = str(ins.manual.source)
+    ins.export_button.click()
+    assert ins.status.value.startswith("not exported:") and "is an input" in ins.status.value
+
+
+def test_the_threshold_slider_is_active_for_the_unsure_list_only(ins):
+    for label, value in ins.dropdown.options:
+        ins.dropdown.value = value
+        assert ins.threshold.disabled == (value != "unsure"), label
+    ins.select("unsure")
+    ins.threshold.value = 0.34  # no epoch is under it: an empty list, with a message
+    assert ins.epoch is None and "raise the threshold" in ins.message.value
+    ins.threshold.value = 0.9
+    assert ins.epoch is not None and ins.image.layout.display is None and ins.message.layout.display == "none"
+
+
+def test_keys_over_the_figure_relabel_undo_and_move(ins, sim):
+    e0 = ins.epoch
+    new0 = next(s for s in "WNR" if s != sim.scores.labels[e0])
+    ins._on_key_event({"key": new0.lower(), "ctrlKey": False})
+    assert ins.corrected.labels[e0] == new0 and ins.position == 1
+    ins._on_key_event({"key": "r", "ctrlKey": True})  # a shortcut such as Ctrl+R: not a relabel
+    assert len(ins.edits) == 1 and ins.position == 1
+    ins._on_key_event({"key": "ArrowRight"})
+    assert ins.position == 2
+    ins._on_key_event({"key": "ArrowLeft"})
+    ins._on_key_event({"key": "U"})
+    assert ins.edits == [] and ins.epoch == e0
+    # typed into a text box (the export path) while the pointer rests over the figure: no relabel
+    ins._on_key_event({"key": "w", "target": {"tagName": "INPUT"}})
+    assert ins.edits == [] and ins.epoch == e0 and "move the pointer off it" in ins.status.value
+
+
+def test_keys_use_ipyevents_when_installed_else_the_box_with_a_hint(sim, pred, monkeypatch):
+    try:
+        import ipyevents  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        ins = Inspector(sim.recording, sim.scores, pred)
+        assert ins.key_events.source is ins.widget.children[1]  # the figure and its buttons
+        assert set(ins.key_events.watched_events) == {"keydown"}
+        assert ins.keys.layout.display == "none" and "pointer over the figure" in ins.key_hint.value
+    monkeypatch.setitem(sys.modules, "ipyevents", None)  # not installed
+    ins = Inspector(sim.recording, sim.scores, pred)
+    assert ins.key_events is None and ins.keys.layout.display is None
+    assert "click in the keys box first" in ins.key_hint.value
 
 
 # --- the scoring exercise -------------------------------------------------------------------------
@@ -371,7 +511,8 @@ def test_answering_past_the_end_raises_and_clicks_are_ignored(sim):
     q = ScoringQuiz(sim.recording, sim.scores, n_epochs=3, seed=0)
     for _ in range(3): q.answer("N")
     assert all(b.disabled for b in q.buttons.values())
-    assert q.figure is None and q.image.value == b""
+    assert q.figure is None and q.image.layout.display == "none"  # no empty (broken) image: a message instead
+    assert q.message.layout.display != "none" and "Quiz over" in q.message.value
     with pytest.raises(ValueError, match="the quiz is over: all 3 epochs are answered"):
         q.answer("N")
     q.buttons["W"].click()  # a disabled button can still be clicked from code: nothing happens
@@ -404,3 +545,52 @@ def test_plot_epoch_without_a_model_or_labels(sim, pred):
     assert len(blind.axes) == 3 and len(blind.axes[0].texts) == 0
     with_model = plot_epoch(sim.recording, sim.scores, pred, e, context_epochs=1, show_labels=False)
     assert len(with_model.axes) == 4 and len(with_model.axes[0].texts) == 0
+
+
+def test_quiz_scale_sliders_and_finished_quiz_message(sim):
+    q = ScoringQuiz(sim.recording, sim.scores, n_epochs=2, seed=0)
+    assert q.scale_uv == amplitude_scales_uv(sim.recording)
+    q.scale_sliders["EEG"].value = 100.0
+    assert q.figure.axes[0].get_ylim() == (-100.0, 100.0) and q.position == 0  # redrawn, not answered
+    q.answer("W")
+    assert q.figure.axes[0].get_ylim() == (-100.0, 100.0)
+    q.answer("N")
+    assert q.image.layout.display == "none" and q.message.layout.display is None
+    assert q.message.value.startswith("<b>Quiz over: ")
+    assert all(s.disabled for s in q.scale_sliders.values())
+    q.scale_sliders["EEG"].value = 200.0  # after the end: nothing to draw, no error
+    assert q.figure is None
+
+
+# --- the workshop notebook -------------------------------------------------------------------------
+
+WORKSHOP = Path(__file__).resolve().parents[1] / "nbs" / "workshop.ipynb"
+
+
+def test_workshop_notebook_has_a_python3_kernelspec():
+    import nbformat
+    spec = nbformat.read(WORKSHOP, 4).metadata.get("kernelspec", {})
+    assert spec.get("name") == "python3" and spec.get("language") == "python" and spec.get("display_name")
+
+
+def test_workshop_run_top_to_bottom_leaves_the_quiz_to_the_participant(monkeypatch):
+    "Run All must not play the displayed quiz; running the demo cell again, mid-quiz, must not raise."
+    import matplotlib.pyplot as plt
+    import nbformat
+    cells = [c.source for c in nbformat.read(WORKSHOP, 4).cells]
+    end = next(i for i, c in enumerate(cells) if c.startswith("## 3."))  # before the tiny model's training
+    code = [c for c in nbformat.read(WORKSHOP, 4).cells[:end] if c.cell_type == "code"]
+    quiz_cell = next(i for i, c in enumerate(code) if "quiz = ScoringQuiz(" in c.source)
+    later = code[quiz_cell + 1:]
+    assert later, "the workshop should show what a participant's clicks do"
+    monkeypatch.chdir(WORKSHOP.parent)
+    ns = {}
+    try:
+        for c in code: exec(compile(c.source, "workshop", "exec"), ns)
+        quiz = ns["quiz"]
+        assert quiz.position == 0 and not quiz.done and not any(b.disabled for b in quiz.buttons.values())
+        for e in quiz.epochs[:3]: quiz.answer(ns["manual"].labels[e])  # the participant's first three clicks
+        for c in later: exec(compile(c.source, "workshop", "exec"), ns)  # the cells run again: no error
+        assert ns["quiz"] is quiz and quiz.position == 3
+    finally:
+        plt.close("all")
