@@ -207,3 +207,16 @@ def test_the_calibration_benchmark_spends_exactly_its_budgets_and_summarises_see
     assert all(r["calibrated"] for r in rows if r["strategy"] == "active")  # proposals hold 3 of each stage from 10 labels
     table = {(t["strategy"], t["labels"]): t for t in summary(rows)}
     assert table["active", 30]["seeds"] == 2 and table["active", 30]["kappa_min"] <= table["active", 30]["kappa_mean"]
+
+
+def test_human_benchmark_compares_yasa_and_the_fine_tuned_network_leaving_one_subject_out(tmp_path, shared):
+    "Two DREAMS subjects, one optimiser step: each held out once, both contenders pooled, per-subject rows, REM-less folds run."
+    pytest.importorskip("yasa")
+    env = {**os.environ, "SLUMBERNET_BENCHMARK_RESULTS": str(tmp_path), "SLUMBERNET_DATA": str(shared)}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.human", "--subjects", "1", "7", "--steps", "1", "--rounds", "1"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads((tmp_path / "human.json").read_text())
+    assert set(out["pooled"]) == {"YASA (30 s)", "SlumberNet network, fine-tuned (30 s)", "SlumberNet network, fine-tuned (5 s)"}
+    assert out["pooled"]["YASA (30 s)"]["epochs"] == 120 and out["pooled"]["SlumberNet network, fine-tuned (5 s)"]["epochs"] == 720
+    assert len(out["per_subject"]) == 6 and "| 7 |" in (tmp_path / "human.md").read_text()
