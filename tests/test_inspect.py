@@ -594,3 +594,16 @@ def test_workshop_run_top_to_bottom_leaves_the_quiz_to_the_participant(monkeypat
         assert ns["quiz"] is quiz and quiz.position == 3
     finally:
         plt.close("all")
+
+
+def test_review_in_10_s_epochs_shows_the_labs_epochs(sim):
+    "A lab scoring in 10-s epochs reviews 10-s epochs: the inspector lists them, and the figure spans two either side."
+    from slumbernet.grid import regrid
+    manual = regrid(sim.scores, 10.0)
+    pred10 = predict(sim.recording, epoch_s=10)
+    ins = Inspector(sim.recording, manual, pred10)
+    assert len(ins.rows) == int(((manual.stages != pred10.stages) & manual.scored).sum()) > 0
+    assert (ins.rows.onset_s % 10 == 0).all()
+    fig = plot_epoch(sim.recording, manual, pred10, int(ins.rows.epoch.iloc[0]))
+    lo, hi = fig.axes[0].get_xlim()
+    assert lo == -20 and hi == pytest.approx(30, abs=0.01)
