@@ -37,8 +37,8 @@ pd = _LazyModule("pandas")
 __all__ = ['pd', 'STAGES', 'STAGE_NAMES', 'UNSCORED', 'STAGE_CODES', 'BANDPOWER_COLUMNS', 'EEG_BANDS_HZ', 'SlumberNetError',
            'MissingFileError', 'FileFormatError', 'ChannelError', 'SignalError', 'ScoreError', 'AlignmentError',
            'OutputExistsError', 'SlumberNetWarning', 'parse_stage_code', 'stage_runs', 'Hypnogram', 'Recording',
-           'check_recording', 'load_recording', 'RecordingReader', 'open_recording', 'load_scores',
-           'load_bandpower_table', 'align', 'write_scores', 'write_recording']
+           'check_recording', 'check_file', 'load_recording', 'RecordingReader', 'open_recording', 'load_scores',
+           'load_bandpower_table', 'align', 'spreadsheet_safe', 'write_scores', 'write_recording']
 
 # %% ../nbs/00_io.ipynb 6
 class SlumberNetError(Exception):
@@ -489,6 +489,10 @@ def _assemble(path, names, rates, units, read, eeg, emg, start, animal_id, min_s
         if not (math.isfinite(rates[i]) and rates[i] > 0):
             raise FileFormatError(f"channel '{names[i]}' has a sampling rate of {rates[i]:g} Hz, not a positive "
                                   f"number: the file is corrupt", path)
+    for i in picks:  # the floor holds per channel: one far slower than the other is not rescued by resampling
+        if rates[i] < min_sfreq_hz and len({rates[j] for j in picks}) > 1:
+            raise SignalError(f"channel '{names[i]}' is sampled at {rates[i]:g} Hz, below {min_sfreq_hz:g} Hz, the lowest "
+                              f"SlumberNet scores (pass min_sfreq_hz= to load slower data on purpose)", path)
     sf = max(rates[i] for i in picks)
     sigs = {}
     for i in picks:
@@ -946,13 +950,30 @@ def _load_numpy(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
 
 
 # %% ../nbs/00_io.ipynb 30
-def _recording_path(path) -> Path:
-    "`path` as a Path, if it names a non-empty file."
+def check_file(path, what: str = "recording file") -> Path:
+    """`path` as a Path, if it names a non-empty regular file (or a link to one); else the error a user reads.
+
+    A FIFO, a device (a link to `/dev/zero`, say) or a socket is refused before anything reads it:
+    reading one would never end.
+
+    Examples
+    --------
+    >>> check_file("/dev/null")
+    Traceback (most recent call last):
+    ...
+    slumbernet.io.FileFormatError: /dev/null: is not a regular file (a device, FIFO or socket): SlumberNet reads recording files only
+    """
     path = Path(path)
     if not path.exists(): raise MissingFileError("file not found", path)
-    if path.is_dir(): raise FileFormatError("is a folder, not a recording file", path)
+    if path.is_dir(): raise FileFormatError(f"is a folder, not a {what}", path)
+    if not path.is_file():
+        raise FileFormatError(f"is not a regular file (a device, FIFO or socket): SlumberNet reads {what}s only", path)
     if path.stat().st_size == 0: raise FileFormatError("file is empty", path)
     return path
+
+def _recording_path(path) -> Path:
+    "`path` as a Path, if it names a non-empty regular file (`check_file`)."
+    return check_file(path)
 
 def load_recording(path, eeg=None, emg=None, sfreq_hz: float | None = None, units: str = "uV",
                    animal_id: str | None = None, min_sfreq_hz: float = 64.0) -> Recording:
@@ -1536,7 +1557,13 @@ def _read_edf_scores(path, epoch_s, codes):
         if abs(i0 - round(i0)) > 1e-3 or abs(k - round(k)) > 1e-3:
             raise ScoreError(f"annotation at {o:g} s lasting {d:g} s does not fall on {epoch_s:g}-s epochs", path)
         sl = slice(min(n, int(round(i0))), min(n, int(round(i0 + k))))
-        if s is not None: st[sl] = s
+        if s is not None:
+            clash = np.flatnonzero((st[sl] != UNSCORED) & (st[sl] != s))
+            if len(clash):  # two annotations stage one epoch differently: which is right is the scorer's call, not file order
+                e = sl.start + int(clash[0])
+                raise ScoreError(f"epoch {e} (from {e * epoch_s:g} s) is annotated both {STAGES[st[e]]} and {STAGES[s]}: "
+                                 f"remove one of the conflicting annotations", path)
+            st[sl] = s
         art[sl] |= a
     return Hypnogram(st, epoch_s, art, start, path)
 
@@ -1566,10 +1593,7 @@ def load_scores(path, epoch_s: float | None = None, codes: dict | None = None) -
     --------
     >>> hyp = load_scores("data_samples/mouse01_baseline_scores.csv")  # doctest: +SKIP
     """
-    path = Path(path)
-    if not path.exists(): raise MissingFileError("file not found", path)
-    if path.is_dir(): raise FileFormatError("is a folder, not a score file", path)
-    if path.stat().st_size == 0: raise FileFormatError("file is empty", path)
+    path = check_file(path, "score file")
     if epoch_s is not None: epoch_s = _positive(epoch_s, "epoch_s", path, ScoreError)
     if path.suffix.lower() in (".edf", ".bdf"): return _read_edf_scores(path, epoch_s, codes)
     text = _read_text(path, "score file")
@@ -1794,6 +1818,17 @@ def align(rec: Recording, hyp: Hypnogram, trim: bool = False, tolerance_s: float
     return rec.crop(sig_start, sig_start + n * ep), hyp[drop_scores:drop_scores + n]
 
 # %% ../nbs/00_io.ipynb 54
+def spreadsheet_safe(value):
+    """`value`, with a `'` in front if it is text a spreadsheet would run as a formula (it starts with =, +, -, @,
+    a tab or a carriage return): file names in SlumberNet's tables are data, never formulas.
+
+    Examples
+    --------
+    >>> spreadsheet_safe("=1+2"), spreadsheet_safe("mouse01.edf"), spreadsheet_safe(3)
+    ("'=1+2", 'mouse01.edf', 3)
+    """
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
 def _atomic_write(path, write, overwrite: bool = False, protect=()) -> Path:
     """Call `write(tmp_path)` then move the temporary file to `path` in one step."""
     path = Path(path)

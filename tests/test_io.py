@@ -706,3 +706,30 @@ def test_channels_chosen_from_a_list_of_names_in_order_of_preference(tmp_path):
     assert load_recording(edf, eeg=["C4", "EE"], emg=["EMG"]).eeg_channel == "EEG"
     with pytest.raises(ChannelError, match="any of 'C4', 'C3'.*channels: 'EEG', 'EMG'"):
         load_recording(edf, eeg=["C4", "C3"])
+
+
+def test_a_channel_below_the_rate_floor_is_refused_even_beside_a_fast_one(tmp_path):
+    "Issue 18 item 4: an EEG at 1 Hz beside an EMG at 256 Hz was upsampled and scored; the floor holds per channel used."
+    import pyedflib
+    from slumbernet.io import SignalError, load_recording
+    edf = tmp_path / "slow.edf"
+    w = pyedflib.EdfWriter(str(edf), 2, file_type=pyedflib.FILETYPE_EDFPLUS)
+    w.setSignalHeaders([dict(label=lab, dimension="uV", sample_frequency=rate, physical_min=-500, physical_max=500,
+                             digital_min=-32768, digital_max=32767) for lab, rate in (("EEG", 1), ("EMG", 256))])
+    rng = np.random.default_rng(0)
+    w.writeSamples([rng.normal(0, 50, 120), rng.normal(0, 20, 120 * 256)]); w.close()
+    with pytest.raises(SignalError, match="channel 'EEG' is sampled at 1 Hz, below 64 Hz"):
+        load_recording(edf)
+    assert load_recording(edf, min_sfreq_hz=1).sfreq_hz == 256  # slower data loaded on purpose
+
+
+@pytest.mark.parametrize("order", [[(0, 4, "Wake"), (4, 4, "REM"), (4, 4, "NREM"), (8, 4, "NREM")],
+                                   [(0, 4, "Wake"), (4, 4, "NREM"), (4, 4, "REM"), (8, 4, "NREM")]])
+def test_conflicting_stage_annotations_for_one_epoch_are_refused_whatever_their_order(tmp_path, order):
+    "Issue 18 item 5: an epoch annotated REM and NREM was resolved by file order (WRN one way, WNN the other)."
+    path = _edf_with_annotations(tmp_path / "clash.edf", order, seconds=12)
+    with pytest.raises(ScoreError, match=r"epoch 1 \(from 4 s\) is annotated both (R and N|N and R)"):
+        load_scores(path)
+    same = _edf_with_annotations(tmp_path / "same.edf", [(0, 4, "Wake"), (4, 4, "NREM"), (4, 4, "NREM"), (8, 4, "NREM")],
+                                 seconds=12)
+    assert load_scores(same).labels.tolist() == list("WNN")  # the same stage twice is no conflict
