@@ -21,9 +21,10 @@ from .io import STAGES, FileFormatError, MissingFileError, SlumberNetError, _ato
 from .preprocess import EPOCH_S, MODEL_SFREQ_HZ, Epochs
 
 # %% auto 0
-__all__ = ['ARCHITECTURES', 'MODEL_FORMAT', 'build_paper_model', 'build_encoder', 'build_head', 'build_default_model',
-           'ModelFileError', 'SleepModel', 'model_paths', 'save_model', 'write_metadata', 'read_metadata', 'load_model',
-           'UnsupportedNetworkError', 'conv1d', 'NumpyNetwork', 'NumpyModel', 'multiply_adds']
+__all__ = ['ARCHITECTURES', 'MODEL_FORMAT', 'PREDICTION_METADATA', 'MAX_MODEL_BYTES', 'build_paper_model', 'build_encoder',
+           'build_head', 'build_default_model', 'ModelFileError', 'SleepModel', 'model_paths', 'prediction_sha256',
+           'model_digest', 'save_model', 'write_metadata', 'read_metadata', 'load_model', 'UnsupportedNetworkError',
+           'conv1d', 'NumpyNetwork', 'NumpyModel', 'multiply_adds']
 
 # %% ../nbs/03_model.ipynb 6
 def _keras():
@@ -287,6 +288,60 @@ def model_paths(path) -> tuple[Path, Path]:
     stem = p.with_suffix("") if p.suffix in (".keras", ".json") else p
     return stem.with_suffix(".keras"), stem.with_suffix(".json")
 
+PREDICTION_METADATA = ("architecture", "input", "labels", "channels", "normalisation", "eeg_only", "class_weights")
+"The metadata that changes a model's predictions: `prediction_sha256` covers them, beside the `.keras` file's `sha256`."
+MAX_MODEL_BYTES = 256 * 2 ** 20
+"Most bytes a model file's archive may declare, unpacked (the bundled model: 1.3 MB): more is refused before unpacking."
+
+def prediction_sha256(meta: dict) -> str:
+    """SHA-256 of the metadata that changes predictions (`PREDICTION_METADATA`), in canonical JSON.
+
+    Examples
+    --------
+    >>> prediction_sha256({"input": {"epoch_s": 4}}) == prediction_sha256({"input": {"epoch_s": 4}, "training": {}})
+    True
+    """
+    body = json.dumps({k: meta.get(k) for k in PREDICTION_METADATA}, sort_keys=True, default=_json_default)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+def model_digest(metadata: dict) -> str | None:
+    """One SHA-256 for everything of a loaded model file that a prediction depends on: the network file (`sha256`)
+    and the metadata that changes predictions (`prediction_sha256`); None for a model not read from a file.
+
+    Examples
+    --------
+    >>> model_digest({"file": {"sha256": "a" * 64, "prediction_sha256": "b" * 64}})[:12]
+    '6173cf9d3267'
+    """
+    f = metadata.get("file", {})
+    if not f.get("sha256"): return None
+    return hashlib.sha256(f"{f['sha256']}:{f.get('prediction_sha256')}".encode()).hexdigest()
+
+def _check_archive(kpath: Path):
+    "Refuse a `.keras` archive that is not a zip, or declares more than `MAX_MODEL_BYTES` unpacked (a zip bomb)."
+    import zipfile
+    try:
+        with zipfile.ZipFile(kpath) as z: declared = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError) as e:
+        raise ModelFileError(f"not a .keras archive ({type(e).__name__}: {e})", kpath) from None
+    if declared > MAX_MODEL_BYTES:
+        raise ModelFileError(f"its archive declares {declared / 2 ** 20:,.0f} MB unpacked, more than the "
+                             f"{MAX_MODEL_BYTES / 2 ** 20:.0f} MB a SlumberNet model may hold; refusing to unpack it", kpath)
+
+def _check_input(meta: dict, jpath: Path):
+    "Refuse metadata whose input description no network could have been trained on (see `prepare_epochs`)."
+    inp = meta.get("input")
+    bad = lambda why: ModelFileError(f"metadata 'input' {why}: the file was damaged or edited; refusing to load it", jpath)
+    if not isinstance(inp, dict): raise bad("is missing")
+    num = lambda k: isinstance(inp.get(k), (int, float)) and not isinstance(inp.get(k), bool) and np.isfinite(inp[k])
+    if not (num("sfreq_hz") and 16 <= inp["sfreq_hz"] <= 2048): raise bad(f"has sfreq_hz {inp.get('sfreq_hz')!r}, not 16-2048 Hz")
+    if not (num("epoch_s") and 1 <= inp["epoch_s"] <= 30): raise bad(f"has epoch_s {inp.get('epoch_s')!r}, not 1-30 s")
+    if inp.get("emg") not in ("envelope", "raw"): raise bad(f"has emg {inp.get('emg')!r}, not 'envelope' or 'raw'")
+    band = inp.get("eeg_band_hz", (0.5, 30.0))
+    if not (isinstance(band, (list, tuple)) and len(band) == 2 and all(isinstance(b, (int, float)) for b in band)
+            and 0 < band[0] < band[1] <= inp["sfreq_hz"] / 2):
+        raise bad(f"has eeg_band_hz {band!r}, not two edges between 0 Hz and half the rate")
+
 def save_model(model: SleepModel, path, overwrite: bool = False) -> Path:
     """Write `model` to `path.keras` and its metadata to `path.json` (atomically); returns the `.keras` path."""
     kpath, jpath = model_paths(path)
@@ -295,6 +350,7 @@ def save_model(model: SleepModel, path, overwrite: bool = False) -> Path:
             "slumbernet_version": _package_version(), "keras_version": _keras().__version__,
             "parameters": int(model.keras_model.count_params()),
             "saved": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "sha256": _sha256(kpath)}
+    meta["prediction_sha256"] = prediction_sha256(meta)
     write_metadata(jpath, meta, overwrite)
     return kpath
 
@@ -343,10 +399,16 @@ def _checked_metadata(path) -> tuple[Path, dict]:
     if w is not None and not (isinstance(w, dict) and all(isinstance(w.get(s), (int, float)) and np.isfinite(w[s])
                                                          and w[s] >= 0 for s in STAGES)):
         raise ModelFileError(f"class_weights must give a number >= 0 for each of {', '.join(STAGES)}, got {w!r}", jpath)
+    digest = prediction_sha256(meta)
+    if meta.get("prediction_sha256", digest) != digest:
+        raise ModelFileError(f"metadata that changes predictions ({', '.join(PREDICTION_METADATA)}) was altered after "
+                             f"saving (its prediction_sha256 no longer matches); refusing to load it", jpath)
+    _check_input(meta, jpath)
+    _check_archive(kpath)
     return kpath, {k: v for k, v in meta.items() if k not in ("sha256", "saved", "format", "keras_version", "parameters",
-                                                             "slumbernet_version")} | {"file": {
-        "sha256": meta["sha256"], "saved": meta.get("saved"), "slumbernet_version": meta.get("slumbernet_version"),
-        "keras_version": meta.get("keras_version")}}
+                                                             "slumbernet_version", "prediction_sha256")} | {"file": {
+        "sha256": meta["sha256"], "prediction_sha256": digest, "saved": meta.get("saved"),
+        "slumbernet_version": meta.get("slumbernet_version"), "keras_version": meta.get("keras_version")}}
 
 def load_model(path, engine: str = "keras"):
     """Load a model saved by `save_model`, checking its hash, format and metadata.
@@ -472,6 +534,8 @@ class NumpyNetwork:
                 inv = (gamma / np.sqrt(w[-1] + cfg["epsilon"])).astype(np.float32)
                 w = [inv, (beta - w[-2] * inv).astype(np.float32)]
             self.steps.append((layer["name"], cls, cfg, w, _sources(layer.get("inbound_nodes", []))))
+        self.input_shape = next((tuple(cfg.get("batch_shape") or ()) for _, cls, cfg, _, _ in self.steps
+                                 if cls == "InputLayer"), ())  # (batch, samples, channels): what the network was built for
         ends = lambda spec: [s[0] for s in spec] if spec and isinstance(spec[0], list) else [spec[0]]
         self.input, self.output = ends(config["input_layers"])[0], ends(config["output_layers"])[0]
         self.readers = {}  # how many layers read each layer's output (the input counts as read elsewhere too)
@@ -564,7 +628,31 @@ class NumpyModel(_ModelInput):
             raise ModelFileError(f"cannot read the network in the file ({type(e).__name__}: {e})", kpath) from None
         if sorted(nets) != ["encoder", "head"]:
             raise UnsupportedNetworkError(f"expected an encoder and a head, the file holds {sorted(nets)}")
-        return cls(nets["encoder"], nets["head"], "default", metadata)
+        model = cls(nets["encoder"], nets["head"], "default", metadata)
+        model._check_runs(kpath)
+        return model
+
+    def _check_runs(self, kpath):
+        """Run the network once on one epoch of silence shaped as the metadata says, before any recording: a network
+        built for another input, or with impossible layer settings, is refused here, naming the file."""
+        inp = self.metadata["input"]
+        n = int(round(inp["sfreq_hz"] * inp["epoch_s"]))
+        built = self.encoder.input_shape[1:]
+        if len(built) == 2 and built[0] is not None and tuple(built) != (n, 2):
+            raise ModelFileError(f"its network was built for epochs of {built[0]} samples x {built[1]} channels, but its "
+                                 f"metadata describes {n} samples ({inp['epoch_s']:g} s at {inp['sfreq_hz']:g} Hz) x 2; "
+                                 f"refusing it", kpath)
+        try:
+            with np.errstate(all="ignore"):
+                p = self.proba_from_embeddings(self.encoder(np.zeros((1, n, 2), np.float32)))
+            ok = p.shape == (1, 3) and np.isfinite(p).all()
+        except Exception as e:  # whatever a damaged network raises: the file is at fault, not the recording
+            raise ModelFileError(f"its network does not run on the {inp['epoch_s']:g}-s epochs at {inp['sfreq_hz']:g} Hz "
+                                 f"its metadata describes ({type(e).__name__}: {e}); refusing it", kpath) from None
+        if not ok:
+            raise ModelFileError(f"its network gives {p.shape} outputs (or non-finite ones) for one "
+                                 f"{inp['epoch_s']:g}-s epoch at {inp['sfreq_hz']:g} Hz, not 3 stage probabilities; "
+                                 f"refusing it", kpath)
 
     @property
     def parameters(self) -> int: return self.encoder.parameters + self.head.parameters

@@ -1,4 +1,5 @@
 """Networks and model files: shapes, the paper's architecture, saving, and refusing bad files."""
+import re
 import json
 
 import numpy as np
@@ -138,3 +139,74 @@ def test_numpy_engine_refuses_networks_it_does_not_implement(tmp_path):
     paper = save_model(SleepModel.new("paper"), tmp_path / "paper")
     with pytest.raises(UnsupportedNetworkError, match="not the 'paper' one"):
         load_model(paper, engine="numpy")
+
+
+# ---- issue 18: a model file is checked, metadata included, before it is run ----------------------------------
+
+def _bundled_copy(tmp_path, edit=None, digest: str = "keep"):
+    "The bundled model copied to tmp_path, its metadata edited by `edit`; its prediction_sha256 kept, recomputed or dropped."
+    import json
+    import shutil
+    from slumbernet.core import bundled_model_path
+    from slumbernet.model import prediction_sha256
+    src = bundled_model_path()
+    shutil.copy(src, tmp_path / "m.keras")
+    meta = json.loads(src.with_suffix(".json").read_text())
+    if edit: edit(meta)
+    if digest == "recompute": meta["prediction_sha256"] = prediction_sha256(meta)
+    elif digest == "drop": meta.pop("prediction_sha256")
+    (tmp_path / "m.json").write_text(json.dumps(meta))
+    return tmp_path / "m.keras"
+
+
+def test_metadata_that_changes_predictions_is_covered_by_the_checksum(tmp_path):
+    "Issue 18 item 2: editing the .json's EEG band turned 33/46/21 % W/N/R into 99 % W, and the model still loaded."
+    from slumbernet.model import ModelFileError, load_model
+    path = _bundled_copy(tmp_path, lambda m: m["input"].update(eeg_band_hz=[0.5, 4.0]))
+    for engine in ("numpy", "keras"):
+        with pytest.raises(ModelFileError, match="metadata that changes predictions .* was altered after saving"):
+            load_model(path, engine=engine)
+    load_model(_bundled_copy(tmp_path, lambda m: m["training"].update(summary="edited")), engine="numpy")  # not predictions
+
+
+def test_a_rerun_after_the_models_metadata_changed_is_not_kept(tmp_path, capsys):
+    "Issue 18 item 2: with the digest dropped and class weights edited, the rerun said 'kept (exists)'."
+    from slumbernet.cli import main
+    from conftest import SAMPLES
+    path = _bundled_copy(tmp_path)
+    argv = ["predict", str(SAMPLES / "mouse01_baseline.edf"), "--out", str(tmp_path / "out"), "--quiet", "--model", str(path)]
+    assert main(argv) == 0
+    _bundled_copy(tmp_path, lambda m: m["class_weights"].update(W=9.0), digest="drop")
+    assert main(argv) == 1
+    assert "already exists, made by another model" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda m: m["input"].update(sfreq_hz=128), "built for epochs of 256 samples x 2 channels, but its metadata describes 512"),
+    (lambda m: m["input"].update(epoch_s=0.02), "metadata 'input' has epoch_s 0.02, not 1-30 s"),
+    (lambda m: m["input"].update(emg="rms"), "has emg 'rms'"),
+])
+def test_a_network_that_cannot_run_on_the_input_its_metadata_describes_is_refused(tmp_path, edit, message):
+    "Issue 18 items 3 and 14: the NumPy engine ran a network built for another input size; tampered values gave raw errors."
+    from slumbernet.model import ModelFileError, load_model
+    with pytest.raises(ModelFileError, match=re.escape(message)):
+        load_model(_bundled_copy(tmp_path, edit, digest="recompute"), engine="numpy")
+
+
+def test_a_zip_bomb_model_is_refused_before_it_is_unpacked(tmp_path):
+    "Issue 18 item 17: a 1.5 MB .keras zip bomb with a matching .json reached 3.2 GB before it was refused."
+    import json
+    import zipfile
+    from slumbernet.core import bundled_model_path
+    from slumbernet.model import ModelFileError, _sha256, load_model
+    bomb = tmp_path / "m.keras"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open("model.weights.h5", "w", force_zip64=True) as f:
+            zeros = bytes(1 << 24)
+            for _ in range(20): f.write(zeros)  # 320 MB of zeros, a few hundred kB packed
+    meta = json.loads(bundled_model_path().with_suffix(".json").read_text())
+    meta["sha256"] = _sha256(bomb)
+    (tmp_path / "m.json").write_text(json.dumps(meta))
+    assert bomb.stat().st_size < 2_000_000
+    with pytest.raises(ModelFileError, match="declares 320 MB unpacked"):
+        load_model(bomb, engine="numpy")
