@@ -21,7 +21,7 @@ import numpy as np
 from . import __version__
 from .core import METHODS
 from .human import SPECIES
-from .io import STAGES, MissingFileError, OutputExistsError, SlumberNetError, SlumberNetWarning, _atomic_write
+from .io import STAGES, MissingFileError, check_file, spreadsheet_safe, OutputExistsError, SlumberNetError, SlumberNetWarning, _atomic_write
 
 # %% auto 0
 __all__ = ['RECORDING_SUFFIXES', 'OUTPUT_SUFFIXES', 'LOW_CONFIDENCE', 'SUMMARY_COLUMNS', 'CLI_WORDS', 'find_recordings',
@@ -81,6 +81,7 @@ def _plan_outputs(recs: list[Path], out: Path, fmt: str = "csv") -> list[tuple[P
                               "another output folder", out / "summary.csv")
     targets = [_output_path(r, out, fmt) for r in recs]
     share = Counter(real(t) for t in targets)
+    given = Counter(real(r) for r in recs)
     plan = []
     for r, t in zip(recs, targets):
         if real(t) in inputs or real(_record_path(t)) in inputs:
@@ -88,6 +89,8 @@ def _plan_outputs(recs: list[Path], out: Path, fmt: str = "csv") -> list[tuple[P
         elif "_scores" in t.name:
             err = (f"its result would be named {t.name}, like a manual score file (*_scores*), which SlumberNet "
                    f"never writes; rename the recording")
+        elif given[real(r)] > 1:
+            err = f"was given {given[real(r)]} times (scored once would be enough: name each recording once)"
         elif share[real(t)] > 1:
             err = (f"{share[real(t)]} recordings would write the same result {t}; score recordings of the same "
                    f"name into separate output folders")
@@ -127,7 +130,8 @@ def _made_by(rec: Path, fmt: str, model, kw: dict, recording_sha256: str | None 
     """What a result depends on: the recording's bytes, the model file, the options, the format and SlumberNet's version.
     `recording_sha256`: the recording's hash, if already computed."""
     from slumbernet import __version__
-    model_sha256 = "yasa (human mode)" if model is None else model.metadata.get("file", {}).get("sha256")
+    from slumbernet.model import model_digest
+    model_sha256 = "yasa (human mode)" if model is None else model_digest(model.metadata)  # the network and its metadata
     return {"recording_sha256": recording_sha256 or _file_sha256(rec), "model_sha256": model_sha256,
             "options": json.loads(json.dumps(kw, sort_keys=True, default=str)), "format": fmt,
             "slumbernet": __version__}
@@ -165,8 +169,9 @@ def _kept_summary(target: Path, made_by: dict) -> dict:
     return saved["summary"]
 
 @functools.lru_cache(maxsize=4)
-def _model_once(path: str | None, eeg_only: bool = False):
-    "A model file (None: the bundled model, or the bundled EEG-only one if `eeg_only`) loaded once per process."
+def _model_once(path: str | None, eeg_only: bool = False, stamp: tuple | None = None):
+    """A model file (None: the bundled model, or the bundled EEG-only one if `eeg_only`) loaded once per process, and
+    again when `stamp` (its files' sizes and modification times) changes."""
     from slumbernet.core import _resolve_model
     return _resolve_model(path, eeg_only)
 
@@ -174,7 +179,10 @@ def _scorer(model, eeg_only: bool = False):
     "A model object, or a model file (None: the bundled model, EEG-only for `--emg none`) loaded once per process."
     from slumbernet.model import NumpyModel, SleepModel
     if isinstance(model, (SleepModel, NumpyModel)): return model
-    return _model_once(None if model is None else str(model), eeg_only and model is None)
+    if model is None: return _model_once(None, eeg_only)
+    from slumbernet.model import model_paths
+    stamp = tuple((p.stat().st_size, p.stat().st_mtime_ns) if p.exists() else None for p in model_paths(model))
+    return _model_once(str(model), False, stamp)
 
 def _error_row(rec: Path, target: Path, message: str) -> dict:
     return {"recording": str(rec), "status": "error", "error": message, "output": Path(target).name}
@@ -187,6 +195,7 @@ def _score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=Non
     from slumbernet.core import predict
     rec, target, kw = Path(rec), Path(target), kw or {}
     try:
+        check_file(rec)  # before anything reads it: a FIFO or a device named *.edf would never end
         yasa = kw.get("species") == "human" and model is None  # human mode's default scorer is YASA, not a network
         m = None if yasa else _scorer(model, kw.get("emg") is False)
         if target.exists() and not overwrite:
@@ -214,6 +223,38 @@ def _score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=Non
         return {"recording": str(rec), "status": "scored", **summary, "error": "", "output": target.name}
     except SlumberNetError as e:
         return _error_row(rec, target, str(e))
+    except OSError as e:  # a full disk, a folder gone read-only, a file that vanished: this recording fails, the others go on
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+        return _error_row(rec, target, str(SlumberNetError(f"{e.strerror or e}{where}", rec)))
+
+def _summary_is_ours(path: Path) -> bool:
+    "True if `path` is a summary SlumberNet wrote (its header starts with SlumberNet's first summary columns)."
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f: return f.readline().startswith("recording,status,epochs")
+    except OSError: return False
+
+def _check_summary(out: Path, overwrite: bool):
+    "Refuse, before anything is scored, to replace a `summary.csv` in `out` that SlumberNet did not write."
+    summary = out / "summary.csv"
+    if summary.exists() and not overwrite and not _summary_is_ours(summary):
+        raise OutputExistsError("exists and is not a summary SlumberNet wrote (another program's file?); pass "
+                                "overwrite=True to replace it, or choose another output folder", summary)
+
+def _keep_good_summary(old: Path, new: "pd.DataFrame"):
+    """If the summary about to be replaced lists recordings as scored that this run failed on, keep it beside as
+    `summary-<UTC time>.csv` (with a warning): a run refused for another model never loses a good run's summary."""
+    import pandas as pd
+    if not old.exists() or not _summary_is_ours(old): return
+    try: before = pd.read_csv(old, dtype=str, keep_default_na=False)
+    except (ValueError, OSError): return
+    good = set(before.recording[before.status.isin(["scored", "kept (exists)"])])
+    lost = good & set(new.recording[new.status == "error"])
+    if lost:
+        from datetime import datetime, timezone
+        kept = old.with_name(f"summary-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}.csv")
+        os.link(old, kept)  # a new name for the same bytes; never over an existing file
+        warnings.warn(f"{old}: {len(lost)} recording(s) it lists as scored failed in this run; the previous summary "
+                      f"is kept as {kept.name}", SlumberNetWarning, stacklevel=3)
 
 def _summary_table(rows: list[dict], out: Path) -> "pd.DataFrame":
     "The run's summary, one row per recording sorted by path, also written (atomically) to `out/summary.csv`."
@@ -221,7 +262,10 @@ def _summary_table(rows: list[dict], out: Path) -> "pd.DataFrame":
     t = pd.DataFrame(rows, columns=SUMMARY_COLUMNS).sort_values("recording", kind="stable").reset_index(drop=True)
     for c in ("epochs", "low_confidence"): t[c] = t[c].astype("Int64")
     for c in ("warnings", "error"): t[c] = [v if isinstance(v, str) else "" for v in t[c]]
-    _atomic_write(out / "summary.csv", lambda tmp: t.to_csv(tmp, index=False), overwrite=True)
+    for c in ("recording", "warnings", "error", "output"): t[c] = t[c].map(spreadsheet_safe)
+    _keep_good_summary(out / "summary.csv", t)
+    try: _atomic_write(out / "summary.csv", lambda tmp: t.to_csv(tmp, index=False), overwrite=True)
+    except OSError as e: raise SlumberNetError(f"cannot write the summary ({e.strerror or e})", out / "summary.csv") from None
     return t
 
 def _model_file(model):
@@ -264,6 +308,7 @@ def predict_files(paths, out, model=None, fmt: str = "csv", jobs: int = 1, overw
     """
     from tqdm.auto import tqdm
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    _check_summary(out, overwrite)
     plan = _plan_outputs(find_recordings(paths), out, fmt)
     rows = [_error_row(r, t, err) for r, t, err in plan if err]
     todo = [(r, t) for r, t, err in plan if not err]
@@ -366,9 +411,26 @@ def _scored_pairs(a) -> list[tuple[Path, Path]]:
     print(f"{len(pairs)} scored recording{'s' * (len(pairs) != 1)}", file=sys.stderr)
     return pairs
 
-def _training_data(a):
+def _refuse_inputs(option: str, outputs, inputs) -> None:
+    """Refuse, whatever --overwrite says, an output that is one of the run's inputs (a recording, a score file, a model).
+
+    Examples
+    --------
+    >>> _refuse_inputs("--json", ["a_scores.csv"], [("a.edf", "a_scores.csv")])
+    Traceback (most recent call last):
+    ...
+    slumbernet.io.SlumberNetError: a_scores.csv: --json names one of this run's inputs; it is never written over, even with --overwrite: choose another path
+    """
+    real = lambda p: os.path.normcase(os.path.realpath(p))
+    ours = {real(p) for item in inputs for p in (item if isinstance(item, (tuple, list)) else (item,)) if p is not None}
+    for out in outputs:
+        if real(out) in ours:
+            raise SlumberNetError(f"{option} names one of this run's inputs; it is never written over, even with "
+                                  f"--overwrite: choose another path", out)
+
+def _training_data(a, pairs=None):
     from slumbernet.train import prepare_training_data
-    return prepare_training_data(_scored_pairs(a), emg="raw" if a.architecture == "paper" else "envelope", trim=a.trim,
+    return prepare_training_data(pairs or _scored_pairs(a), emg="raw" if a.architecture == "paper" else "envelope", trim=a.trim,
                                  load_kw=_load_kw(a), scores_epoch_s=_epoch_option(a.epoch_s))
 
 def _train_config(a):
@@ -378,8 +440,11 @@ def _train_config(a):
 def _cmd_train(a) -> int:
     from slumbernet.model import save_model
     from slumbernet.train import train_model
+    from slumbernet.model import model_paths
     from slumbernet.workflow import holdout_blocks, split_held_out
-    data = _training_data(a)
+    pairs = _scored_pairs(a)
+    _refuse_inputs("--out", model_paths(a.out), pairs)
+    data = _training_data(a, pairs)
     key = lambda d: d.animal_id or d.recording_id
     animals = sorted({key(d) for d in data})
     if len(animals) < 2:  # one animal: validate on blocks of time held out from its recordings
@@ -399,8 +464,12 @@ def _cmd_train(a) -> int:
 
 def _cmd_cv(a) -> int:
     from slumbernet.train import cross_validate
-    try: cv = cross_validate(_training_data(a), k=a.k, groups=a.groups, config=_train_config(a))
-    except ValueError as e: raise SlumberNetError(f"cannot cross-validate on these recordings: {e}") from None
+    pairs = _scored_pairs(a)
+    if a.json: _refuse_inputs("--json", [a.json], pairs)
+    try: cv = cross_validate(_training_data(a, pairs), k=a.k, groups=a.groups, config=_train_config(a))
+    except ValueError as e:
+        raise SlumberNetError(f"cannot cross-validate on these recordings: {e} (--k sets the folds; --groups recording "
+                              f"makes each recording a group)") from None
     print(cv.table().round(3).to_string())
     if a.json:
         from slumbernet.io import _atomic_write
@@ -422,8 +491,11 @@ def _cmd_compare(a) -> int:
     return int(lab.pooled is None or bool(lab.table.error.astype(bool).any()))
 
 def _cmd_calibrate(a) -> int:
+    from slumbernet.model import model_paths
     from slumbernet.workflow import calibrate_files
-    cal = calibrate_files(_scored_pairs(a), a.out, a.model, epoch_s=_epoch_option(a.epoch_s), trim=a.trim, steps=a.steps,
+    pairs = _scored_pairs(a)
+    _refuse_inputs("--out", model_paths(a.out), pairs + ([model_paths(a.model)] if a.model else []))
+    cal = calibrate_files(pairs, a.out, a.model, epoch_s=_epoch_option(a.epoch_s), trim=a.trim, steps=a.steps,
                           rounds=a.rounds, learning_rate=a.learning_rate, seed=a.seed, overwrite=a.overwrite,
                           load_kw=_load_kw(a))
     print(f"held out: {cal.held_out['how']}")

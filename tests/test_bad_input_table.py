@@ -90,6 +90,33 @@ def model_file(d, name="m"):
 
 # ---- recordings ------------------------------------------------------------------------------------------------
 
+@case("a FIFO, or a link to a device, named `*.edf`")
+def _(d):
+    import os
+    os.mkfifo(d / "fifo.edf")
+    return raised(load_recording, d / "fifo.edf")
+
+@case("one channel far below 64 Hz beside a fast one")
+def _(d):
+    import pyedflib
+    w = pyedflib.EdfWriter(str(d / "slow.edf"), 2, file_type=pyedflib.FILETYPE_EDFPLUS)
+    w.setSignalHeaders([dict(label=lab, dimension="uV", sample_frequency=rate, physical_min=-500, physical_max=500,
+                             digital_min=-32768, digital_max=32767) for lab, rate in (("EEG", 1), ("EMG", 256))])
+    rng = np.random.default_rng(0)
+    w.writeSamples([rng.normal(0, 50, 60), rng.normal(0, 20, 60 * 256)]); w.close()
+    return raised(load_recording, d / "slow.edf")
+
+@case("two stage annotations for one epoch that disagree")
+def _(d):
+    import pyedflib
+    w = pyedflib.EdfWriter(str(d / "clash.edf"), 1, file_type=pyedflib.FILETYPE_EDFPLUS)
+    w.setSignalHeaders([dict(label="EEG", dimension="uV", sample_frequency=256, physical_min=-500, physical_max=500,
+                             digital_min=-32768, digital_max=32767)])
+    w.writeSamples([np.random.default_rng(0).normal(0, 50, 256 * 12)])
+    for item in ((0, 4, "Wake"), (4, 4, "REM"), (4, 4, "NREM"), (8, 4, "NREM")): w.writeAnnotation(*item)
+    w.close()
+    return raised(load_scores, d / "clash.edf")
+
 @case("missing file")
 def _(d): return raised(load_recording, d / "missing.edf")
 
@@ -241,6 +268,23 @@ def _(d):
     p = model_file(d); data = bytearray(p.read_bytes()); data[len(data) // 3] ^= 1; p.write_bytes(bytes(data))
     return raised(load_model, p)
 
+@case("model metadata edited after saving (an EEG band, the class weights)")
+def _(d):
+    p = model_file(d); meta = json.loads((d / "m.json").read_text())
+    (d / "m.json").write_text(json.dumps({**meta, "input": {**meta["input"], "eeg_band_hz": [0.5, 4.0]}}))
+    return raised(load_model, p)
+
+@case("model archive declaring hundreds of MB (a zip bomb)")
+def _(d):
+    import zipfile
+    from slumbernet.model import _sha256
+    p = model_file(d); meta = json.loads((d / "m.json").read_text())
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open("model.weights.h5", "w", force_zip64=True) as f:
+            for _ in range(20): f.write(bytes(1 << 24))
+    (d / "m.json").write_text(json.dumps({**meta, "sha256": _sha256(p)}))
+    return raised(load_model, p)
+
 @case("model from a newer SlumberNet")
 def _(d):
     p = model_file(d); meta = json.loads((d / "m.json").read_text())
@@ -288,6 +332,15 @@ def scored(d) -> "Path":
     shutil.copy(SAMPLES / "mouse01_baseline.edf", d / "m1.edf")
     cli(d / "m1.edf", "--out", d / "out")
     return d / "out" / "m1_slumbernet.csv"
+
+@case("a `summary.csv` another program wrote, in the output folder")
+def _(d):
+    us = d / "us"; us.mkdir()
+    shutil.copy(SAMPLES / "mouse01_baseline.edf", us)
+    (us / "summary.csv").write_text("animal,weight_g\nm1,25\n")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err): main(["predict", str(us), "--out", str(us), "--quiet"])
+    return err.getvalue().replace(f"{d}/", "")
 
 @case("result exists, made with other options")
 def _(d):

@@ -228,3 +228,88 @@ def test_training_on_too_little_and_impossible_options_are_errors_not_tracebacks
     with pytest.raises(SystemExit) as e:
         main(["predict", str(lab), "--out", str(tmp_path / "p"), "--sfreq", "-5"])
     assert e.value.code == 2 and "--sfreq: must be a positive number" in capsys.readouterr().err
+
+
+def test_a_fifo_or_a_device_named_edf_is_refused_not_read_forever(tmp_path, capsys):
+    "Issue 18 item 10: a FIFO and a link to /dev/zero named *.edf hung predict (its hash started before any check)."
+    import os
+    import subprocess
+    import sys
+    os.mkfifo(tmp_path / "fifo.edf")
+    os.symlink("/dev/zero", tmp_path / "zero.edf")
+    shutil.copy(THREE[0], tmp_path / "ok.edf")
+    run = subprocess.run([sys.executable, "-c", "from slumbernet.cli import console; console()", "predict", str(tmp_path),
+                          "--out", str(tmp_path / "out"), "--quiet"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and "2 failed" in run.stderr
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    assert summary.status.tolist() == ["error", "scored", "error"]
+    assert summary.error.fillna("").str.contains("is not a regular file").sum() == 2
+
+
+@pytest.mark.parametrize("command", ["cv", "train", "calibrate"])
+def test_no_command_writes_over_its_inputs_even_with_overwrite(tmp_path, capsys, command):
+    """Issue 18 item 6: `cv --json DIR/X_scores.csv --overwrite` replaced the manual scores it had just read. Every
+    command's outputs are checked against its inputs first (train's and calibrate's --out X writes X.keras and X.json)."""
+    lab = tmp_path / "lab"; lab.mkdir()
+    shutil.copy(SAMPLES / "mouse01_baseline.edf", lab)
+    scores = lab / ("scores.csv" if command == "cv" else "scores.json")
+    shutil.copy(SAMPLES / "mouse01_baseline_scores.csv", scores)
+    before = scores.read_bytes()
+    output = ["--json", str(scores)] if command == "cv" else ["--out", str(lab / "scores")]
+    assert main([command, str(lab / "mouse01_baseline.edf"), "--scores", str(scores), *output, "--overwrite"]) == 2
+    assert "names one of this run's inputs; it is never written over, even with --overwrite" in capsys.readouterr().err
+    assert scores.read_bytes() == before and not (lab / "scores.keras").exists()
+
+
+def test_a_formula_in_a_file_name_stays_text_and_a_recording_given_twice_is_told_so(tmp_path, capsys):
+    "Issue 18 item 18: a name starting with '=' put a formula into summary.csv; the same file twice blamed 'separate folders'."
+    bad = tmp_path / "=1+2.edf"
+    shutil.copy(THREE[0], bad)
+    assert predict(tmp_path / "a", files=[bad]) == 0
+    text = (tmp_path / "a" / "summary.csv").read_text()
+    assert ",=" not in text and "\n=" not in text  # no cell starts a formula
+    assert pd.read_csv(tmp_path / "a" / "summary.csv").output[0] == "'=1+2_slumbernet.csv"
+    assert predict(tmp_path / "b", files=[THREE[0], THREE[0]]) == 1
+    assert "was given 2 times" in capsys.readouterr().out
+
+
+def test_cv_with_fewer_animals_than_folds_says_which_options_to_change(capsys):
+    "Issue 18 item 15: `cv` with 2 animals ended in a raw ValueError."
+    two = [str(SAMPLES / f"mouse0{i}_baseline.edf") for i in (1, 2)]
+    assert main(["cv", *two, "--steps", "1", "--rounds", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "5 folds need at least 5 groups, there are 2" in err and "--k" in err
+
+
+def test_a_summary_csv_slumbernet_did_not_write_is_never_replaced_and_a_good_one_never_lost(tmp_path, capsys):
+    """Issue 18 item 7: `predict us --out us` replaced the user's own us/summary.csv; a run refused for another model
+    replaced a good run's summary with error rows."""
+    us = tmp_path / "us"; us.mkdir()
+    shutil.copy(THREE[0], us)
+    (us / "summary.csv").write_text("animal,weight_g\nm1,25\n")
+    assert predict(us, files=[us]) == 2
+    assert "is not a summary SlumberNet wrote" in capsys.readouterr().err
+    assert (us / "summary.csv").read_text() == "animal,weight_g\nm1,25\n"
+    out = tmp_path / "out"
+    assert predict(out, files=[THREE[0]]) == 0
+    good = (out / "summary.csv").read_text()
+    with pytest.warns(Warning, match="the previous summary is kept as summary-"):
+        assert predict(out, "--min-bout", "3", files=[THREE[0]]) == 1  # made with other options: refused, an error row
+    kept = sorted(out.glob("summary-*.csv"))
+    assert len(kept) == 1 and kept[0].read_text() == good
+
+
+def test_a_full_disk_fails_that_recording_and_the_others_go_on(tmp_path, monkeypatch, capsys):
+    "Issue 18 item 13: a full disk raised a raw OSError; the remaining recordings were not tried and no summary was written."
+    import errno
+    from slumbernet.core import Prediction
+    real_write, calls = Prediction.write, []
+    def full_once(self, path, *a, **kw):
+        calls.append(path)
+        if len(calls) == 1: raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real_write(self, path, *a, **kw)
+    monkeypatch.setattr(Prediction, "write", full_once)
+    assert predict(tmp_path / "out", files=THREE[:2]) == 1
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    assert summary.status.tolist() == ["error", "scored"] and "No space left on device" in summary.error[0]
+    assert "Traceback" not in capsys.readouterr().err
