@@ -268,6 +268,27 @@ def _summary_table(rows: list[dict], out: Path) -> "pd.DataFrame":
     except OSError as e: raise SlumberNetError(f"cannot write the summary ({e.strerror or e})", out / "summary.csv") from None
     return t
 
+def _die_with_parent(parent_pid: int):
+    """Make this worker process end when the process that started it ends, however it ends (SIGKILL included): on
+    Linux the kernel sends it SIGKILL (`prctl(PR_SET_PDEATHSIG)`); elsewhere a thread watches the parent."""
+    import signal
+    import threading
+    import time
+    if sys.platform.startswith("linux"):
+        import ctypes
+        try: ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError): pass
+    if os.getppid() != parent_pid: os._exit(1)  # the parent died before the line above took effect
+    def watch():
+        while os.getppid() == parent_pid: time.sleep(1.0)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
+
+def _worker_start(path, eeg_only: bool, parent_pid: int):
+    "A worker's start: die with the parent, then load the model once (as `_scorer` will ask for it)."
+    _die_with_parent(parent_pid)
+    _scorer(path, eeg_only)
+
 def _model_file(model):
     "A model given by file as a string (None: the bundled model), for worker processes to load."
     from slumbernet.model import NumpyModel, SleepModel
@@ -320,8 +341,8 @@ def predict_files(paths, out, model=None, fmt: str = "csv", jobs: int = 1, overw
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
         path = _model_file(model)
-        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn"), initializer=_model_once,
-                                 initargs=(path, predict_kw.get("emg") is False)) as ex:
+        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn"), initializer=_worker_start,
+                                 initargs=(path, predict_kw.get("emg") is False, os.getpid())) as ex:
             futs = [ex.submit(_score_one, r, t, fmt, overwrite, path, predict_kw) for r, t in todo]
             rows += [f.result() for f in tqdm(as_completed(futs), **bar)]
     return _summary_table(rows, out)

@@ -313,3 +313,30 @@ def test_a_full_disk_fails_that_recording_and_the_others_go_on(tmp_path, monkeyp
     summary = pd.read_csv(tmp_path / "out" / "summary.csv")
     assert summary.status.tolist() == ["error", "scored"] and "No space left on device" in summary.error[0]
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from Linux's /proc")
+def test_workers_die_with_the_command_when_it_is_killed(tmp_path):
+    "Issue 18 item 9: after SIGKILL to `slumbernet predict --jobs 2`, its workers lived on, kept writing results, then hung."
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    folder = tmp_path / "in"; folder.mkdir()
+    for i in range(6): shutil.copy(THREE[i % 3], folder / f"r{i}.edf")
+    cli = subprocess.Popen([sys.executable, "-c", "from slumbernet.cli import console; console()", "predict", str(folder),
+                            "--out", str(tmp_path / "out"), "--jobs", "2", "--quiet"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children = lambda pid: [int(c) for t in Path(f"/proc/{pid}/task").glob("*")
+                            for c in (t / "children").read_text().split()] if Path(f"/proc/{pid}").exists() else []
+    deadline = time.time() + 120
+    while len(children(cli.pid)) < 2 and time.time() < deadline and cli.poll() is None: time.sleep(0.2)
+    workers = children(cli.pid)
+    assert len(workers) >= 2, "the workers never started"
+    cli.send_signal(signal.SIGKILL); cli.wait()
+    deadline = time.time() + 15
+    alive = lambda: [w for w in workers if Path(f"/proc/{w}").exists() and "zombie" not in
+                     Path(f"/proc/{w}/status").read_text().lower()]
+    while alive() and time.time() < deadline: time.sleep(0.2)
+    assert not alive(), f"workers {alive()} outlived the killed command"
