@@ -184,6 +184,10 @@ def _scorer(model, eeg_only: bool = False):
     stamp = tuple((p.stat().st_size, p.stat().st_mtime_ns) if p.exists() else None for p in model_paths(model))
     return _model_once(str(model), False, stamp)
 
+def _needs_network(model, kw: dict) -> bool:
+    "False where no network scores: human recordings with no model named are scored by YASA."
+    return not (kw.get("species") == "human" and model is None)
+
 def _error_row(rec: Path, target: Path, message: str) -> dict:
     return {"recording": str(rec), "status": "error", "error": message, "output": Path(target).name}
 
@@ -196,8 +200,7 @@ def _score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=Non
     rec, target, kw = Path(rec), Path(target), kw or {}
     try:
         check_file(rec)  # before anything reads it: a FIFO or a device named *.edf would never end
-        yasa = kw.get("species") == "human" and model is None  # human mode's default scorer is YASA, not a network
-        m = None if yasa else _scorer(model, kw.get("emg") is False)
+        m = _scorer(model, kw.get("emg") is False) if _needs_network(model, kw) else None
         if target.exists() and not overwrite:
             kept = _kept_summary(target, _made_by(rec, fmt, m, kw))
             return {"recording": str(rec), "status": "kept (exists)", **kept, "error": "", "output": target.name}
@@ -335,7 +338,7 @@ def predict_files(paths, out, model=None, fmt: str = "csv", jobs: int = 1, overw
     todo = [(r, t) for r, t, err in plan if not err]
     bar = dict(total=len(todo), desc="scoring", unit="file", disable=not progress)
     if jobs <= 1 or len(todo) <= 1:
-        m = _scorer(model, predict_kw.get("emg") is False) if todo and not (predict_kw.get("species") == "human" and model is None) else None
+        m = _scorer(model, predict_kw.get("emg") is False) if todo and _needs_network(model, predict_kw) else None
         rows += [_score_one(r, t, fmt, overwrite, m, predict_kw) for r, t in tqdm(todo, **bar)]
     else:
         import multiprocessing as mp
@@ -462,16 +465,15 @@ def _cmd_train(a) -> int:
     from slumbernet.model import save_model
     from slumbernet.train import train_model
     from slumbernet.model import model_paths
-    from slumbernet.workflow import holdout_blocks, split_held_out
+    from slumbernet.workflow import hold_out_time
     pairs = _scored_pairs(a)
     _refuse_inputs("--out", model_paths(a.out), pairs)
     data = _training_data(a, pairs)
     key = lambda d: d.animal_id or d.recording_id
     animals = sorted({key(d) for d in data})
     if len(animals) < 2:  # one animal: validate on blocks of time held out from its recordings
-        train, val = (list(x) for x in zip(*[split_held_out(d, holdout_blocks(len(d), d.epoch_s)) for d in data]))
-        print(f"one animal ({animals[0]}): validating on every 4th block of up to an hour of its recordings, held out "
-              f"from training ({sum(int((v.labels >= 0).sum()) for v in val):,} labelled epochs)", file=sys.stderr)
+        train, val, how = hold_out_time(data)
+        print(f"one animal ({animals[0]}): validating on {how}, held out from training", file=sys.stderr)
     else:
         held = animals[-a.val:]
         train, val = [d for d in data if key(d) not in held], [d for d in data if key(d) in held]

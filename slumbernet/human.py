@@ -50,9 +50,12 @@ def read_human(path, eeg=None, emg=None, eog=None, **load_kw) -> tuple[Recording
     """
     if isinstance(path, Recording): return path, eog if isinstance(eog, np.ndarray) else None
     load_kw.setdefault("min_sfreq_hz", 50.0)
-    if emg is None:
-        emg = False if _optional_channel(path, HUMAN_EMG, **load_kw) is None else list(HUMAN_EMG)
-    rec = load_recording(path, eeg=list(HUMAN_EEG) if eeg is None else eeg, emg=emg, **load_kw)
+    eeg = list(HUMAN_EEG) if eeg is None else eeg
+    if emg is None:  # the chin EMG when the file has one: one read, and a second, EEG alone, only where it has none
+        from slumbernet.io import ChannelError
+        try: rec = load_recording(path, eeg=eeg, emg=list(HUMAN_EMG), **load_kw)
+        except ChannelError: rec = load_recording(path, eeg=eeg, emg=False, **load_kw)  # (no EEG: raises again)
+    else: rec = load_recording(path, eeg=eeg, emg=emg, **load_kw)
     eog_rec = None if eog is False else _optional_channel(path, list(HUMAN_EOG) if eog is None else eog, **load_kw)
     log.info("%s: EEG %s, EMG %s, EOG %s", rec.source or "recording", rec.eeg_channel, rec.emg_channel or "none",
              eog_rec.eeg_channel if eog_rec is not None else "none")

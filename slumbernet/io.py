@@ -2045,8 +2045,8 @@ def _check_sleepsign(hyp: Hypnogram, path):
 
 def _sleepsign_text(hyp: Hypnogram, path) -> str:
     """SleepSign's "Judge" export: 18 lines of metadata, `Time,Epoch No.,Stage,`, a units line, then per epoch
-    `DD/MM/YYYY HH:MM:SS,<epoch from 0>,<stage>,`: W, NR, R (`*` appended if artefact; empty if unscored)."""
-    _check_sleepsign(hyp, path)
+    `DD/MM/YYYY HH:MM:SS,<epoch from 0>,<stage>,`: W, NR, R (`*` appended if artefact; empty if unscored).
+    `write_scores` has refused what SlumberNet cannot hold (`_check_sleepsign`) before it calls this."""
     start = hyp.start.replace(microsecond=0)
     if start != hyp.start:
         _warn(f"the start time {hyp.start:%H:%M:%S.%f} is written as {start:%H:%M:%S} (SleepSign writes whole "

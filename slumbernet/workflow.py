@@ -24,7 +24,7 @@ ARCHITECTURE_ROWS = ("W_%", "N_%", "R_%", "W_bouts", "N_bouts", "R_bouts", "W_me
 
 # %% auto 0
 __all__ = ['log', 'ARCHITECTURE_ROWS', 'HOLDOUT_BLOCK_S', 'HOLDOUT_EVERY', 'LabComparison', 'compare_files', 'holdout_blocks',
-           'Calibration', 'split_held_out', 'calibrate_files']
+           'Calibration', 'split_held_out', 'hold_out_time', 'calibrate_files']
 
 # %% ../nbs/15_workflow.ipynb 6
 @dataclass(repr=False)
@@ -266,6 +266,24 @@ def split_held_out(d, held: np.ndarray) -> tuple:
     return (dataclasses.replace(d, labels=np.where(held, -1, d.labels).astype(np.int8)),
             dataclasses.replace(d, labels=np.where(held, d.labels, -1).astype(np.int8)))
 
+def hold_out_time(data) -> tuple[list, list, str]:
+    """Split each recording's labels (`preprocess.Epochs`) by `holdout_blocks`: the copies to learn from, the copies
+    to validate on, and what was held out, in words.
+
+    Examples
+    --------
+    >>> from slumbernet.preprocess import Epochs
+    >>> d = Epochs(np.zeros((450, 256, 2), np.float32), 64.0, 4.0, "envelope", True, labels=np.zeros(450, np.int8))
+    >>> train, val, how = hold_out_time([d]); how
+    'every 4th block of up to 1 h of each recording (112 of 450 labelled 4-s windows)'
+    """
+    train, val = (list(x) for x in zip(*[split_held_out(d, holdout_blocks(len(d), d.epoch_s)) for d in data]))
+    n_val = sum(int((v.labels >= 0).sum()) for v in val)
+    n_all = sum(int((d.labels >= 0).sum()) for d in data)
+    how = (f"every {HOLDOUT_EVERY}th block of up to {HOLDOUT_BLOCK_S / 3600:g} h of each recording "
+           f"({n_val:,} of {n_all:,} labelled {data[0].epoch_s:g}-s windows)")
+    return train, val, how
+
 def calibrate_files(pairs, out, model=None, *, epoch_s: float | None = None, trim: bool = False, steps: int = 50,
                     rounds: int = 6, learning_rate: float = 5e-5, seed: int = 0, overwrite: bool = False,
                     load_kw: dict | None = None) -> Calibration:
@@ -306,15 +324,13 @@ def calibrate_files(pairs, out, model=None, *, epoch_s: float | None = None, tri
     base = load_model(model or bundled_model_path(eeg_only), engine="keras")
     data = prepare_training_data(pairs, emg=base.metadata["input"]["emg"], trim=trim, load_kw=load_kw,
                                  scores_epoch_s=epoch_s)
-    train, val = zip(*[split_held_out(d, holdout_blocks(len(d), d.epoch_s)) for d in data])
+    train, val, how = hold_out_time(data)
     n_val = sum(int((v.labels >= 0).sum()) for v in val)
     n_all = sum(int((d.labels >= 0).sum()) for d in data)
-    how = (f"every {HOLDOUT_EVERY}th block of up to {HOLDOUT_BLOCK_S / 3600:g} h of each recording "
-           f"({n_val:,} of {n_all:,} labelled 4-s windows)")
-    before = evaluate_model(base, list(val))
-    try: tuned = fine_tune(base, list(train), steps=steps, rounds=rounds, learning_rate=learning_rate, seed=seed)
+    before = evaluate_model(base, val)
+    try: tuned = fine_tune(base, train, steps=steps, rounds=rounds, learning_rate=learning_rate, seed=seed)
     except ValueError as e: raise SlumberNetError(f"cannot calibrate on these scores: {e}", pairs[0][1]) from None
-    after = evaluate_model(tuned, list(val))
+    after = evaluate_model(tuned, val)
     strip = lambda m: {k: m[k] for k in ("n", "accuracy", "kappa", "f1_W", "f1_N", "f1_R")}
     tuned.metadata["calibration"] = {"recordings": [str(r) for r, _ in pairs], "scores": [str(s) for _, s in pairs],
                                      "held_out": how, "before": strip(before), "after": strip(after),
