@@ -1,13 +1,17 @@
-"""Time and peak memory of scoring 1 h, 24 h and a week of EEG+EMG at 256 Hz, whole process.
+"""Time and peak memory of scoring long and fast-sampled recordings (EEG+EMG), whole process.
 
-    python -m benchmarks.long [--hours 1 24 168]
+    python -m benchmarks.long [--runs 1h@256 24h@256 24h@1000 35h@1000 168h@256 168h@256-open]
 
-Each recording is one `slumbernet predict` process, timed with `/usr/bin/time -v` from start to
-exit (reading the EDF, preprocessing, scoring, writing the CSV). Recordings up to 36 h are
-scored in one piece; longer ones chunk by chunk (`preprocess.EpochStream`), reading the EDF
-lazily, so their peak memory should not grow with their length. The EDFs are simulated: a
-simulated day, written once for each day asked for as consecutive EDF+ data records (so
-writing a week takes a day's memory too); they live in a temporary folder (a week is 620 MB).
+A run is HOURS@RATE (Hz); `-open` writes the EDF with its number of data records left open (-1,
+as a recorder still writing leaves it), so that it is read leniently (through MNE). Each
+recording is one `slumbernet predict` process, timed with `/usr/bin/time -v` from start to exit
+(reading the EDF, preprocessing, scoring, writing the CSV). Recordings of up to
+`core.STREAM_ABOVE_SAMPLES` samples per channel (26 h at 256 Hz) are scored in one piece; longer
+or faster ones chunk by chunk (`preprocess.EpochStream`), reading the EDF lazily, so their peak
+memory should grow neither with their length nor with their rate (target: under 1.5 GB for any
+file). The EDFs are simulated: one simulated hour at each rate, written over and over as
+consecutive EDF+ data records (so writing a week takes an hour's memory); they live in a
+temporary folder (a week at 256 Hz is 620 MB, a day at 1 kHz 330 MB).
 """
 import argparse
 import sys
@@ -19,50 +23,67 @@ from benchmarks.common import timed, write_results
 CLI = "from slumbernet.cli import console; console()"
 
 
-def write_days(path: Path, day, hours: float):
-    """Write `hours` of signal to an EDF+ file: `day` (a simulated Recording of 24 h or more) repeated, in 1-s records,
-    one day at a time."""
+def parse_run(spec: str) -> tuple[float, int, bool]:
+    "HOURS@RATE[-open] as (hours, rate in Hz, whether the record count is left open)."
+    hours, rest = spec.lower().split("@")
+    rate, _, open_ = rest.partition("-")
+    return float(hours.rstrip("h")), int(rate), open_ == "open"
+
+
+def write_hours(path: Path, hour, hours: float, open_count: bool = False):
+    """Write `hours` of signal to an EDF+ file: `hour` (a simulated Recording of one hour) repeated, in 1-s records.
+    With `open_count`, the header's number of data records is then set to -1 (unknown)."""
     import numpy as np
     import pyedflib
     from slumbernet.io import _phys_range
-    fs = int(day.sfreq_hz)
-    n = int(round(hours * 3600)) * fs
+    fs = int(hour.sfreq_hz)
     w = pyedflib.EdfWriter(str(path), 2, file_type=pyedflib.FILETYPE_EDFPLUS)
     try:
         w.setSignalHeaders([dict(label=name, dimension="uV", sample_frequency=fs, physical_min=lo, physical_max=hi,
                                  digital_min=-32768, digital_max=32767)
-                            for name, (lo, hi) in (("EEG", _phys_range(day.eeg)), ("EMG", _phys_range(day.emg)))])
-        w.setStartdatetime(day.start)
-        per_day = 86400 * fs
-        for a in range(0, n, per_day):
-            k = min(per_day, n - a)
-            w.writeSamples([np.asarray(day.eeg[:k], np.float64), np.asarray(day.emg[:k], np.float64)])
+                            for name, (lo, hi) in (("EEG", _phys_range(hour.eeg)), ("EMG", _phys_range(hour.emg)))])
+        w.setStartdatetime(hour.start)
+        n, per = int(round(hours * 3600)) * fs, 3600 * fs
+        for a in range(0, n, per):
+            k = min(per, n - a)
+            w.writeSamples([np.asarray(hour.eeg[:k], np.float64), np.asarray(hour.emg[:k], np.float64)])
     finally:
         w.close()
+    if open_count:
+        with open(path, "r+b") as f:
+            f.seek(236)
+            f.write(b"-1      ")
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--hours", type=float, nargs="+", default=[1.0, 24.0, 168.0])
+    ap.add_argument("--runs", nargs="+", default=["1h@256", "24h@256", "24h@1000", "35h@1000", "168h@256",
+                                                 "168h@256-open"])
     args = ap.parse_args(argv)
     from slumbernet.simulate import simulate_recording
-    day = simulate_recording(min(24.0, max(args.hours)), seed=1).recording
-    py, runs = sys.executable, {}
+    py, runs, hours_at = sys.executable, {}, {}
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
-        for hours in args.hours:
-            edf = d / f"{hours:g}h.edf"
-            write_days(edf, day, hours)
-            r = timed([py, "-c", CLI, "predict", edf, "--out", d / f"out_{hours:g}h", "--quiet"], timeout=3600)
-            if r["exit"]: raise SystemExit(f"{hours:g} h failed: {r['stderr_tail']}")
-            runs[f"{hours:g} h"] = {"hours": hours, "edf_mb": round(edf.stat().st_size / 2 ** 20, 1), **r}
+        for spec in args.runs:
+            hours, rate, open_count = parse_run(spec)
+            if rate not in hours_at: hours_at[rate] = simulate_recording(1.0, sfreq_hz=rate, seed=1).recording
+            edf = d / f"{spec}.edf"
+            write_hours(edf, hours_at[rate], hours, open_count)
+            r = timed([py, "-c", CLI, "predict", edf, "--out", d / f"out_{spec}", "--quiet"], timeout=3600)
+            if r["exit"]: raise SystemExit(f"{spec} failed: {r['stderr_tail']}")
+            runs[spec] = {"hours": hours, "sfreq_hz": rate, "record_count_open": open_count,
+                          "edf_mb": round(edf.stat().st_size / 2 ** 20, 1), **r}
             edf.unlink()
-            print(f"{hours:g} h: {r['wall_s']} s, {r['peak_mb']} MB", flush=True)
-    lines = ["# Scoring long recordings (EEG+EMG at 256 Hz), whole process", "",
-             "Up to 36 h in one piece; longer, in 6-h chunks read lazily from the EDF.", "",
-             "| recording | EDF MB | wall s | CPU s | peak MB |", "|---|---|---|---|---|"]
-    lines += [f"| {n} | {r['edf_mb']} | {r['wall_s']} | {r['cpu_s']} | {r['peak_mb']} |" for n, r in runs.items()]
-    write_results("long", {"sfreq_hz": 256, "runs": runs}, "\n".join(lines) + "\n")
+            print(f"{spec}: {r['wall_s']} s, {r['peak_mb']} MB", flush=True)
+    lines = ["# Scoring long and fast-sampled recordings (EEG+EMG), whole process", "",
+             "Simulated signals. In one piece up to 26 h at 256 Hz (`core.STREAM_ABOVE_SAMPLES` samples per channel); "
+             "longer or faster, in chunks of 6 h at 256 Hz (as many samples at faster rates) read lazily from the EDF. "
+             "\"open\": the header leaves the number of data records open (-1), so MNE reads it. Target: peak under "
+             "1.5 GB for any file.", "",
+             "| recording | rate Hz | record count | EDF MB | wall s | CPU s | peak MB |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['hours']:g} h | {r['sfreq_hz']} | {'open (-1)' if r['record_count_open'] else 'stated'} | "
+              f"{r['edf_mb']} | {r['wall_s']} | {r['cpu_s']} | {r['peak_mb']} |" for r in runs.values()]
+    write_results("long", {"runs": runs}, "\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
