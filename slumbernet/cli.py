@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import os
@@ -21,11 +22,13 @@ import numpy as np
 from . import __version__
 from .core import METHODS
 from .human import SPECIES
-from .io import STAGES, MissingFileError, check_file, spreadsheet_safe, OutputExistsError, SlumberNetError, SlumberNetWarning, _atomic_write
+from .io import (STAGES, MissingFileError, OutputExistsError, SlumberNetError, SlumberNetWarning, atomic_write,
+                           check_file, remove_partial, spreadsheet_safe, staged_write)
 
 # %% auto 0
-__all__ = ['RECORDING_SUFFIXES', 'OUTPUT_SUFFIXES', 'LOW_CONFIDENCE', 'SUMMARY_COLUMNS', 'CLI_WORDS', 'find_recordings',
-           'pair_scores', 'predict_files', 'cli_words', 'build_parser', 'main', 'console']
+__all__ = ['RECORDING_SUFFIXES', 'OUTPUT_SUFFIXES', 'LOW_CONFIDENCE', 'SUMMARY_COLUMNS', 'LOCK_NAME', 'CLI_WORDS',
+           'find_recordings', 'pair_scores', 'output_folder', 'predict_files', 'cli_words', 'build_parser', 'main',
+           'console']
 
 # %% ../nbs/08_cli.ipynb 5
 RECORDING_SUFFIXES = (".edf", ".bdf")
@@ -201,6 +204,7 @@ def _score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=Non
     try:
         check_file(rec)  # before anything reads it: a FIFO or a device named *.edf would never end
         m = _scorer(model, kw.get("emg") is False) if _needs_network(model, kw) else None
+        for p in (target, _record_path(target)): remove_partial(p)  # left by a run killed while writing them
         if target.exists() and not overwrite:
             kept = _kept_summary(target, _made_by(rec, fmt, m, kw))
             return {"recording": str(rec), "status": "kept (exists)", **kept, "error": "", "output": target.name}
@@ -218,11 +222,16 @@ def _score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=Non
                    "emg": pred.emg_channel or "none",
                    "warnings": " | ".join(dict.fromkeys(str(w.message) for w in ours))}
         record = _record_path(target)
-        if overwrite: record.unlink(missing_ok=True)  # never an old record beside a new result
-        pred.write(target, format=fmt, overwrite=overwrite)
-        body = json.dumps({"made_by": _made_by(rec, fmt, m, kw, digest), "output_sha256": _file_sha256(target),
-                           "summary": summary, "checks": pred.checks}, indent=1, sort_keys=True) + "\n"
-        _atomic_write(record, lambda tmp: Path(tmp).write_text(body, encoding="utf-8"), overwrite=True)
+        write, verify = pred.writer(target, fmt)
+        # The result, written and checked under a temporary name; its record; then the result takes its name. A run
+        # stopped anywhere leaves either the old result and record or no result (scored again): never a result
+        # without the record of how it was made.
+        with staged_write(target, write, overwrite, protect=(rec,), verify=verify) as tmp:
+            body = json.dumps({"made_by": _made_by(rec, fmt, m, kw, digest), "output_sha256": _file_sha256(tmp),
+                               "summary": summary, "checks": pred.checks}, indent=1, sort_keys=True) + "\n"
+            if overwrite:  # --overwrite: the old result and record go before the new record is written
+                record.unlink(missing_ok=True); target.unlink(missing_ok=True)
+            atomic_write(record, body.encode("utf-8"), overwrite=True)
         return {"recording": str(rec), "status": "scored", **summary, "error": "", "output": target.name}
     except SlumberNetError as e:
         return _error_row(rec, target, str(e))
@@ -242,6 +251,42 @@ def _check_summary(out: Path, overwrite: bool):
     if summary.exists() and not overwrite and not _summary_is_ours(summary):
         raise OutputExistsError("exists and is not a summary SlumberNet wrote (another program's file?); pass "
                                 "overwrite=True to replace it, or choose another output folder", summary)
+
+LOCK_NAME = ".slumbernet.lock"
+"The file in an output folder that a run scoring into it holds locked (`output_folder`)."
+
+@contextlib.contextmanager
+def output_folder(out, overwrite: bool = False):
+    """The folder a cohort run writes its results into, for this run alone: made if need be and checked writable,
+    locked against a second run writing into it at the same time (`LOCK_NAME`; the lock ends with the
+    process however it ends), and checked for a `summary.csv` SlumberNet did not write. All before
+    anything is scored.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with output_folder(Path(tempfile.mkdtemp()) / "scored") as out: out.is_dir()
+    True
+    """
+    from filelock import FileLock, Timeout
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise SlumberNetError("is a file, not a folder: the results go into a folder; name a folder to write them into",
+                              out)
+    lock = FileLock(out / LOCK_NAME, is_singleton=False)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise SlumberNetError("another SlumberNet run is writing into this folder now; let it finish, or give this run "
+                              "a folder of its own", out) from None
+    except OSError as e:
+        raise SlumberNetError(f"cannot write into this folder ({e.strerror or e})", out) from None
+    try:
+        _check_summary(out, overwrite)
+        remove_partial(out / "summary.csv")
+        yield out
+    finally: lock.release()
 
 def _keep_good_summary(old: Path, new: "pd.DataFrame"):
     """If the summary about to be replaced lists recordings as scored that this run failed on, keep it beside as
@@ -267,7 +312,7 @@ def _summary_table(rows: list[dict], out: Path) -> "pd.DataFrame":
     for c in ("warnings", "error"): t[c] = [v if isinstance(v, str) else "" for v in t[c]]
     for c in ("recording", "warnings", "error", "output"): t[c] = t[c].map(spreadsheet_safe)
     _keep_good_summary(out / "summary.csv", t)
-    try: _atomic_write(out / "summary.csv", lambda tmp: t.to_csv(tmp, index=False), overwrite=True)
+    try: atomic_write(out / "summary.csv", t.to_csv(index=False).encode("utf-8"), overwrite=True)
     except OSError as e: raise SlumberNetError(f"cannot write the summary ({e.strerror or e})", out / "summary.csv") from None
     return t
 
@@ -331,26 +376,25 @@ def predict_files(paths, out, model=None, fmt: str = "csv", jobs: int = 1, overw
     >>> predict_files(["data_samples"], "scored", progress=False)[["recording", "status", "epochs"]]  # doctest: +SKIP
     """
     from tqdm.auto import tqdm
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    _check_summary(out, overwrite)
-    plan = _plan_outputs(find_recordings(paths), out, fmt)
-    rows = [_error_row(r, t, err) for r, t, err in plan if err]
-    todo = [(r, t) for r, t, err in plan if not err]
-    bar = dict(total=len(todo), desc="scoring", unit="file", disable=not progress)
-    if jobs <= 1 or len(todo) <= 1:
-        m = _scorer(model, predict_kw.get("emg") is False) if todo and _needs_network(model, predict_kw) else None
-        rows += [_score_one(r, t, fmt, overwrite, m, predict_kw) for r, t in tqdm(todo, **bar)]
-    else:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-        path = _model_file(model)
-        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn"), initializer=_worker_start,
-                                 initargs=(path, predict_kw.get("emg") is False, os.getpid())) as ex:
-            futs = [ex.submit(_score_one, r, t, fmt, overwrite, path, predict_kw) for r, t in todo]
-            rows += [f.result() for f in tqdm(as_completed(futs), **bar)]
-    return _summary_table(rows, out)
+    with output_folder(out, overwrite) as out:
+        plan = _plan_outputs(find_recordings(paths), out, fmt)
+        rows = [_error_row(r, t, err) for r, t, err in plan if err]
+        todo = [(r, t) for r, t, err in plan if not err]
+        bar = dict(total=len(todo), desc="scoring", unit="file", disable=not progress)
+        if jobs <= 1 or len(todo) <= 1:
+            m = _scorer(model, predict_kw.get("emg") is False) if todo and _needs_network(model, predict_kw) else None
+            rows += [_score_one(r, t, fmt, overwrite, m, predict_kw) for r, t in tqdm(todo, **bar)]
+        else:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+            path = _model_file(model)
+            with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn"), initializer=_worker_start,
+                                     initargs=(path, predict_kw.get("emg") is False, os.getpid())) as ex:
+                futs = [ex.submit(_score_one, r, t, fmt, overwrite, path, predict_kw) for r, t in todo]
+                rows += [f.result() for f in tqdm(as_completed(futs), **bar)]
+        return _summary_table(rows, out)
 
-# %% ../nbs/08_cli.ipynb 12
+# %% ../nbs/08_cli.ipynb 13
 CLI_WORDS = ((r"pass (eeg|emg)=<name or index>", r"use --\1 NAME_OR_INDEX"), (r"\(pass (eeg|emg)= to choose\)", r"(use --\1 to choose)"),
              (r"\bpass eeg= and emg=", "use --eeg and --emg"), (r"\bemg=False\b", "--emg none"),
              (r"\bpass overwrite=True\b", "use --overwrite"), (r"\bpass epoch_s=", "use --epoch-s SECONDS"),
@@ -495,10 +539,10 @@ def _cmd_cv(a) -> int:
                               f"makes each recording a group)") from None
     print(cv.table().round(3).to_string())
     if a.json:
-        from slumbernet.io import _atomic_write
+        from slumbernet.io import atomic_write
         payload = {"pooled": cv.pooled, "folds": [{k: v for k, v in f.items() if k != "history"} for f in cv.folds],
                    "config": cv.config}
-        _atomic_write(a.json, lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=2, default=str)), a.overwrite)
+        atomic_write(a.json, json.dumps(payload, indent=2, default=str).encode("utf-8"), a.overwrite)
     return 0
 
 def _cmd_compare(a) -> int:

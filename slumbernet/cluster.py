@@ -10,7 +10,7 @@ import os
 import warnings
 from pathlib import Path
 
-from .cli import _error_row, _model_file, _plan_outputs, _score_one, _summary_table, find_recordings
+from .cli import _error_row, _model_file, _plan_outputs, _score_one, _summary_table, find_recordings, output_folder
 from .io import SlumberNetError, SlumberNetWarning
 
 # %% auto 0
@@ -54,9 +54,13 @@ def predict_many(paths, out, client=None, model=None, fmt: str = "csv", overwrit
     >>> from dask.distributed import Client                              # doctest: +SKIP
     >>> predict_many(["/lab/cohort3"], "/lab/cohort3/scored", Client("tcp://scheduler:8786"))  # doctest: +SKIP
     """
+    with output_folder(Path(out).absolute(), overwrite) as out:
+        return _predict_many(paths, out, client, model, fmt, overwrite, progress, predict_kw)
+
+def _predict_many(paths, out: Path, client, model, fmt: str, overwrite: bool, progress: bool, predict_kw: dict):
+    "`predict_many`'s work, into the output folder it holds."
     from dask.distributed import Client, LocalCluster, as_completed
     from tqdm.auto import tqdm
-    out = Path(out).absolute(); out.mkdir(parents=True, exist_ok=True)
     plan = _plan_outputs(find_recordings([Path(p).absolute() for p in paths]), out, fmt)
     rows = [_error_row(r, t, err) for r, t, err in plan if err]
     todo = [(r, t) for r, t, err in plan if not err]
@@ -69,7 +73,7 @@ def predict_many(paths, out, client=None, model=None, fmt: str = "csv", overwrit
         if todo and max(client.nthreads().values(), default=1) > 1:
             warnings.warn("the Dask workers have several threads each: recordings scored side by side in one process "
                           "may swap their warnings in the summary; start workers with threads_per_worker=1",
-                          SlumberNetWarning, stacklevel=2)
+                          SlumberNetWarning, stacklevel=3)
         futs = [client.submit(_score_one, r, t, fmt, overwrite, path, predict_kw, pure=False) for r, t in todo]
         task = {f.key: rt for f, rt in zip(futs, todo)}
         for f in tqdm(as_completed(futs), total=len(futs), desc="scoring", unit="file", disable=not progress):

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .io import (STAGE_NAMES, STAGES, UNSCORED, Hypnogram, Recording, RecordingReader, SlumberNetError,
-                           SlumberNetWarning, _atomic_write, load_recording, open_recording, pd, stage_runs, write_scores)
+                           SlumberNetWarning, atomic_write, load_recording, open_recording, pd, scores_writer, stage_runs)
 from .model import ModelFileError, NumpyModel, SleepModel, load_model, model_paths, read_metadata
 from .adaptive import AdaptiveError, fit_states, physiology_problems, stage_physiology, state_features
 from .calibrate import agreed_labels, calibrate
@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 
 # %% auto 0
 __all__ = ['log', 'BUNDLED_MODEL', 'BUNDLED_EEG_ONLY_MODEL', 'METHODS', 'AGREEMENT_KAPPA', 'AGREEMENT_FRACTION',
-           'MIN_STAGE_EPOCHS', 'STREAM_ABOVE_S', 'bundled_model_path', 'default_model', 'Prediction', 'flag_impossible',
-           'rescore_rem_entries', 'merge_short_bouts', 'adapt', 'check_network', 'predict']
+           'MIN_STAGE_EPOCHS', 'STREAM_ABOVE_SAMPLES', 'bundled_model_path', 'default_model', 'Prediction',
+           'flag_impossible', 'rescore_rem_entries', 'merge_short_bouts', 'adapt', 'check_network', 'predict']
 
 # %% ../nbs/05_core.ipynb 6
 BUNDLED_MODEL = "slumbernet_default"
@@ -158,15 +158,18 @@ class Prediction:
         in EDF+; AccuSleep labels have no artefact code, so they are written as undefined (-1), which
         AccuSleep leaves for a person to score.
         """
+        write, verify = self.writer(path, format)
+        return atomic_write(path, write, overwrite, protect=(self.source,), verify=verify)
+
+    def writer(self, path, format: str | None = None) -> tuple:
+        """What `write` writes to `path`, for `io.staged_write`: (bytes or a function writing the file, a check of
+        the file written or None)."""
         path = Path(path)
         fmt = format or ("edf" if path.suffix.lower() == ".edf" else "csv")
-        if fmt == "csv":
-            return _atomic_write(path, lambda tmp: self.to_frame().to_csv(tmp, index=False), overwrite,
-                                 protect=(self.source,))
-        hyp = self.hypnogram; hyp.source = self.source  # never written over the recording it came from
-        if fmt == "accusleep":
-            hyp = Hypnogram(np.where(hyp.artefact, UNSCORED, hyp.stages), hyp.epoch_s, None, hyp.start, self.source)
-        return write_scores(hyp, path, format=fmt, overwrite=overwrite)
+        if fmt == "csv": return self.to_frame().to_csv(index=False).encode("utf-8"), None
+        hyp = self.hypnogram
+        if fmt == "accusleep": hyp = Hypnogram(np.where(hyp.artefact, UNSCORED, hyp.stages), hyp.epoch_s, None, hyp.start)
+        return scores_writer(hyp, path, format=fmt)
 
     def __repr__(self):
         frac = np.bincount(self.stages, minlength=3) / max(len(self), 1)
@@ -360,8 +363,13 @@ class _BackgroundImport:
     def join(self):
         for t in self.threads: t.join()
 
-STREAM_ABOVE_S = 36 * 3600.0
-"`predict` scores recordings longer than this (in s) chunk by chunk (see `preprocess.EpochStream`)."
+STREAM_ABOVE_SAMPLES = 26 * 3600 * 256
+"""`predict` scores a recording with more samples per channel than this (26 h at 256 Hz, about 1.1 GB at peak in one
+piece) chunk by chunk (see `preprocess.EpochStream`), in chunks of as many samples as `STREAM_CHUNK_S` holds at 256 Hz."""
+
+def _chunk_s(sfreq_hz: float) -> float:
+    "The chunks' length in s at `sfreq_hz`: `STREAM_CHUNK_S` at 256 Hz or slower, as many samples at faster rates."
+    return min(STREAM_CHUNK_S, STREAM_CHUNK_S * 256 / sfreq_hz)
 
 def _score_stream(m, stream: EpochStream) -> tuple[np.ndarray, float, pd.DataFrame]:
     """Probabilities of a recording prepared chunk by chunk, the seconds spent in the network, and each epoch's
@@ -405,7 +413,11 @@ def _score_windows(recording, model, eeg, emg, impossible, sfreq_hz, reference, 
             if not reader.has_emg and not meta.get("eeg_only", False):
                 raise SlumberNetError("the recording has no EMG, but this model needs it (load it with emg= naming "
                                       "the EMG channel)", reader.source)
-            streamed = chunk_s is not None or reader.duration_s > STREAM_ABOVE_S
+            streamed = chunk_s is not None or reader.n_samples > STREAM_ABOVE_SAMPLES
+            if streamed and chunk_s is None:
+                chunk_s = _chunk_s(reader.sfreq_hz)
+                log.info("%s: %s samples per channel, scored in chunks of %.1f h", reader.source or "the recording",
+                         f"{reader.n_samples:,}", chunk_s / 3600)
             if streamed: rec = reader
             else:
                 with reader: rec = reader.load()
@@ -420,7 +432,7 @@ def _score_windows(recording, model, eeg, emg, impossible, sfreq_hz, reference, 
                 scaling = ref_ep.scaling  # this recording's input is in the reference's units, so are its powers
                 try: ref_fit = fit_states(epoch_powers(ref_ep), inp["epoch_s"], source=ref.source)
                 except AdaptiveError as e: warnings.warn(f"{e}: the adaptive scorer fits this recording alone", SlumberNetWarning)
-            if streamed: stream = EpochStream(reader, scaling=scaling, chunk_s=chunk_s or STREAM_CHUNK_S, **prep)
+            if streamed: stream = EpochStream(reader, scaling=scaling, chunk_s=chunk_s, **prep)
             else: ep = prepare_epochs(rec, scaling=scaling, **prep)
     except BaseException:
         if reader is not None: reader.close()
@@ -549,8 +561,8 @@ def predict(recording, model=None, eeg=None, emg=None, *, epoch_s: float | None 
     chunk_s : float, optional
         Prepare and encode the recording this many seconds at a time (EDF files are read lazily),
         in memory that does not grow with its length; the scores equal those of one piece (to
-        float32 rounding). Default: one piece up to `STREAM_ABOVE_S` (36 h), chunks of
-        `preprocess.STREAM_CHUNK_S` (6 h) beyond.
+        float32 rounding). Default: one piece up to `STREAM_ABOVE_SAMPLES` samples per channel (26 h
+        at 256 Hz), beyond that chunks of 6 h at 256 Hz (as many samples at faster rates).
     method : {"auto", "network", "adaptive"}
         Who scores. auto: when the network's checks pass, the network calibrated on the epochs it and
         the adaptive scorer agree on (`calibrate.agreed_labels`); when they fail only on REM entered

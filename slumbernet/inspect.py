@@ -17,7 +17,7 @@ import pandas as pd
 from .core import Prediction
 from .evaluate import agreement
 from .io import (STAGE_NAMES, STAGES, Hypnogram, OutputExistsError, Recording, SlumberNetError,
-                           _atomic_write, align, write_scores)
+                           atomic_write, align, write_scores)
 from .preprocess import STAGE_COLORS, bandpass, fill_nonfinite, spectrogram
 
 # %% auto 0
@@ -648,7 +648,7 @@ class Inspector:
             if target.exists() and not overwrite:
                 raise OutputExistsError("already exists; pass overwrite=True to replace it", target)
         write_scores(self.corrected, path, format=format, overwrite=overwrite)
-        _atomic_write(log, lambda tmp: self.edit_log.to_csv(tmp, index=False), overwrite)
+        atomic_write(log, self.edit_log.to_csv(index=False).encode("utf-8"), overwrite)
         self._exported_to, self._changed_since_export = path, False
         self._refresh_status()
         return path, log

@@ -5,8 +5,10 @@
 # %% ../nbs/00_io.ipynb 3
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
+import glob
 import math
 import os
 import re
@@ -36,9 +38,10 @@ pd = _LazyModule("pandas")
 # %% auto 0
 __all__ = ['pd', 'STAGES', 'STAGE_NAMES', 'UNSCORED', 'STAGE_CODES', 'BANDPOWER_COLUMNS', 'EEG_BANDS_HZ', 'SlumberNetError',
            'MissingFileError', 'FileFormatError', 'ChannelError', 'SignalError', 'ScoreError', 'AlignmentError',
-           'OutputExistsError', 'SlumberNetWarning', 'parse_stage_code', 'stage_runs', 'Hypnogram', 'Recording',
-           'check_recording', 'check_file', 'load_recording', 'RecordingReader', 'open_recording', 'load_scores',
-           'load_bandpower_table', 'align', 'spreadsheet_safe', 'write_scores', 'write_recording']
+           'OutputExistsError', 'WriteError', 'SlumberNetWarning', 'parse_stage_code', 'stage_runs', 'Hypnogram',
+           'Recording', 'check_recording', 'check_file', 'load_recording', 'RecordingReader', 'open_recording',
+           'load_scores', 'load_bandpower_table', 'align', 'spreadsheet_safe', 'staged_write', 'atomic_write',
+           'remove_partial', 'write_scores', 'scores_writer', 'write_recording']
 
 # %% ../nbs/00_io.ipynb 6
 class SlumberNetError(Exception):
@@ -79,6 +82,9 @@ class AlignmentError(SlumberNetError, ValueError):
 
 class OutputExistsError(SlumberNetError, FileExistsError):
     "SlumberNet refused to overwrite an existing file."
+
+class WriteError(SlumberNetError, OSError):
+    "A file SlumberNet wrote is not what it meant to write (a full disk, a file size limit); it was not put in place."
 
 class SlumberNetWarning(UserWarning):
     "Questionable but usable input (e.g. a lenient EDF read, several EEG channels)."
@@ -653,6 +659,15 @@ def _open_edf(path):
         _warn(f"file breaks the EDF specification ({str(e).split(': ', 1)[-1]}); read leniently with MNE", path)
         return None, hdr
 
+def _edf_start(f, path) -> datetime | None:
+    "The start date and time an EDF header states, or None, with a warning, if it is no real date (31.02.26, say)."
+    try: return f.getStartdatetime()
+    except ValueError:
+        with open(path, "rb") as fh: stamp = fh.read(184)[168:184].decode("latin-1")
+        _warn(f"the header's start date and time ({stamp[:8]} {stamp[8:]}) is not a real date; read with no start time, "
+              f"so clock times and alignment by time are not available", path)
+        return None
+
 def _edf16_reader(path, f, hdr: dict):
     """A function `read(i, start=0, stop=None)` reading samples `start` to `stop` of signal `i` (pyedflib's
     numbering) of an EDF file straight into float32 physical units (the header's dimension) with NumPy,
@@ -688,7 +703,7 @@ def _edf_reader(path, eeg, emg, animal_id, min_sfreq_hz) -> "RecordingReader":
     Files only a lenient reader will read, and files whose EEG and EMG are sampled at different
     rates (one is resampled), are read whole at once."""
     f, hdr = _open_edf(path)
-    if f is None: return RecordingReader.of(_load_edf_lenient(path, hdr, eeg, emg, animal_id, min_sfreq_hz))
+    if f is None: return _lenient_reader(path, hdr, eeg, emg, animal_id, min_sfreq_hz)
     try:
         names = [s.strip() for s in f.getSignalLabels()]
         rates = [float(f.getSampleFrequency(i)) for i in range(f.signals_in_file)]
@@ -699,7 +714,7 @@ def _edf_reader(path, eeg, emg, animal_id, min_sfreq_hz) -> "RecordingReader":
         ie, im = _pick(names, eeg, "EEG", path), _pick(names, emg, "EMG", path)
         picks = [i for i in (ie, im) if i is not None]
         if len({rates[i] for i in picks}) > 1 or not all(math.isfinite(rates[i]) and rates[i] > 0 for i in picks):
-            rec = _assemble(path, names, rates, units, read, ie, False if im is None else im, f.getStartdatetime(),
+            rec = _assemble(path, names, rates, units, read, ie, False if im is None else im, _edf_start(f, path),
                             animal, min_sfreq_hz)  # resamples, or refuses the rates
             f.close()
             return RecordingReader.of(rec)
@@ -710,7 +725,7 @@ def _edf_reader(path, eeg, emg, animal_id, min_sfreq_hz) -> "RecordingReader":
             x = read(i, start, stop)
             return np.asarray(x * scale[i] if scale[i] != 1.0 else x, np.float32)
         read_channels = lambda start, stop: (channel(ie, start, stop), None if im is None else channel(im, start, stop))
-        return RecordingReader(sf, n, read_channels, f.getStartdatetime(), names[ie], None if im is None else names[im],
+        return RecordingReader(sf, n, read_channels, _edf_start(f, path), names[ie], None if im is None else names[im],
                                Path(path), animal, close_file=f.close, min_sfreq_hz=min_sfreq_hz)
     except BaseException:
         f.close(); raise
@@ -720,7 +735,9 @@ def _load_edf(path, eeg, emg, animal_id, min_sfreq_hz):
 
 _MNE_VOLT_UNITS = ("\u00b5V", "\x83\xcaV", "uV", "mV")  # dimensions MNE converts to volts (Latin-1, case-sensitive)
 
-def _load_edf_lenient(path, hdr, eeg, emg, animal_id, min_sfreq_hz):
+def _lenient_reader(path, hdr, eeg, emg, animal_id, min_sfreq_hz) -> "RecordingReader":
+    """A `RecordingReader` of an EDF/BDF file only MNE will read, reading (through MNE) the samples asked for, when
+    asked: a week-long file whose header leaves its length open is read a chunk at a time too."""
     import mne
     try:
         raw = mne.io.read_raw_bdf(str(path), preload=False, verbose="error") if str(path).lower().endswith(".bdf") \
@@ -740,8 +757,14 @@ def _load_edf_lenient(path, hdr, eeg, emg, animal_id, min_sfreq_hz):
     # (it does not know "UV", say): undo that, then convert with our case-blind units.
     units = ["V" if m.decode("latin-1") in _MNE_VOLT_UNITS else d for m, d in zip(mne_dims, dims)] \
         if len(dims) == len(names) else ["V"] * len(names)
-    read = lambda i: raw.get_data(picks=[i])[0]
-    return _assemble(path, names, [sf] * len(names), units, read, eeg, emg, start, animal_id, min_sfreq_hz)
+    ie, im = _pick(names, eeg, "EEG", path), _pick(names, emg, "EMG", path)
+    _check_rate_and_length(sf, raw.n_times / sf, min_sfreq_hz, 4.0, path)
+    picks = [i for i in (ie, im) if i is not None]
+    scale = {i: _unit_scale(units[i], path, names[i]) for i in picks}  # MNE reads all channels at one rate
+    channel = lambda i, a, b: np.asarray(raw.get_data(picks=[i], start=a, stop=b)[0] * scale[i], np.float32)
+    read_channels = lambda a, b: (channel(ie, a, b), None if im is None else channel(im, a, b))
+    return RecordingReader(sf, raw.n_times, read_channels, start, names[ie], None if im is None else names[im],
+                           Path(path), animal_id, min_sfreq_hz=min_sfreq_hz)
 
 # %% ../nbs/00_io.ipynb 28
 def _require_rate(sfreq_hz, path, what):
@@ -1513,7 +1536,7 @@ def _read_edf_scores(path, epoch_s, codes):
     f, hdr = _open_edf(path)
     if f is not None:
         with f:
-            on, dur, desc = f.readAnnotations(); start = f.getStartdatetime()
+            on, dur, desc = f.readAnnotations(); start = _edf_start(f, path)
             hint = re.search(r"epoch_s=(\S+)", f.getRecordingAdditional())
         if epoch_s is None and hint:
             epoch_s = _positive(hint.group(1), "the epoch length written in the header (epoch_s=)", path, ScoreError)
@@ -1829,8 +1852,52 @@ def spreadsheet_safe(value):
     """
     return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
-def _atomic_write(path, write, overwrite: bool = False, protect=()) -> Path:
-    """Call `write(tmp_path)` then move the temporary file to `path` in one step."""
+
+# %% ../nbs/00_io.ipynb 56
+_PART = re.compile(r"\.(?P<stem>.*)\.[a-z0-9_]{8}\.part(?P<suffix>.*)")  # mkstemp's names in `staged_write`
+
+@contextlib.contextmanager
+def staged_write(path, write, overwrite: bool = False, protect=(), verify=None):
+    """Write a file next to `path` under a hidden temporary name, check it, and on leaving the block move it to
+    `path` in one step; on an error nothing is put in place and the temporary file is removed.
+
+    Inside the block the file is complete, checked and on disk: a caller can record its hash (and
+    write that record) before the file takes its name, so a run stopped in between leaves no
+    result without its record.
+
+    Parameters
+    ----------
+    path : str or Path
+    write : bytes or callable
+        The file's bytes, or `write(tmp_path)`, which writes the file.
+    overwrite : bool
+        Replace an existing `path`; otherwise an `OutputExistsError` (checked before and at the move).
+    protect : paths
+        Files `path` must never replace, even with `overwrite` (the input it was read from).
+    verify : callable, optional
+        `verify(tmp_path)` raises if the file is not what was meant. Bytes are checked by their
+        length; every file must be non-empty and reach the disk (`os.fsync`): a writer that does not
+        report failed writes (pyEDFlib's) cannot pass off a truncated file.
+
+    Yields
+    ------
+    Path
+        The temporary file.
+
+    Raises
+    ------
+    WriteError
+        The file was not written in full (a full disk, a file size limit).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "x.txt"
+    >>> with staged_write(target, b"abc") as tmp: tmp.read_bytes()
+    b'abc'
+    >>> target.read_bytes()
+    b'abc'
+    """
     path = Path(path)
     for p in protect:
         if p is not None and path.exists() and Path(p).exists() and os.path.samefile(path, p):
@@ -1840,19 +1907,62 @@ def _atomic_write(path, write, overwrite: bool = False, protect=()) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".part" + path.suffix)
     os.close(fd)
+    tmp = Path(tmp)
     umask = os.umask(0); os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes private files; give the result the usual permissions
     try:
-        write(tmp)
+        try:
+            if isinstance(write, bytes): tmp.write_bytes(write)
+            else: write(str(tmp))
+            with open(tmp, "rb+") as f: os.fsync(f.fileno())  # a disk that fills late says so here
+        except WriteError: raise
+        except OSError as e:
+            raise WriteError(f"could not be written ({e.strerror or e}); nothing was put in its place", path) from None
+        _check_written(tmp, len(write) if isinstance(write, bytes) else None, path)
+        if verify is not None: verify(tmp)
+        yield tmp
         if overwrite: os.replace(tmp, path)
         else:
             try: os.link(tmp, path)
             except FileExistsError: raise OutputExistsError("already exists; pass overwrite=True to replace it", path) from None
             except OSError: os.replace(tmp, path)  # filesystems without hard links
     finally:
-        if os.path.exists(tmp): os.unlink(tmp)
-    return path
+        if tmp.exists(): tmp.unlink()
 
+def _check_written(tmp, n_bytes: int | None, path):
+    "Raise `WriteError` for `path` if its temporary file `tmp` is empty or does not hold `n_bytes` bytes."
+    size = os.path.getsize(tmp)
+    if size == 0 or (n_bytes is not None and size != n_bytes):
+        meant = "" if n_bytes is None else f" of {n_bytes:,}"
+        raise WriteError(f"only {size:,}{meant} bytes could be written (is the disk full, or a file size limit set?); "
+                         f"nothing was put in its place", path)
+
+def atomic_write(path, write, overwrite: bool = False, protect=(), verify=None) -> Path:
+    """Write `path` in one step, checked: `staged_write` with nothing done in between. Returns `path`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> atomic_write(Path(tempfile.mkdtemp()) / "x.csv", b"a,b\\n").read_text()
+    'a,b\\n'
+    """
+    with staged_write(path, write, overwrite, protect, verify): pass
+    return Path(path)
+
+def remove_partial(path) -> list[Path]:
+    """Remove the hidden temporary files a stopped `staged_write` of `path` left beside it; the files removed.
+
+    Only for a caller that knows no one else is writing `path` now (the CLI holds its output folder's lock)."""
+    path = Path(path)
+    gone = []
+    for p in path.parent.glob(f".{glob.escape(path.stem)}.*.part*"):
+        m = _PART.fullmatch(p.name)
+        if m and m["stem"] == path.stem and m["suffix"] == path.suffix and p.is_file():
+            p.unlink(missing_ok=True); gone.append(p)
+    return gone
+
+
+# %% ../nbs/00_io.ipynb 58
 def _bouts(hyp: Hypnogram):
     "Runs of equal (stage, artefact): (first epoch, n epochs, stage, artefact)."
     key = hyp.stages.astype(int) * 2 + hyp.artefact
@@ -1883,16 +1993,25 @@ def write_scores(hyp: Hypnogram, path, format: str | None = None, overwrite: boo
     -------
     Path
     """
+    write, verify = scores_writer(hyp, path, format)
+    return atomic_write(path, write, overwrite, protect=(hyp.source,), verify=verify)
+
+def scores_writer(hyp: Hypnogram, path, format: str | None = None) -> tuple:
+    """What `write_scores` writes to `path`, for `atomic_write` or `staged_write`: (the file's bytes or a function
+    writing it, a function checking the file written or None). Raises for a hypnogram the format cannot hold."""
     path = Path(path)
     fmt = format or ("edf" if path.suffix.lower() == ".edf" else "csv")
     if not len(hyp): raise ScoreError("the hypnogram holds no epochs: nothing to write", path)
+    verify = None  # bytes are checked by their length; an EDF file by its header and size
     if fmt == "csv":
-        write = lambda tmp: hyp.to_frame().to_csv(tmp, index=False, float_format="%.3f")
+        write = hyp.to_frame().to_csv(index=False, float_format="%.3f").encode("utf-8")
     elif fmt == "accusleep":
         inv = {0: 2, 1: 3, 2: 1, UNSCORED: -1}
-        write = lambda tmp: pd.DataFrame({"brain_state": [inv[int(s)] for s in hyp.stages]}).to_csv(tmp, index=False)
+        write = pd.DataFrame({"brain_state": [inv[int(s)] for s in hyp.stages]}).to_csv(index=False).encode("utf-8")
     elif fmt == "edf":
         _check_edf_start(hyp.start, path)
+        start, n_records = _edf_start_written(hyp.start, path), int(np.ceil(hyp.duration_s))
+        verify = lambda tmp: _check_edf_written(tmp, n_records, start, path)
         def write(tmp):
             import pyedflib
             w = pyedflib.EdfWriter(tmp, 1, file_type=pyedflib.FILETYPE_EDFPLUS)
@@ -1900,21 +2019,20 @@ def write_scores(hyp: Hypnogram, path, format: str | None = None, overwrite: boo
                 # EDF+ needs one signal: a flat 1-Hz placeholder channel named so no reader takes it for EEG/EMG
                 w.setSignalHeaders([dict(label="scores-only", dimension="", sample_frequency=1, physical_min=-1,
                                          physical_max=1, digital_min=-32768, digital_max=32767)])
-                w.setStartdatetime(hyp.start or datetime(1985, 1, 1))  # unknown: EDF's convention, not today
+                w.setStartdatetime(start)
                 w.setRecordingAdditional(f"epoch_s={hyp.epoch_s:g}")
-                n_records = int(np.ceil(hyp.duration_s))
                 _make_room_for_annotations(w, hyp, n_records, path)
                 w.writeSamples([np.zeros(n_records)])
                 _write_annotations(w, hyp)
             finally: w.close()
     elif fmt == "sleepsign":
         _check_sleepsign(hyp, path)  # refusals before any file; warnings once the file is known to be written
-        write = lambda tmp: Path(tmp).write_bytes(_sleepsign_text(hyp, path).encode("latin-1", "replace"))
+        write = _sleepsign_text(hyp, path).encode("latin-1", "replace")
     elif fmt == "sirenia":
-        write = lambda tmp: Path(tmp).write_bytes(_sirenia_text(hyp, path).encode("utf-8"))
+        write = _sirenia_text(hyp, path).encode("utf-8")
     else:
         raise ValueError(f"format must be 'csv', 'accusleep', 'edf', 'sleepsign' or 'sirenia', got {format!r}")
-    return _atomic_write(path, write, overwrite, protect=(hyp.source,))
+    return write, verify
 
 def _make_room_for_annotations(w, hyp: Hypnogram, n_records: int, path):
     """Give the EDF+ file enough annotation signals for one annotation per bout (two for an artefact bout).
@@ -1932,6 +2050,31 @@ def _check_edf_start(start, path):
     if start is not None and not 1985 <= start.year <= 2084:
         raise FileFormatError(f"EDF stores start dates from 1985 to 2084 only; this one starts on {start:%Y-%m-%d}",
                               path)
+
+def _edf_start_written(start, path) -> datetime:
+    """The start an EDF file written to `path` can hold: whole seconds (pyEDFlib writes no fraction; a warning says
+    so), and 1 Jan 1985 for an unknown start (EDF's convention, not today's date)."""
+    if start is None: return datetime(1985, 1, 1)
+    if start.microsecond:
+        _warn(f"the start time {start:%H:%M:%S.%f} is written as {start:%H:%M:%S}: the EDF file holds whole seconds",
+              path)
+    return start.replace(microsecond=0)
+
+def _check_edf_written(tmp, n_records: int, start: datetime, path):
+    """Raise `WriteError` for `path` unless the EDF file `tmp` just written holds its whole header, `n_records` data
+    records and `start`: pyEDFlib does not report failed writes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try: hdr = _edf_header(tmp)
+        except (SlumberNetError, OSError) as e:  # the reader's words, less its guess at the cause
+            hdr, problem = None, getattr(e, "message", str(e)).partition("; was the copy interrupted?")[0]
+    if hdr is not None:
+        with open(tmp, "rb") as f: stamp = f.read(184)[168:184]
+        problem = None if hdr["n_records"] == n_records and stamp == start.strftime("%d.%m.%y%H.%M.%S").encode() else \
+            f"it holds {hdr['n_records']:,} of {n_records:,} data records, starting {stamp.decode('latin-1')!r}"
+    if problem is not None:
+        raise WriteError(f"the EDF file was not written in full ({problem}; is the disk full, or a file size limit "
+                         f"set?); nothing was put in its place", path)
 
 _EDF_TEXT = str.maketrans({"µ": "u", "μ": "u", "ß": "ss", "æ": "ae", "ø": "o", "Æ": "AE", "Ø": "O"})
 
@@ -1993,6 +2136,7 @@ def write_recording(rec: Recording, path, hypnogram: Hypnogram | None = None, ov
     chans = [(_edf_text(name, 16, "channel name", path), x) for _, name, x in chans]
     if hypnogram is not None and not len(hypnogram):
         raise ScoreError("the hypnogram holds no epochs: nothing to write", path)
+    start = _edf_start_written(rec.start, path)
     def write(tmp):
         import pyedflib
         w = pyedflib.EdfWriter(tmp, len(chans), file_type=pyedflib.FILETYPE_EDFPLUS)
@@ -2004,7 +2148,7 @@ def write_recording(rec: Recording, path, hypnogram: Hypnogram | None = None, ov
                                  physical_max=hi, digital_min=-32768, digital_max=32767))
             w.setSignalHeaders(hdrs)
             if hypnogram is not None: _make_room_for_annotations(w, hypnogram, n // fs, path)
-            w.setStartdatetime(rec.start or datetime(1985, 1, 1))  # unknown: EDF's convention, not today
+            w.setStartdatetime(start)
             if rec.animal_id: w.setPatientCode(_edf_text(rec.animal_id, 40, "animal_id", path))
             extra = ([_edf_text(rec.recording_id, 40, "recording_id", path)] if rec.recording_id else []) + \
                 ([f"epoch_s={hypnogram.epoch_s:g}"] if hypnogram is not None else [])
@@ -2012,9 +2156,11 @@ def write_recording(rec: Recording, path, hypnogram: Hypnogram | None = None, ov
             w.writeSamples([np.asarray(x[:n], np.float64) for _, x in chans])
             if hypnogram is not None: _write_annotations(w, hypnogram)
         finally: w.close()
-    return _atomic_write(path, write, overwrite, protect=(rec.source,))
+    return atomic_write(path, write, overwrite, protect=(rec.source,),
+                        verify=lambda tmp: _check_edf_written(tmp, n // fs, start, path))
 
-# %% ../nbs/00_io.ipynb 58
+
+# %% ../nbs/00_io.ipynb 62
 _SIRENIA_NAMES = ("Wake", "Non REM", "REM", "Unscored")  # by stage index; -1 (unscored) is the last
 _SLEEPSIGN_CODES = ("W", "NR", "R", "")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import STAGES, FileFormatError, MissingFileError, SlumberNetError, _atomic_write
+from .io import STAGES, FileFormatError, MissingFileError, SlumberNetError, atomic_write
 from .preprocess import EPOCH_S, MODEL_SFREQ_HZ, Epochs
 
 # %% auto 0
@@ -345,7 +345,7 @@ def _check_input(meta: dict, jpath: Path):
 def save_model(model: SleepModel, path, overwrite: bool = False) -> Path:
     """Write `model` to `path.keras` and its metadata to `path.json` (atomically); returns the `.keras` path."""
     kpath, jpath = model_paths(path)
-    _atomic_write(kpath, lambda tmp: model.keras_model.save(tmp), overwrite)
+    atomic_write(kpath, lambda tmp: model.keras_model.save(tmp), overwrite)
     meta = {**model.metadata, "format": MODEL_FORMAT, "architecture": model.architecture,
             "slumbernet_version": _package_version(), "keras_version": _keras().__version__,
             "parameters": int(model.keras_model.count_params()),
@@ -357,7 +357,7 @@ def save_model(model: SleepModel, path, overwrite: bool = False) -> Path:
 def write_metadata(jpath, meta: dict, overwrite: bool = False) -> Path:
     """Write a model's `.json` metadata (atomically). `save_model` calls it; a script that re-measures a saved
     model rewrites its metadata with it, leaving the network (and the hash in the metadata) as they are."""
-    return _atomic_write(Path(jpath), lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2, default=_json_default)),
+    return atomic_write(Path(jpath), json.dumps(meta, indent=2, default=_json_default).encode("utf-8"),
                          overwrite)
 
 def _json_default(o):

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .evaluate import Comparison, architecture_difference, compare, compare_recordings
 from .grid import check_epoch_s
-from .io import OutputExistsError, SlumberNetError, _atomic_write, align, load_recording, load_scores
+from .io import OutputExistsError, SlumberNetError, atomic_write, align, load_recording, load_scores
 
 log = logging.getLogger(__name__)
 
@@ -180,9 +180,9 @@ def compare_files(pairs, out=None, model=None, *, epoch_s: float | None = None, 
     else: name = f"{'the bundled model' if model is None else Path(model).name} ({_model_metadata(model).get('training', {}).get('summary', '')})"
     lab = LabComparison(table, pooled, architecture, name)
     if out is not None:
-        _atomic_write(out / "comparison.csv", lambda tmp: table.to_csv(tmp, index=False), overwrite=overwrite)
+        atomic_write(out / "comparison.csv", table.to_csv(index=False).encode("utf-8"), overwrite=overwrite)
         text = lab.to_markdown()
-        _atomic_write(out / "comparison.md", lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), overwrite=overwrite)
+        atomic_write(out / "comparison.md", text.encode("utf-8"), overwrite=overwrite)
         lab.files = [t for t in targets if t.exists()]
     return lab
 
@@ -204,7 +204,7 @@ def _save_figure(rec, hyp, pred, path: Path, overwrite: bool):
     import matplotlib.pyplot as plt
     from slumbernet.evaluate import plot_scores
     fig = plot_scores(rec, hyp, pred, names=("your scorer", "SlumberNet"))
-    try: _atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"), overwrite=overwrite)
+    try: atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"), overwrite=overwrite)
     finally: plt.close(fig)
 
 # %% ../nbs/15_workflow.ipynb 19

@@ -96,6 +96,14 @@ def _(d):
     os.mkfifo(d / "fifo.edf")
     return raised(load_recording, d / "fifo.edf")
 
+@case("EDF start date that is no date (31.02.26)")
+def _(d):
+    return warned(load_recording, edf(d, reserved="", startdate="31.02.26"))
+
+@case("EDF header leaving the number of data records open (-1), as a recorder still writing does")
+def _(d):
+    return warned(load_recording, edf(d, records="-1"))
+
 @case("one channel far below 64 Hz beside a fast one")
 def _(d):
     import pyedflib
@@ -323,6 +331,12 @@ def _(d):
     pred.write(d / "out.csv")
     return raised(pred.write, d / "out.csv")
 
+@case("a start time with a fraction of a second, written to EDF")
+def _(d):
+    import dataclasses
+    from datetime import datetime
+    return warned(write_recording, dataclasses.replace(make_rec(), start=datetime(2026, 1, 5, 7, 0, 0, 500000)), d / "r.edf")
+
 @case("writing scores over the file they were read from")
 def _(d):
     shutil.copy(SAMPLES / "mouse01_baseline_scores.csv", d / "m1_scores.csv")
@@ -341,6 +355,30 @@ def _(d):
     err = io.StringIO()
     with contextlib.redirect_stderr(err): main(["predict", str(us), "--out", str(us), "--quiet"])
     return err.getvalue().replace(f"{d}/", "")
+
+@case("a disk that fills (or a file size limit) while a result is written")
+def _(d):
+    import resource
+    import subprocess
+    import sys
+    shutil.copy(SAMPLES / "mouse01_baseline.edf", d / "m1.edf")
+    limit = lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (150_000, resource.RLIM_INFINITY))
+    r = subprocess.run([sys.executable, "-c", "from slumbernet.cli import console; console()", "predict", str(d / "m1.edf"),
+                        "--out", str(d / "out"), "--format", "edf", "--quiet"], capture_output=True, text=True,
+                       preexec_fn=limit, cwd=d)
+    return r.stdout + r.stderr
+
+@case("another run writing into the same output folder")
+def _(d):
+    from slumbernet.cli import output_folder
+    shutil.copy(SAMPLES / "mouse01_baseline.edf", d / "m1.edf")
+    with output_folder(d / "out"): return cli(d / "m1.edf", "--out", d / "out")
+
+@case("an output folder inside a file")
+def _(d):
+    (d / "notes.txt").write_text("mine")
+    shutil.copy(SAMPLES / "mouse01_baseline.edf", d / "m1.edf")
+    return cli(d / "m1.edf", "--out", d / "notes.txt" / "scored")
 
 @case("result exists, made with other options")
 def _(d):

@@ -8,15 +8,15 @@ import pandas as pd
 import pytest
 
 from conftest import SAMPLES
-from slumbernet.cli import main
+from slumbernet.cli import LOCK_NAME, main
 
 
 THREE = [SAMPLES / f for f in ("mouse01_baseline.edf", "mouse02_recovery.edf", "mouse03_baseline.edf")]
 
 
 def digests(folder) -> dict:
-    "SHA-256 of every file in `folder`, by name."
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(Path(folder).iterdir())}
+    "SHA-256 of every file in `folder` but its lock, by name."
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(Path(folder).iterdir()) if p.name != LOCK_NAME}
 
 
 def predict(out, *extra, files=THREE) -> int:
@@ -303,12 +303,13 @@ def test_a_full_disk_fails_that_recording_and_the_others_go_on(tmp_path, monkeyp
     "Issue 18 item 13: a full disk raised a raw OSError; the remaining recordings were not tried and no summary was written."
     import errno
     from slumbernet.core import Prediction
-    real_write, calls = Prediction.write, []
+    real_writer, calls = Prediction.writer, []
     def full_once(self, path, *a, **kw):
         calls.append(path)
-        if len(calls) == 1: raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        return real_write(self, path, *a, **kw)
-    monkeypatch.setattr(Prediction, "write", full_once)
+        if len(calls) > 1: return real_writer(self, path, *a, **kw)
+        def write(tmp): raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return write, None
+    monkeypatch.setattr(Prediction, "writer", full_once)
     assert predict(tmp_path / "out", files=THREE[:2]) == 1
     summary = pd.read_csv(tmp_path / "out" / "summary.csv")
     assert summary.status.tolist() == ["error", "scored"] and "No space left on device" in summary.error[0]

@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLES
-from slumbernet.cli import predict_files
+from slumbernet.cli import LOCK_NAME, predict_files
 
 distributed = pytest.importorskip("dask.distributed")
 from slumbernet.cluster import predict_many  # noqa: E402
 
 
 def digests(folder) -> dict:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(Path(folder).iterdir())}
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(Path(folder).iterdir()) if p.name != LOCK_NAME}
 
 
 @pytest.fixture(scope="module")
