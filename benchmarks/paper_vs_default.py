@@ -49,8 +49,8 @@ def main(argv=None):
     from slumbernet.preprocess import Epochs
     from slumbernet.simulate import simulate_cohort
     from slumbernet.train import TrainConfig, evaluate_model, prepare_training_data, train_model
-    from slumbernet.model import _keras
-    where = _where(_keras())
+    from slumbernet.model import import_keras
+    where = _where(import_keras())
     sims = simulate_cohort(8, ("baseline",), hours=args.hours, seed=SEED, start_hour=9)
     groups = {"train": sims[:4], "val": sims[4:5], "test": sims[5:]}
     results = {}

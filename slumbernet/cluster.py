@@ -10,7 +10,7 @@ import os
 import warnings
 from pathlib import Path
 
-from .cli import _error_row, _model_file, _plan_outputs, _score_one, _summary_table, find_recordings, output_folder
+from .cohort import error_row, find_recordings, model_file, output_folder, plan_outputs, score_one, summary_table
 from .io import SlumberNetError, SlumberNetWarning
 
 # %% auto 0
@@ -19,12 +19,12 @@ __all__ = ['predict_many']
 # %% ../nbs/10_cluster.ipynb 6
 def _failed_task_row(rec: Path, target: Path, exc: BaseException) -> dict:
     "The summary row of a recording whose task failed on the cluster (a worker died, say)."
-    return _error_row(rec, target, str(SlumberNetError(f"its task failed on the cluster ({type(exc).__name__}: {exc})",
+    return error_row(rec, target, str(SlumberNetError(f"its task failed on the cluster ({type(exc).__name__}: {exc})",
                                                        rec)))
 
 def predict_many(paths, out, client=None, model=None, fmt: str = "csv", overwrite: bool = False,
                  progress: bool = True, **predict_kw) -> "pd.DataFrame":
-    """Score recordings on a Dask cluster, one task per recording; the same results and summary as `cli.predict_files`.
+    """Score recordings on a Dask cluster, one task per recording; the same results and summary as `cohort.predict_files`.
 
     Parameters
     ----------
@@ -47,7 +47,7 @@ def predict_many(paths, out, client=None, model=None, fmt: str = "csv", overwrit
     Returns
     -------
     pandas.DataFrame
-        `cli.SUMMARY_COLUMNS`, one row per recording sorted by (absolute) path; also `out/summary.csv`.
+        `cohort.SUMMARY_COLUMNS`, one row per recording sorted by (absolute) path; also `out/summary.csv`.
 
     Examples
     --------
@@ -61,10 +61,10 @@ def _predict_many(paths, out: Path, client, model, fmt: str, overwrite: bool, pr
     "`predict_many`'s work, into the output folder it holds."
     from dask.distributed import Client, LocalCluster, as_completed
     from tqdm.auto import tqdm
-    plan = _plan_outputs(find_recordings([Path(p).absolute() for p in paths]), out, fmt)
-    rows = [_error_row(r, t, err) for r, t, err in plan if err]
+    plan = plan_outputs(find_recordings([Path(p).absolute() for p in paths]), out, fmt)
+    rows = [error_row(r, t, err) for r, t, err in plan if err]
     todo = [(r, t) for r, t, err in plan if not err]
-    path = _model_file(model)
+    path = model_file(model)
     with contextlib.ExitStack() as stack:
         if client is None and todo:
             cluster = stack.enter_context(LocalCluster(n_workers=min(len(todo), os.cpu_count() or 1),
@@ -74,8 +74,8 @@ def _predict_many(paths, out: Path, client, model, fmt: str, overwrite: bool, pr
             warnings.warn("the Dask workers have several threads each: recordings scored side by side in one process "
                           "may swap their warnings in the summary; start workers with threads_per_worker=1",
                           SlumberNetWarning, stacklevel=3)
-        futs = [client.submit(_score_one, r, t, fmt, overwrite, path, predict_kw, pure=False) for r, t in todo]
+        futs = [client.submit(score_one, r, t, fmt, overwrite, path, predict_kw, pure=False) for r, t in todo]
         task = {f.key: rt for f, rt in zip(futs, todo)}
         for f in tqdm(as_completed(futs), total=len(futs), desc="scoring", unit="file", disable=not progress):
             rows.append(f.result() if f.status == "finished" else _failed_task_row(*task[f.key], f.exception()))
-    return _summary_table(rows, out)
+    return summary_table(rows, out)

@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 
 # %% auto 0
 __all__ = ['log', 'BUNDLED_MODEL', 'BUNDLED_EEG_ONLY_MODEL', 'METHODS', 'AGREEMENT_KAPPA', 'AGREEMENT_FRACTION',
-           'MIN_STAGE_EPOCHS', 'STREAM_ABOVE_SAMPLES', 'bundled_model_path', 'default_model', 'Prediction',
-           'flag_impossible', 'rescore_rem_entries', 'merge_short_bouts', 'adapt', 'check_network', 'predict']
+           'MIN_STAGE_EPOCHS', 'STREAM_ABOVE_SAMPLES', 'bundled_model_path', 'default_model', 'resolve_model',
+           'model_metadata', 'Prediction', 'flag_impossible', 'rescore_rem_entries', 'merge_short_bouts', 'adapt',
+           'check_network', 'predict']
 
 # %% ../nbs/05_core.ipynb 6
 BUNDLED_MODEL = "slumbernet_default"
@@ -55,13 +56,13 @@ def _bundled_scorer(eeg_only: bool = False) -> SleepModel | NumpyModel:
     "A bundled model for scoring: the NumPy engine (no TensorFlow import), loaded once per process."
     return load_model(bundled_model_path(eeg_only), engine="auto")
 
-def _resolve_model(model, eeg_only: bool = False) -> SleepModel | NumpyModel:
+def resolve_model(model, eeg_only: bool = False) -> SleepModel | NumpyModel:
     "A model object for scoring: a bundled one for None, a file loaded with the NumPy engine if it can be."
     if model is None: return _bundled_scorer(eeg_only)
     if isinstance(model, (SleepModel, NumpyModel)): return model
     return load_model(model, engine="auto")
 
-def _model_metadata(model) -> dict:
+def model_metadata(model) -> dict:
     "The metadata of a model (a model object, a path, or None for the bundled one), without loading TensorFlow."
     if isinstance(model, (SleepModel, NumpyModel)): return model.metadata
     _, jpath = model_paths(bundled_model_path() if model is None else model)
@@ -83,7 +84,8 @@ class Prediction:
     flags : array of str
         Per epoch: "" or why it is marked ("artefact: EEG flat", see `preprocess.signal_quality`) and
         what post-processing did ("W->R", "fixed W->R", "rescored W->R", "short bout"), joined by "; ".
-    recording_id, animal_id : str, optional
+    recording_id : str, optional
+    animal_id : str, optional
     source : Path, optional
     model : dict
         The model's architecture, file hash and training summary.
@@ -354,8 +356,8 @@ class _BackgroundImport:
     @staticmethod
     def _import(modules):
         import importlib
-        from slumbernet.model import _keras
-        for m in modules: _keras() if m == "keras" else importlib.import_module(m)
+        from slumbernet.model import import_keras
+        for m in modules: import_keras() if m == "keras" else importlib.import_module(m)
     def then(self, *modules):
         self.threads.append(threading.Thread(target=self._import, args=(modules,), daemon=True))
         self.threads[-1].start()
@@ -396,7 +398,7 @@ def _score_windows(recording, model, eeg, emg, impossible, sfreq_hz, reference, 
     """`predict`'s work on the network's own back-to-back windows: stages and probabilities by the scorer `method`
     chooses, before the clean-up rules, with each window's signal problems, the checks, and the recording's facts."""
     t0 = time.perf_counter()
-    meta = _model_metadata(model)
+    meta = model_metadata(model)
     inp = meta["input"]
     bg = _BackgroundImport(keras=not isinstance(model, NumpyModel) and meta.get("architecture") != "default")
     reader, stream = None, None
@@ -407,7 +409,7 @@ def _score_windows(recording, model, eeg, emg, impossible, sfreq_hz, reference, 
                 open_recording(recording, eeg=eeg, emg=emg, sfreq_hz=sfreq_hz, **load_kw)
             eeg_only = model is None and not reader.has_emg
             if eeg_only:  # no EMG and no model named: the bundled EEG-only model scores it
-                meta = _model_metadata(bundled_model_path(eeg_only=True))
+                meta = model_metadata(bundled_model_path(eeg_only=True))
                 inp = meta["input"]
                 log.info("%s has no EMG: scored by the bundled EEG-only model", reader.source or "the recording")
             if not reader.has_emg and not meta.get("eeg_only", False):
@@ -442,7 +444,7 @@ def _score_windows(recording, model, eeg, emg, impossible, sfreq_hz, reference, 
     for w in caught: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     bg.then("pandas", "hmmlearn.hmm")  # for the checks and the table: while the network runs (during preparation they would compete for the GIL)
     t2 = time.perf_counter()
-    m = _resolve_model(model, eeg_only)
+    m = resolve_model(model, eeg_only)
     if streamed:
         with reader: probs, net_s, feats = _score_stream(m, stream)
         problems, t3 = stream.problems, time.perf_counter()
@@ -599,7 +601,7 @@ def predict(recording, model=None, eeg=None, emg=None, *, epoch_s: float | None 
         method, epoch_s = "network", HUMAN_EPOCH_S if epoch_s is None else epoch_s
         if not isinstance(recording, Recording):
             recording, _ = read_human(recording, eeg, emg, False, sfreq_hz=sfreq_hz, **load_kw)
-    window_s = float(_model_metadata(model)["input"]["epoch_s"])
+    window_s = float(model_metadata(model)["input"]["epoch_s"])
     if epoch_s is not None:
         epoch_s = check_epoch_s(epoch_s, None if isinstance(recording, Recording) else recording)
     args = (model, eeg, emg, impossible, sfreq_hz, reference, chunk_s, method, load_kw)

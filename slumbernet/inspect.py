@@ -163,7 +163,7 @@ def amplitude_scales_uv(recording: Recording, percentile: float = 99.9, margin: 
     ----------
     recording : Recording
     percentile : float
-        Of each channel's |signal|, filtered as `plot_epoch` draws it (EEG > 0.3 Hz, EMG > 10 Hz).
+        Of each channel's absolute value, filtered as `plot_epoch` draws it (EEG > 0.3 Hz, EMG > 10 Hz).
     margin : float
         Factor applied to that percentile.
 

@@ -39,9 +39,9 @@ pd = _LazyModule("pandas")
 __all__ = ['pd', 'STAGES', 'STAGE_NAMES', 'UNSCORED', 'STAGE_CODES', 'BANDPOWER_COLUMNS', 'EEG_BANDS_HZ', 'SlumberNetError',
            'MissingFileError', 'FileFormatError', 'ChannelError', 'SignalError', 'ScoreError', 'AlignmentError',
            'OutputExistsError', 'WriteError', 'SlumberNetWarning', 'parse_stage_code', 'stage_runs', 'Hypnogram',
-           'Recording', 'check_recording', 'check_file', 'load_recording', 'RecordingReader', 'open_recording',
-           'load_scores', 'load_bandpower_table', 'align', 'spreadsheet_safe', 'staged_write', 'atomic_write',
-           'remove_partial', 'write_scores', 'scores_writer', 'write_recording']
+           'Recording', 'check_recording', 'check_file', 'file_sha256', 'load_recording', 'RecordingReader',
+           'open_recording', 'load_scores', 'load_bandpower_table', 'align', 'spreadsheet_safe', 'staged_write',
+           'atomic_write', 'remove_partial', 'write_scores', 'scores_writer', 'write_recording']
 
 # %% ../nbs/00_io.ipynb 6
 class SlumberNetError(Exception):
@@ -993,6 +993,24 @@ def check_file(path, what: str = "recording file") -> Path:
         raise FileFormatError(f"is not a regular file (a device, FIFO or socket): SlumberNet reads {what}s only", path)
     if path.stat().st_size == 0: raise FileFormatError("file is empty", path)
     return path
+
+def file_sha256(path) -> str:
+    """The SHA-256 of a file's bytes (read 1 MB at a time), as hex: what records and model files check.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "x"; _ = p.write_bytes(b"abc")
+    >>> file_sha256(p)[:16]
+    'ba7816bf8f01cfea'
+    """
+    import hashlib
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
+    except FileNotFoundError: raise MissingFileError("file not found", path) from None
+    return h.hexdigest()
 
 def _recording_path(path) -> Path:
     "`path` as a Path, if it names a non-empty regular file (`check_file`)."

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import sys
@@ -17,17 +18,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import STAGES, FileFormatError, MissingFileError, SlumberNetError, atomic_write
+from .io import STAGES, FileFormatError, MissingFileError, SlumberNetError, atomic_write, file_sha256
 from .preprocess import EPOCH_S, MODEL_SFREQ_HZ, Epochs
 
+log = logging.getLogger(__name__)
+
 # %% auto 0
-__all__ = ['ARCHITECTURES', 'MODEL_FORMAT', 'PREDICTION_METADATA', 'MAX_MODEL_BYTES', 'build_paper_model', 'build_encoder',
-           'build_head', 'build_default_model', 'ModelFileError', 'SleepModel', 'model_paths', 'prediction_sha256',
-           'model_digest', 'save_model', 'write_metadata', 'read_metadata', 'load_model', 'UnsupportedNetworkError',
-           'conv1d', 'NumpyNetwork', 'NumpyModel', 'multiply_adds']
+__all__ = ['log', 'ARCHITECTURES', 'MODEL_FORMAT', 'PREDICTION_METADATA', 'MAX_MODEL_BYTES', 'import_keras', 'build_paper_model',
+           'build_encoder', 'build_head', 'build_default_model', 'ModelFileError', 'SleepModel', 'model_paths',
+           'prediction_sha256', 'model_digest', 'save_model', 'write_metadata', 'read_metadata', 'load_model',
+           'UnsupportedNetworkError', 'conv1d', 'NumpyNetwork', 'NumpyModel', 'multiply_adds']
 
 # %% ../nbs/03_model.ipynb 6
-def _keras():
+def import_keras():
     """Import Keras (TensorFlow backend) on first use, without TensorFlow's start-up chatter.
 
     TensorFlow's C++ core prints notices to the process's stderr while it loads (even with
@@ -44,19 +47,23 @@ def _keras():
         saved = None  # no file descriptor 2 to silence (some embedded interpreters)
     try:
         import keras
-        import tensorflow  # noqa: F401  (loads the kernels now, while stderr is quiet)
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow  # noqa: F401  (loads the kernels now, while stderr is quiet)
+    except ImportError:
+        raise SlumberNetError('training, calibrating and the paper\'s network need TensorFlow, which scoring does not: '
+                              'pip install "slumbernet[train]"') from None
     finally:
         if saved is not None: os.dup2(saved, 2); os.close(saved)
     return keras
 
 def _numpy(tensor) -> np.ndarray:
     "A NumPy array from any Keras backend's tensor (a PyTorch tensor on a GPU, say)."
-    return _keras().ops.convert_to_numpy(tensor)
+    return import_keras().ops.convert_to_numpy(tensor)
 
 
 # %% ../nbs/03_model.ipynb 9
 def _paper_block(x, filters: int, kernels: tuple, project: bool, bn_momentum: float):
-    layers = _keras().layers
+    layers = import_keras().layers
     BN = lambda: layers.BatchNormalization(momentum=bn_momentum)
     y = x
     for j, k in enumerate(kernels):
@@ -81,7 +88,7 @@ def build_paper_model(samples: int = 256, n_signals: int = 2, bn_momentum: float
     >>> build_paper_model().count_params()  # doctest: +SKIP
     5345011
     """
-    keras = _keras()
+    keras = import_keras()
     inp = keras.Input((samples, n_signals, 1), name="epoch")
     x = inp
     for i in range(6):
@@ -100,7 +107,7 @@ def build_encoder(samples: int = 256, n_signals: int = 2, embed_dim: int = 32, f
     steps (Keras' default, 0.99, lags for hundreds of steps and makes validation between rounds
     of a short training run meaningless).
     """
-    keras = _keras(); L = keras.layers
+    keras = import_keras(); L = keras.layers
     BN = lambda: L.BatchNormalization(momentum=bn_momentum)
     inp = keras.Input((samples, n_signals), name="epoch")
     x = L.Conv1D(stem, 8, strides=4, padding="same", use_bias=False)(inp)
@@ -117,7 +124,7 @@ def build_encoder(samples: int = 256, n_signals: int = 2, embed_dim: int = 32, f
 
 def build_head(embed_dim: int = 32, width: int = 48, dilations=(1, 2, 4, 8, 16), dropout: float = 0.1):
     """Temporal convolutional network: a sequence of epoch embeddings -> stage probabilities per epoch."""
-    keras = _keras(); L = keras.layers
+    keras = import_keras(); L = keras.layers
     inp = keras.Input((None, embed_dim), name="embeddings")
     x = L.Conv1D(width, 1)(inp)
     for d in dilations:
@@ -139,7 +146,7 @@ def build_default_model(seq_len: int = 64, samples: int = 256, n_signals: int = 
     >>> m.get_layer("encoder").count_params() + m.get_layer("head").count_params() == m.count_params()  # doctest: +SKIP
     True
     """
-    keras = _keras(); ops = keras.ops
+    keras = import_keras(); ops = keras.ops
     enc, head = build_encoder(samples, n_signals, embed_dim), build_head(embed_dim, **head_kw)
     inp = keras.Input((seq_len, samples, n_signals), name="epochs")
     z = enc(ops.reshape(inp, (-1, samples, n_signals)))
@@ -276,12 +283,6 @@ class SleepModel(_ModelInput):
                 f"{self.input_summary} | {trained}>")
 
 # %% ../nbs/03_model.ipynb 21
-def _sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
-    return h.hexdigest()
-
 def model_paths(path) -> tuple[Path, Path]:
     "The `.keras` and `.json` files of a model, from either name (or the name without suffix)."
     p = Path(path)
@@ -347,9 +348,9 @@ def save_model(model: SleepModel, path, overwrite: bool = False) -> Path:
     kpath, jpath = model_paths(path)
     atomic_write(kpath, lambda tmp: model.keras_model.save(tmp), overwrite)
     meta = {**model.metadata, "format": MODEL_FORMAT, "architecture": model.architecture,
-            "slumbernet_version": _package_version(), "keras_version": _keras().__version__,
+            "slumbernet_version": _package_version(), "keras_version": import_keras().__version__,
             "parameters": int(model.keras_model.count_params()),
-            "saved": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "sha256": _sha256(kpath)}
+            "saved": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "sha256": file_sha256(kpath)}
     meta["prediction_sha256"] = prediction_sha256(meta)
     write_metadata(jpath, meta, overwrite)
     return kpath
@@ -390,7 +391,7 @@ def _checked_metadata(path) -> tuple[Path, dict]:
         raise ModelFileError(f"model format {meta['format']} is newer than this SlumberNet understands "
                              f"({MODEL_FORMAT}); upgrade slumbernet (the model was saved by "
                              f"{meta.get('slumbernet_version', '?')})", kpath)
-    if _sha256(kpath) != meta["sha256"]:
+    if file_sha256(kpath) != meta["sha256"]:
         raise ModelFileError("SHA-256 does not match its metadata: the file is truncated, corrupted or was "
                              "altered after saving; refusing to load it", kpath)
     if meta["architecture"] not in ARCHITECTURES:
@@ -437,9 +438,10 @@ def load_model(path, engine: str = "keras"):
     kpath, meta = _checked_metadata(path)
     if engine != "keras":
         try: return NumpyModel.from_file(kpath, meta)
-        except UnsupportedNetworkError:
+        except UnsupportedNetworkError as e:
             if engine == "numpy": raise
-    keras = _keras()
+            log.info("%s: scored with Keras, not the NumPy engine (%s)", kpath, e)
+    keras = import_keras()
     try:
         km = keras.models.load_model(kpath, compile=False, safe_mode=True)
     except Exception as e:

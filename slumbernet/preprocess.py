@@ -341,7 +341,8 @@ class Epochs:
     labels : array of int, optional
         The scorer's stage per epoch (-1 where unscored, flagged as artefact, or with a signal problem).
     start : datetime, optional
-    recording_id, animal_id : str, optional
+    recording_id : str, optional
+    animal_id : str, optional
     problems : array of str, optional
         Signal problems per epoch ('' where none; see `signal_quality`).
     """
@@ -679,7 +680,7 @@ def band_powers(freqs: np.ndarray, psd: np.ndarray, bands: dict = EEG_BANDS_HZ) 
 
     Examples
     --------
-    >>> f = np.arange(0, 10.5, 0.5); band_powers(f, np.ones((1, len(f))), {"a": (1, 3)}).a[0]
+    >>> f = np.arange(0, 10.5, 0.5); float(band_powers(f, np.ones((1, len(f))), {"a": (1, 3)}).a[0])
     2.0
     """
     df = freqs[1] - freqs[0]

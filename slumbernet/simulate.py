@@ -258,7 +258,7 @@ def architecture_summary(hyp: Hypnogram) -> pd.Series:
 
     Examples
     --------
-    >>> architecture_summary(Hypnogram.from_labels("WWNNNRW"))["mean_bout_N_s"]
+    >>> float(architecture_summary(Hypnogram.from_labels("WWNNNRW"))["mean_bout_N_s"])
     12.0
     """
     st = hyp.stages.astype(int)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .evaluate import agreement, confusion, metrics_from_confusion
 from .io import STAGES, Hypnogram, Recording, align
-from .model import SleepModel, _keras
+from .model import SleepModel, import_keras
 from .grid import check_epoch_s, to_windows
 from .preprocess import EPOCH_S, Epochs, prepare_epochs
 
@@ -210,7 +210,7 @@ def _fit_inputs(model: SleepModel, x):
     return x[:, 0, ..., None] if model.architecture == "paper" else x
 
 def _compile(model: SleepModel, lr: float):
-    keras = _keras()
+    keras = import_keras()
     model.keras_model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy",
                               weighted_metrics=[])
 
@@ -245,7 +245,7 @@ def train_model(train: list[Epochs], val: list[Epochs], config: TrainConfig | No
         The model with the best validation weights, and the history (one row per round).
     """
     cfg = config or TrainConfig()
-    keras = _keras()
+    keras = import_keras()
     keras.utils.set_random_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
@@ -451,7 +451,7 @@ def fine_tune(model: SleepModel, data: list[Epochs] | Epochs, steps: int = 30, r
     -------
     SleepModel
     """
-    keras = _keras()
+    keras = import_keras()
     data = [data] if isinstance(data, Epochs) else list(data)
     n_lab = sum(int((d.labels >= 0).sum()) for d in data)
     if n_lab == 0: raise ValueError("no labelled epochs to fine-tune on")

@@ -134,7 +134,7 @@ def compare_files(pairs, out=None, model=None, *, epoch_s: float | None = None, 
     >>> round(float(lab.table.kappa.iloc[-1]), 2) > 0.8
     True
     """
-    from slumbernet.core import _model_metadata, predict
+    from slumbernet.core import model_metadata, predict
     pairs, load_kw = [(Path(r), Path(s)) for r, s in pairs], load_kw or {}
     if epoch_s is not None: epoch_s = check_epoch_s(epoch_s)
     targets = []
@@ -177,7 +177,7 @@ def compare_files(pairs, out=None, model=None, *, epoch_s: float | None = None, 
     architecture = pd.concat(arch, ignore_index=True)[["recording", "figure", "manual", "model", "difference"]] if arch else \
         pd.DataFrame(columns=["recording", "figure", "manual", "model", "difference"])
     if species == "human" and model is None: name = "YASA's pre-trained human staging (SlumberNet's human mode)"
-    else: name = f"{'the bundled model' if model is None else Path(model).name} ({_model_metadata(model).get('training', {}).get('summary', '')})"
+    else: name = f"{'the bundled model' if model is None else Path(model).name} ({model_metadata(model).get('training', {}).get('summary', '')})"
     lab = LabComparison(table, pooled, architecture, name)
     if out is not None:
         atomic_write(out / "comparison.csv", table.to_csv(index=False).encode("utf-8"), overwrite=overwrite)

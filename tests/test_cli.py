@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from conftest import SAMPLES
-from slumbernet.cli import LOCK_NAME, main
+from slumbernet.cli import main
+from slumbernet.cohort import LOCK_NAME
 
 
 THREE = [SAMPLES / f for f in ("mouse01_baseline.edf", "mouse02_recovery.edf", "mouse03_baseline.edf")]
@@ -105,6 +106,7 @@ def test_a_broken_file_does_not_stop_the_others(tmp_path, capsys):
     assert (tmp_path / "out" / "mouse02_baseline_slumbernet.csv").exists()
 
 
+@pytest.mark.slow
 def test_train_and_cv_from_the_command_line(tmp_path, capsys):
     model = tmp_path / "m"
     args = ["--steps", "2", "--rounds", "1"]
@@ -178,6 +180,7 @@ def _ten_second_lab(folder) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_a_lab_with_10_s_scores_compares_trains_and_calibrates_from_the_command_line(tmp_path, capsys):
     "Issue 17's dead ends: 10-s `epoch,stage` scores of one animal; each step works or names the option to use."
     lab = _ten_second_lab(tmp_path / "lab")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLES
-from slumbernet.cli import LOCK_NAME, predict_files
+from slumbernet.cohort import LOCK_NAME, predict_files
 
 distributed = pytest.importorskip("dask.distributed")
 from slumbernet.cluster import predict_many  # noqa: E402

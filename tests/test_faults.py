@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from conftest import SAMPLES
-from slumbernet.cli import LOCK_NAME, main, output_folder
+from slumbernet.cli import main
+from slumbernet.cohort import LOCK_NAME, output_folder
 from slumbernet.io import Recording, load_recording, load_scores, open_recording, write_recording
 
 SAMPLE = SAMPLES / "mouse01_baseline.edf"
@@ -68,12 +69,12 @@ def test_every_writer_refuses_to_keep_a_file_cut_short(tmp_path):
 def test_a_run_killed_between_result_and_record_is_scored_again_on_the_rerun(tmp_path):
     "Item 8: killed between the result and its record, the rerun refused the result; only --overwrite got out."
     out = tmp_path / "out"
-    kill_at_record = ("import os, sys, slumbernet.cli as cli\n"
-                      "real = cli.atomic_write\n"
+    kill_at_record = ("import os, sys, slumbernet.cli as cli, slumbernet.cohort as cohort\n"
+                      "real = cohort.atomic_write\n"
                       "def dies(path, *a, **kw):\n"
                       "    if str(path).endswith('.csv.json'): os._exit(9)\n"
                       "    return real(path, *a, **kw)\n"
-                      "cli.atomic_write = dies\n"
+                      "cohort.atomic_write = dies\n"
                       "sys.argv[0] = 'slumbernet'; cli.console()\n")
     r = run_cli("predict", SAMPLE, "--out", out, "--quiet", code=kill_at_record)
     assert r.returncode == 9

@@ -198,14 +198,15 @@ def test_a_zip_bomb_model_is_refused_before_it_is_unpacked(tmp_path):
     import json
     import zipfile
     from slumbernet.core import bundled_model_path
-    from slumbernet.model import ModelFileError, _sha256, load_model
+    from slumbernet.io import file_sha256
+    from slumbernet.model import ModelFileError, load_model
     bomb = tmp_path / "m.keras"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
         with z.open("model.weights.h5", "w", force_zip64=True) as f:
             zeros = bytes(1 << 24)
             for _ in range(20): f.write(zeros)  # 320 MB of zeros, a few hundred kB packed
     meta = json.loads(bundled_model_path().with_suffix(".json").read_text())
-    meta["sha256"] = _sha256(bomb)
+    meta["sha256"] = file_sha256(bomb)
     (tmp_path / "m.json").write_text(json.dumps(meta))
     assert bomb.stat().st_size < 2_000_000
     with pytest.raises(ModelFileError, match="declares 320 MB unpacked"):
