@@ -1,7 +1,7 @@
-"""README's "Bad input, and what you see": each row's bad input is built here and fed to the public call the row
+"""docs/guide/bad_input.md, "Bad input, and what you see": each row's bad input is built here and fed to the public call the row
 names; the message the user sees must contain the row's text. The table cannot drift from the code.
 
-To add a row: add it to the README table (`| bad input | call | message |`, the message in backticks, `…` where it is
+To add a row: add it to that table (`| bad input | call | message |`, the message in backticks, `…` where it is
 abridged, file names as the case below names them), and a case here under the same "bad input" text that builds the
 input and returns what the call raised, warned or printed.
 """
@@ -23,20 +23,18 @@ from slumbernet.io import SlumberNetError, SlumberNetWarning, align, load_record
     write_scores
 from slumbernet.model import SleepModel, load_model, save_model
 
-SECTION = "## Bad input, and what you see"
+TABLE = ROOT / "docs" / "guide" / "bad_input.md"
 
 
-def readme_rows() -> list[tuple[str, str, str]]:
-    "(bad input, call, message) per row of the README's table; a note may follow the message in its cell."
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    body = text[text.index(SECTION):]
-    body = body[:body.index("\n## ", 1)]
+def table_rows() -> list[tuple[str, str, str]]:
+    "(bad input, call, message) per row of the guide's table; a note may follow the message in its cell."
+    body = TABLE.read_text(encoding="utf-8")
     rows = []
     for line in body.splitlines():
         cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
         if len(cells) != 3 or cells[0] in ("bad input", "") or set(cells[0]) <= set("-: "): continue
         message = re.match(r"`([^`]+)`", cells[2])
-        assert message, f"README row {cells[0]!r}: the message must open its cell, in backticks"
+        assert message, f"table row {cells[0]!r}: the message must open its cell, in backticks"
         rows.append((cells[0], cells[1].strip("`"), message.group(1)))
     return rows
 
@@ -45,7 +43,7 @@ CASES = {}
 
 
 def case(what: str):
-    "Register the builder of the README row whose bad input is `what`."
+    "Register the builder of the table row whose bad input is `what`."
     def register(fn):
         CASES[what] = fn
         return fn
@@ -285,12 +283,12 @@ def _(d):
 @case("model archive declaring hundreds of MB (a zip bomb)")
 def _(d):
     import zipfile
-    from slumbernet.model import _sha256
+    from slumbernet.io import file_sha256
     p = model_file(d); meta = json.loads((d / "m.json").read_text())
     with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
         with z.open("model.weights.h5", "w", force_zip64=True) as f:
             for _ in range(20): f.write(bytes(1 << 24))
-    (d / "m.json").write_text(json.dumps({**meta, "sha256": _sha256(p)}))
+    (d / "m.json").write_text(json.dumps({**meta, "sha256": file_sha256(p)}))
     return raised(load_model, p)
 
 @case("model from a newer SlumberNet")
@@ -370,7 +368,7 @@ def _(d):
 
 @case("another run writing into the same output folder")
 def _(d):
-    from slumbernet.cli import output_folder
+    from slumbernet.cohort import output_folder
     shutil.copy(SAMPLES / "mouse01_baseline.edf", d / "m1.edf")
     with output_folder(d / "out"): return cli(d / "m1.edf", "--out", d / "out")
 
@@ -419,17 +417,17 @@ def _(d):
     return cli(d / "day1", d / "day2", "--out", d / "out")
 
 
-ROWS = readme_rows()
+ROWS = table_rows()
 
 
 @pytest.mark.parametrize("what,call,message", ROWS, ids=[r[0] for r in ROWS])
-def test_the_readme_row_is_what_the_user_sees(what, call, message, tmp_path):
-    assert what in CASES, f"README row {what!r} has no case in tests/test_bad_input_table.py"
+def test_the_table_row_is_what_the_user_sees(what, call, message, tmp_path):
+    assert what in CASES, f"table row {what!r} has no case in tests/test_bad_input_table.py"
     seen = CASES[what](tmp_path).replace(f"{tmp_path}/", "")
     at = 0
     for piece in (p.strip() for p in message.split("…")):
         found = seen.find(piece, at)
-        assert found >= 0, f"README says {piece!r}; the user sees {seen!r}"
+        assert found >= 0, f"the table says {piece!r}; the user sees {seen!r}"
         at = found + len(piece)
 
 

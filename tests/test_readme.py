@@ -1,6 +1,8 @@
 """The README's first commands are the contract CI runs."""
 import re
 
+import pytest
+
 from conftest import ROOT
 
 
@@ -14,6 +16,7 @@ def test_ci_runs_the_readme_test_command():
     assert command in (ROOT / ".ci" / "run").read_text()
 
 
+@pytest.mark.slow  # step 2 fine-tunes a network
 def test_the_readme_workflow_runs_as_written(tmp_path, monkeypatch, capsys):
     """The five-step workflow's commands, run as the README gives them on a copy of the samples (calibration with
     fewer optimiser steps, to keep the test quick): each succeeds and writes what the README says."""
@@ -38,3 +41,10 @@ def test_the_readme_workflow_runs_as_written(tmp_path, monkeypatch, capsys):
     assert "calibrated on 2 scored recording(s)" in (tmp_path / "check_ours" / "comparison.md").read_text()
     assert len(pd.read_csv(tmp_path / "check_ours" / "comparison.csv")) == 3  # mouse02's two days and "all"
     assert (pd.read_csv(tmp_path / "scored" / "summary.csv").status == "scored").sum() == 8
+
+
+def test_the_home_page_says_what_the_readme_says():
+    "nbs/index.ipynb (the documentation site's home) carries the README's text (scripts/sync_index.py writes it)."
+    import runpy
+    sync = runpy.run_path(str(ROOT / "scripts" / "sync_index.py"))
+    assert sync["main"](["--check"]) == 0
