@@ -9,6 +9,7 @@ import pytest
 from conftest import ROOT, shared_data
 
 
+@pytest.mark.slow
 def test_quick_benchmark_runs_every_contender_and_reports_skips(tmp_path):
     env = {**os.environ, "SLUMBERNET_BENCHMARK_RESULTS": str(tmp_path), "MPLBACKEND": "Agg"}
     proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick"], cwd=ROOT, env=env,
@@ -45,7 +46,6 @@ def test_quick_benchmark_runs_every_contender_and_reports_skips(tmp_path):
 
 
 def test_a_missing_package_is_reported_as_skipped():
-    sys.path.insert(0, str(ROOT))
     from benchmarks.run import _Missing, run_contender
     row = run_contender(_Missing("peer", "peer is not installed"), [])
     assert row == {"status": "skipped", "reason": "peer is not installed"}
@@ -53,7 +53,6 @@ def test_a_missing_package_is_reported_as_skipped():
 
 def test_surrogate_folds_hide_the_other_halfs_labels_not_its_signal(shared):
     "Each fold trains and tests on one recording of the whole stretch: scored epochs disjoint, together all of them."
-    sys.path.insert(0, str(ROOT))
     from benchmarks.run import Plan, surrogate_dataset
     folds, why = surrogate_dataset(Plan.make(quick=True))
     assert why == "" and len(folds) == 2
@@ -75,7 +74,6 @@ def _row(per_unit):
 
 def test_margins_are_paired_over_units_and_leave_out_rows_scored_on_other_units():
     import numpy as np
-    sys.path.insert(0, str(ROOT))
     from benchmarks.run import margins
     perfect, sloppy = np.diag([50, 30, 10]), np.array([[45, 3, 2], [3, 25, 2], [1, 1, 8]])
     units = [("0:m1", 0), ("0:m1", 1), ("1:m2", 0), ("1:m3", 0)]
@@ -96,7 +94,6 @@ def test_margins_are_paired_over_units_and_leave_out_rows_scored_on_other_units(
 
 def test_fold_figures_name_each_surrogate_fold_by_its_training_half_and_pool_both():
     import numpy as np
-    sys.path.insert(0, str(ROOT))
     from benchmarks.run import _against_real_table, fold_figures
     a, b = np.array([[40, 0, 0], [0, 20, 0], [0, 0, 10]]), np.array([[30, 5, 5], [5, 15, 0], [2, 0, 8]])
     row = _row({("0:dark", 12): a, ("0:dark", 13): a, ("1:light", 0): b})
@@ -111,6 +108,7 @@ def test_fold_figures_name_each_surrogate_fold_by_its_training_half_and_pool_bot
     assert "| x | +0.100 |" in md and "but 2 drop-out rows" in md  # surrogate minus real, and the epochs that differ
 
 
+@pytest.mark.slow
 def test_speed_benchmark_times_the_scorer_against_reading_and_the_network_floor(tmp_path):
     env = {**os.environ, "SLUMBERNET_BENCHMARK_RESULTS": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-m", "benchmarks.speed", "--hours", "0.1", "--repeat", "2", "--skip-paper"],
@@ -129,6 +127,7 @@ def test_speed_benchmark_times_the_scorer_against_reading_and_the_network_floor(
     assert out["runs"]["default, 10-s epochs"]["runs"] == 2 and out["epoch_10s_vs_4s"] > 0
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs the project's git history")
 def test_speed_benchmark_times_the_package_at_another_revision_in_the_same_run(tmp_path):
     env = {**os.environ, "SLUMBERNET_BENCHMARK_RESULTS": str(tmp_path)}
@@ -209,6 +208,7 @@ def test_the_calibration_benchmark_spends_exactly_its_budgets_and_summarises_see
     assert table["active", 30]["seeds"] == 2 and table["active", 30]["kappa_min"] <= table["active", 30]["kappa_mean"]
 
 
+@pytest.mark.slow
 def test_human_benchmark_compares_yasa_and_the_fine_tuned_network_leaving_one_subject_out(tmp_path, shared):
     "Two DREAMS subjects, one optimiser step: each held out once, both contenders pooled, per-subject rows, REM-less folds run."
     pytest.importorskip("yasa")

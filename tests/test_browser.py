@@ -39,7 +39,7 @@ def _missing() -> str | None:
     return None
 
 
-pytestmark = pytest.mark.skipif(_missing() is not None, reason=str(_missing()))
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(_missing() is not None, reason=str(_missing()))]
 
 NOTEBOOK_CELLS = [
     # the inspector, on a copy of the scores in the temporary folder (so that even the default export path is

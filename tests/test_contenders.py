@@ -1,18 +1,13 @@
 """The benchmark's contenders (benchmarks/contenders.py): one interface, labels used honestly, known figures."""
 import importlib.util
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path: sys.path.insert(0, str(ROOT))
-
-from benchmarks import contenders as C  # noqa: E402
-from slumbernet.evaluate import agreement  # noqa: E402
-from slumbernet.io import Hypnogram  # noqa: E402
+from benchmarks import contenders as C
+from slumbernet.evaluate import agreement
+from slumbernet.io import Hypnogram
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +89,7 @@ def test_gbm_ignores_unscored_and_artefact_labels(cohort):
     assert 2 not in gbm.predict(cohort[2].recording)
 
 
+@pytest.mark.slow
 def test_gbm_reproduces_the_real_table_reference(shared):
     "README of ../shared/data: scaled over 24 h, light 12 h -> dark 12 h: acc 0.973, kappa 0.931, REM F1 0.871."
     path = shared / "mouse_zfhx3" / "baseline_bandpower.csv"

@@ -573,6 +573,7 @@ def test_workshop_notebook_has_a_python3_kernelspec():
     assert spec.get("name") == "python3" and spec.get("language") == "python" and spec.get("display_name")
 
 
+@pytest.mark.slow  # the workshop trains a tiny model
 def test_workshop_run_top_to_bottom_leaves_the_quiz_to_the_participant(monkeypatch):
     "Run All must not play the displayed quiz; running the demo cell again, mid-quiz, must not raise."
     import matplotlib.pyplot as plt

@@ -26,6 +26,7 @@ def test_samples_are_small():
     assert total < 20e6
 
 
+@pytest.mark.slow
 def test_script_reproduces_the_samples_byte_for_byte(tmp_path):
     subprocess.run([sys.executable, str(SAMPLES / "make_samples.py"), "--out", str(tmp_path)], check=True,
                    capture_output=True)

@@ -54,6 +54,7 @@ def test_class_weights_balance_rem():
     assert np.isclose((w[[0] * 90 + [1] * 9 + [2]]).mean(), 1.0)
 
 
+@pytest.mark.slow
 def test_tiny_training_run_learns_and_stops_on_validation(data):
     model, hist = train_model(data[:2], data[2:3], TrainConfig(seq_len=16, steps=25, max_rounds=4, patience=4, seed=2),
                               progress=False)
@@ -63,6 +64,7 @@ def test_tiny_training_run_learns_and_stops_on_validation(data):
     assert model.metadata["training"]["validation"] == [data[2].recording_id]
 
 
+@pytest.mark.slow
 def test_interrupted_training_resumes_from_checkpoint(data, tmp_path, monkeypatch):
     import slumbernet.train as T
     cfg = TrainConfig(seq_len=16, steps=5, max_rounds=3, patience=5, seed=3)
@@ -87,6 +89,7 @@ def test_interrupted_training_resumes_from_checkpoint(data, tmp_path, monkeypatc
         train_model(data[:1], data[1:2], cfg, checkpoint_dir=tmp_path, progress=False)
 
 
+@pytest.mark.slow
 def test_training_under_a_mirrored_strategy_builds_the_model_in_its_scope(data):
     "What several GPUs would run (the paper's MirroredStrategy), on the one CPU; a few steps on 64 epochs."
     import dataclasses
@@ -100,6 +103,7 @@ def test_training_under_a_mirrored_strategy_builds_the_model_in_its_scope(data):
     assert np.isfinite(model.predict_proba(short[1])).all()
 
 
+@pytest.mark.slow
 def test_cross_validation_never_puts_an_animal_on_both_sides(data):
     "Two folds of two test animals, one validation and one training animal each (every fold trains a new model)."
     cv = cross_validate(data, k=2, config=TrainConfig(seq_len=16, steps=5, max_rounds=1, seed=1), progress=False)
@@ -112,6 +116,7 @@ def test_cross_validation_never_puts_an_animal_on_both_sides(data):
     assert list(cv.table().index)[-1] == "pooled"
 
 
+@pytest.mark.slow
 def test_paper_architecture_trains_on_single_epochs():
     "The paper's network scores about ten epochs a second on a CPU: it validates and predicts on 24 epochs."
     import dataclasses
@@ -122,6 +127,7 @@ def test_paper_architecture_trains_on_single_epochs():
     assert model.predict_proba(val).shape == (24, 3)
 
 
+@pytest.mark.slow
 def test_fine_tune_uses_only_labelled_epochs_and_leaves_the_original(data, trained):
     model = trained
     before = model.keras_model.get_weights()[0].copy()
@@ -134,6 +140,7 @@ def test_fine_tune_uses_only_labelled_epochs_and_leaves_the_original(data, train
     assert tuned.metadata["fine_tuned"]["labelled_epochs"] == int((sub.labels >= 0).sum())
 
 
+@pytest.mark.slow
 def test_fine_tune_refuses_labels_of_one_stage(data, trained):
     model = trained
     only_wake = np.where(data[3].labels == 0, 0, -1).astype(np.int8)
@@ -145,6 +152,7 @@ def test_fine_tune_refuses_labels_of_one_stage(data, trained):
         fine_tune(model, none)
 
 
+@pytest.mark.slow
 def test_a_stage_absent_from_training_gets_no_weight_and_finite_probabilities(data):
     "Human recordings may hold no REM at all: a model trained on them must still score (REM weight 0, never divided by)."
     no_rem = [Epochs(d.data, d.sfreq_hz, d.epoch_s, d.emg_mode, d.has_emg, d.scaling, np.where(d.labels == 2, -1, d.labels))
@@ -156,6 +164,7 @@ def test_a_stage_absent_from_training_gets_no_weight_and_finite_probabilities(da
     assert (p.argmax(1) != 2).mean() > 0.5  # not every epoch REM, as dividing by a zero weight made it
 
 
+@pytest.mark.slow
 def test_fine_tune_keeps_the_class_weights_the_model_was_trained_with(data, trained):
     "Not weights re-derived from its stage counts at the default power: those are divided out of its probabilities too."
     from slumbernet.model import SleepModel
@@ -166,6 +175,7 @@ def test_fine_tune_keeps_the_class_weights_the_model_was_trained_with(data, trai
     assert model.metadata["class_weights"] == own  # the model fine-tuned is left as it was
 
 
+@pytest.mark.slow
 def test_scores_in_10_s_epochs_train_the_4_s_network_without_invented_labels():
     "A lab's 10-s scores label the 4-s windows inside one stage with that stage, and leave the windows across a change unlabelled."
     from slumbernet.grid import regrid
