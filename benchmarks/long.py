@@ -35,7 +35,7 @@ def write_hours(path: Path, hour, hours: float, open_count: bool = False):
     With `open_count`, the header's number of data records is then set to -1 (unknown)."""
     import numpy as np
     import pyedflib
-    from slumbernet.io import _phys_range
+    from slumbernet.io.write import _phys_range
     fs = int(hour.sfreq_hz)
     w = pyedflib.EdfWriter(str(path), 2, file_type=pyedflib.FILETYPE_EDFPLUS)
     try:

@@ -13,23 +13,23 @@ from math import ceil, gcd
 
 import numpy as np
 
-from .io import (EEG_BANDS_HZ, STAGES, Hypnogram, Recording, RecordingReader, SignalError, _check_channel_range,
-                 _check_rate_and_length, _finite_range, _fmt_duration, _hms, _LazyModule, _warn, check_recording, pd)
+from .io import (EEG_BANDS_HZ, STAGES, Hypnogram, Recording, RecordingReader, SignalError, check_recording,
+                                pd)
+from .io.model import EPOCH_S, MODEL_SFREQ_HZ
+from .io.utils import (LazyModule, check_channel_range, check_rate_and_length, finite_range, fmt_duration,
+                                       hms, warn)
 
 # %% auto 0
-__all__ = ['signal', 'MODEL_SFREQ_HZ', 'EPOCH_S', 'STREAM_CHUNK_S', 'STREAM_PAD_S', 'FEATURE_BANDS_HZ', 'STAGE_COLORS',
-           'filtfilt_sos', 'bandpass', 'notch', 'resample', 'detect_line_noise', 'epochs_view', 'robust_scale',
-           'window_means', 'emg_envelope', 'fill_nonfinite', 'signal_quality', 'Epochs', 'prepare_epochs',
-           'EpochStream', 'spectrogram', 'band_powers', 'emg_rms', 'epoch_features', 'epoch_powers', 'plot_hypnogram',
-           'plot_spectrogram']
+__all__ = ['signal', 'STREAM_CHUNK_S', 'STREAM_PAD_S', 'FEATURE_BANDS_HZ', 'STAGE_COLORS', 'filtfilt_sos', 'bandpass', 'notch',
+           'resample', 'detect_line_noise', 'epochs_view', 'robust_scale', 'window_means', 'emg_envelope',
+           'fill_nonfinite', 'signal_quality', 'Epochs', 'prepare_epochs', 'EpochStream', 'spectrogram', 'band_powers',
+           'emg_rms', 'epoch_features', 'epoch_powers', 'plot_hypnogram', 'plot_spectrogram', 'MODEL_SFREQ_HZ',
+           'EPOCH_S']
 
 # %% ../nbs/02_preprocess.ipynb 8
-signal = _LazyModule("scipy.signal")  # imported on first use (see `io._LazyModule`)
+signal = LazyModule("scipy.signal")  # imported on first use (see `io.utils.LazyModule`)
 
-MODEL_SFREQ_HZ = 64.0
-"Sampling rate of the network's input in Hz: 256 samples per 4-s epoch."
-EPOCH_S = 4.0
-"SlumberNet's epoch length in s."
+_all_ = ['MODEL_SFREQ_HZ', 'EPOCH_S']  # defined in io.model, and still exported from here
 
 def filtfilt_sos(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Zero-phase filtering (forward, then backward) in float32, edges handled as `scipy.signal.sosfiltfilt`.
@@ -319,10 +319,10 @@ def _warn_problems(problems: np.ndarray, epoch_s: float, src):
     where = []
     for kind in kinds:
         k = np.array([e for e in bad if kind in problems[e].split(", ")])
-        where.append(f"{kind} in {len(k):,} epoch{'s' * (len(k) != 1)} ({_hms(k[0] * epoch_s)}-{_hms((k[-1] + 1) * epoch_s)})")
+        where.append(f"{kind} in {len(k):,} epoch{'s' * (len(k) != 1)} ({hms(k[0] * epoch_s)}-{hms((k[-1] + 1) * epoch_s)})")
     one = len(bad) == 1
-    _warn(f"{len(bad):,} epoch{'' if one else 's'} ({_fmt_duration(len(bad) * epoch_s)}) {'has' if one else 'have'} signal "
-          f"problems and {'is' if one else 'are'} marked as artefact: {'; '.join(where)}", src)
+    warn(f"{len(bad):,} epoch{'' if one else 's'} ({fmt_duration(len(bad) * epoch_s)}) {'has' if one else 'have'} signal "
+         f"problems and {'is' if one else 'are'} marked as artefact: {'; '.join(where)}", src)
 
 # %% ../nbs/02_preprocess.ipynb 21
 @dataclass(repr=False)
@@ -538,7 +538,7 @@ class EpochStream:
         if emg not in ("envelope", "raw"): raise ValueError(f"emg must be 'envelope' or 'raw', got {emg!r}")
         self.reader = RecordingReader.of(reader) if isinstance(reader, Recording) else reader
         r, src = self.reader, self.reader.source
-        _check_rate_and_length(r.sfreq_hz, r.duration_s, sfreq_hz, epoch_s, src)
+        check_rate_and_length(r.sfreq_hz, r.duration_s, sfreq_hz, epoch_s, src)
         self.sfreq_hz, self.epoch_s, self.emg, self.eeg_band_hz = sfreq_hz, epoch_s, emg, tuple(eeg_band_hz)
         spe_in, self.spe = epoch_s * r.sfreq_hz, int(round(epoch_s * sfreq_hz))
         ratio = Fraction(sfreq_hz / r.sfreq_hz).limit_denominator(1000)
@@ -582,7 +582,7 @@ class EpochStream:
             end = rec.n_samples if e1 == n else bounds[e1] - a
             for k, x, sig in zip(kinds, (rec.eeg, rec.emg), sigs):
                 stats[k].append(_epoch_stats(x, bounds[e0:e1 + 1] - a))
-                ranges[k].append(_finite_range(x[bounds[e0] - a:end]))
+                ranges[k].append(finite_range(x[bounds[e0] - a:end]))
                 g0 = e0 * self.spe  # the first core sample's index in the whole filtered signal
                 if given is None: keep[k].append(sig[(-g0) % steps[k]::steps[k]].copy())
                 seen[k] += len(sig)
@@ -592,8 +592,8 @@ class EpochStream:
         for k, kind, name in zip(kinds, ("EEG", "EMG"), (r.eeg_channel, r.emg_channel)):
             lo, hi = np.array(ranges[k]).T
             fin = np.isfinite(lo)
-            _check_channel_range(kind, name, lo[fin].min() if fin.any() else np.nan, hi[fin].max() if fin.any() else np.nan,
-                                 r.duration_s, r.source)
+            check_channel_range(kind, name, lo[fin].min() if fin.any() else np.nan, hi[fin].max() if fin.any() else np.nan,
+                                r.duration_s, r.source)
             problems[kind] = _epoch_problems(_merge_stats(stats[k]), self.spe_in)
         self.problems = _join_problems(problems)
         _warn_problems(self.problems, self.epoch_s, r.source)

@@ -60,7 +60,7 @@ def test_edf_channels_at_different_rates_are_resampled_to_the_highest(tmp_path):
 
 def test_fast_edf_reader_equals_pyedflib_with_annotations_and_mixed_rates(tmp_path):
     import pyedflib
-    from slumbernet.io import _edf16_reader, _edf_header
+    from slumbernet.io.edf import _edf16_reader, edf_header as _edf_header
     path = tmp_path / "annotated.edf"
     rng = np.random.default_rng(5)
     w = pyedflib.EdfWriter(str(path), 3, file_type=pyedflib.FILETYPE_EDFPLUS)
