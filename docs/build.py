@@ -119,7 +119,9 @@ def markdown_cell(text: str, cell_id: str) -> dict:
 def module_summary(name: str) -> str:
     "First line of module `slumbernet.<name>`'s docstring, read without importing it."
     import ast
-    doc = ast.get_docstring(ast.parse((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))) or ""
+    path = PACKAGE / f"{name.replace('.', '/')}.py"  # a module, or a package's __init__
+    if not path.exists(): path = PACKAGE / name.replace(".", "/") / "__init__.py"
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
@@ -148,6 +150,7 @@ def assemble(src: Path) -> list[str]:
     for path in notebooks:
         nb, module = clean_notebook(json.loads(path.read_text(encoding="utf-8")))
         if module:
+            module = module.removesuffix(".__init__")  # `#| default_exp io.__init__`: the package io
             modules[module] = path.stem
             # a link from the narrative to the reference, just below the title and summary
             link = f"API reference: {{doc}}`slumbernet.{module} <api/{module}>`"
