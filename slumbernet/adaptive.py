@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .io import STAGES, Recording, RecordingReader, SlumberNetError, SlumberNetWarning, load_recording, pd
-from .preprocess import EPOCH_S, epoch_features
+from .io import STAGES, SlumberNetError, pd
+from .preprocess import EPOCH_S
 
 # %% auto 0
 __all__ = ['log', 'FEATURES', 'NREM_DELTA_RATIO', 'WAKE_EMG_RATIO', 'MIN_ADAPT_S', 'MIN_REM_EPOCHS', 'MIN_SEPARATION',

@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 import time
 import warnings
 from dataclasses import dataclass, field
-from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import numpy as np
 
 from .io import (STAGE_NAMES, STAGES, UNSCORED, Hypnogram, Recording, RecordingReader, SlumberNetError,
                            SlumberNetWarning, atomic_write, load_recording, open_recording, pd, scores_writer, stage_runs)
-from .model import ModelFileError, NumpyModel, SleepModel, load_model, model_paths, read_metadata
+from .model import NumpyModel, SleepModel, load_model, model_paths, read_metadata
 from .adaptive import AdaptiveError, fit_states, physiology_problems, stage_physiology, state_features
 from .calibrate import agreed_labels, calibrate
 from .grid import check_epoch_s, overlap_weights, to_epochs, window_offsets_s

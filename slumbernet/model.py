@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import STAGES, FileFormatError, MissingFileError, SlumberNetError, atomic_write, file_sha256
+from .io import STAGES, SlumberNetError, atomic_write, file_sha256
 from .preprocess import EPOCH_S, MODEL_SFREQ_HZ, Epochs
 
 log = logging.getLogger(__name__)

@@ -9,13 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from fractions import Fraction
-from math import ceil, gcd
+from math import gcd
 
 import numpy as np
 
 from .io import (EEG_BANDS_HZ, STAGES, Hypnogram, Recording, RecordingReader, SignalError, check_recording,
                                 pd)
-from .io.model import EPOCH_S, MODEL_SFREQ_HZ
+from .io.data import EPOCH_S, MODEL_SFREQ_HZ
 from .io.utils import (LazyModule, check_channel_range, check_rate_and_length, finite_range, fmt_duration,
                                        hms, warn)
 
@@ -29,7 +29,7 @@ __all__ = ['signal', 'STREAM_CHUNK_S', 'STREAM_PAD_S', 'FEATURE_BANDS_HZ', 'STAG
 # %% ../nbs/02_preprocess.ipynb 8
 signal = LazyModule("scipy.signal")  # imported on first use (see `io.utils.LazyModule`)
 
-_all_ = ['MODEL_SFREQ_HZ', 'EPOCH_S']  # defined in io.model, and still exported from here
+_all_ = ['MODEL_SFREQ_HZ', 'EPOCH_S']  # defined in io.data, and still exported from here
 
 def filtfilt_sos(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Zero-phase filtering (forward, then backward) in float32, edges handled as `scipy.signal.sosfiltfilt`.

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .evaluate import agreement, confusion, metrics_from_confusion
+from .evaluate import confusion, metrics_from_confusion
 from .io import STAGES, Hypnogram, Recording, align
 from .model import SleepModel, import_keras
 from .grid import check_epoch_s, to_windows
@@ -251,7 +250,6 @@ def train_model(train: list[Epochs], val: list[Epochs], config: TrainConfig | No
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         model = model or SleepModel.new(cfg.architecture, **({"seq_len": cfg.seq_len} if cfg.architecture == "default" else {}))
         _compile(model, cfg.learning_rate)
-    emg = train[0].emg_mode
     weights = class_weights([d.labels for d in train], cfg.class_weight_power)
     model.metadata["class_weights"] = dict(zip(STAGES, weights.tolist()))  # taken out of its probabilities, validation's too
     sampler = WindowSampler(train, cfg.seq_len, augment, weights)

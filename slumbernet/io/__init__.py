@@ -10,7 +10,7 @@ from typing import Callable, NamedTuple
 
 from .errors import AlignmentError, ChannelError, FileFormatError, MissingFileError, OutputExistsError, ScoreError, SignalError, SlumberNetError, SlumberNetWarning, WriteError
 from .utils import pd
-from .model import EPOCH_S, Hypnogram, MODEL_SFREQ_HZ, Recording, RecordingReader, STAGES, STAGE_CODES, STAGE_NAMES, UNSCORED, check_recording, parse_stage_code, stage_runs
+from .data import EPOCH_S, Hypnogram, MODEL_SFREQ_HZ, Recording, RecordingReader, STAGES, STAGE_CODES, STAGE_NAMES, UNSCORED, check_recording, parse_stage_code, stage_runs
 from .base import check_file, file_sha256, positive_number
 from .edf import edf_reader, load_edf
 from .text import load_mat, load_numpy, load_table, load_text

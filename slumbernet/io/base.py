@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import ChannelError, FileFormatError, MissingFileError, SignalError
 from .utils import pd, warn
-from .model import Recording, check_recording
+from .data import Recording, check_recording
 
 # %% auto 0
 __all__ = ['UNIT_SCALE', 'KIND_WORDS', 'check_file', 'file_sha256', 'unit_scale', 'positive_number', 'as_signal', 'pick_channel',

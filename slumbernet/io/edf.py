@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import FileFormatError, SlumberNetError
 from .utils import check_rate_and_length, fmt_duration, warn
-from .model import EPOCH_S, RecordingReader
+from .data import EPOCH_S, RecordingReader
 from .base import assemble_recording, pick_channel, unit_scale
 
 # %% auto 0

@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import AlignmentError, FileFormatError, MissingFileError, ScoreError
 from .utils import SEPARATORS, duplicate_column, fmt_duration, parse_time, pd, sniff_separator, warn
-from .model import Hypnogram, Recording, STAGES, UNSCORED, parse_stage_code
+from .data import Hypnogram, Recording, STAGES, UNSCORED, parse_stage_code
 from .base import check_file, positive_number
 from .edf import edf_start, open_edf
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from .errors import FileFormatError, OutputExistsError, ScoreError, SignalError, SlumberNetError, WriteError
 from .utils import pd, warn
-from .model import Hypnogram, Recording, UNSCORED
+from .data import Hypnogram, Recording, UNSCORED
 from .edf import edf_header
 
 # %% auto 0
