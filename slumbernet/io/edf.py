@@ -228,15 +228,22 @@ def edf_reader(path, eeg, emg, animal_id, min_sfreq_hz) -> "RecordingReader":
             return RecordingReader.of(rec)
         sf, n = rates[ie], int(min(f.getNSamples()[i] for i in picks))
         check_rate_and_length(sf, n / sf, min_sfreq_hz, EPOCH_S, path)
-        scale = {i: unit_scale(units[i], path, names[i]) for i in picks}
-        def channel(i, start, stop):
-            x = read(i, start, stop)
-            return np.asarray(x * scale[i] if scale[i] != 1.0 else x, np.float32)
-        read_channels = lambda start, stop: (channel(ie, start, stop), None if im is None else channel(im, start, stop))
-        return RecordingReader(sf, n, read_channels, edf_start(f, path), names[ie], None if im is None else names[im],
-                               Path(path), animal, close_file=f.close, min_sfreq_hz=min_sfreq_hz)
+        return _channels_reader(path, names, units, read, ie, im, sf, n, edf_start(f, path), animal, min_sfreq_hz,
+                                close_file=f.close)
     except BaseException:
         f.close(); raise
+
+def _channels_reader(path, names, units, read, ie, im, sfreq_hz, n_samples, start, animal_id, min_sfreq_hz,
+                     close_file=None) -> "RecordingReader":
+    """The `RecordingReader` of channels `ie` (EEG) and `im` (EMG, or None) of one rate, `read(i, start, stop)` giving
+    channel `i`'s samples in its file's units, converted to µV float32 when read. The caller has checked the rate."""
+    scale = {i: unit_scale(units[i], path, names[i]) for i in (ie, im) if i is not None}
+    def channel(i, start, stop):
+        x = read(i, start, stop)
+        return np.asarray(x * scale[i] if scale[i] != 1.0 else x, np.float32)
+    read_channels = lambda start, stop: (channel(ie, start, stop), None if im is None else channel(im, start, stop))
+    return RecordingReader(sfreq_hz, n_samples, read_channels, start, names[ie], None if im is None else names[im],
+                           Path(path), animal_id, close_file=close_file, min_sfreq_hz=min_sfreq_hz)
 
 def load_edf(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
     "An EDF/EDF+/BDF file as a checked `Recording` (`sfreq_hz` and `units` are unused: EDF states its own)."
@@ -268,9 +275,5 @@ def _lenient_reader(path, hdr, eeg, emg, animal_id, min_sfreq_hz) -> "RecordingR
         if len(dims) == len(names) else ["V"] * len(names)
     ie, im = pick_channel(names, eeg, "EEG", path), pick_channel(names, emg, "EMG", path)
     check_rate_and_length(sf, raw.n_times / sf, min_sfreq_hz, EPOCH_S, path)
-    picks = [i for i in (ie, im) if i is not None]
-    scale = {i: unit_scale(units[i], path, names[i]) for i in picks}  # MNE reads all channels at one rate
-    channel = lambda i, a, b: np.asarray(raw.get_data(picks=[i], start=a, stop=b)[0] * scale[i], np.float32)
-    read_channels = lambda a, b: (channel(ie, a, b), None if im is None else channel(im, a, b))
-    return RecordingReader(sf, raw.n_times, read_channels, start, names[ie], None if im is None else names[im],
-                           Path(path), animal_id, min_sfreq_hz=min_sfreq_hz)
+    read = lambda i, a, b: raw.get_data(picks=[i], start=a, stop=b)[0]  # MNE reads all channels at one rate
+    return _channels_reader(path, names, units, read, ie, im, sf, raw.n_times, start, animal_id, min_sfreq_hz)
