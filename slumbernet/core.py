@@ -24,7 +24,7 @@ from .adaptive import AdaptiveError, fit_states, physiology_problems, stage_phys
 from .calibrate import agreed_labels, calibrate
 from .grid import check_epoch_s, overlap_weights, to_epochs, window_offsets_s
 from .human import HUMAN_EPOCH_S, SPECIES, predict_human, read_human
-from .preprocess import STREAM_CHUNK_S, EpochStream, epoch_powers, prepare_epochs
+from .preprocess import STREAM_CHUNK_S, EpochStream, epoch_powers, mark_artefacts, prepare_epochs
 
 log = logging.getLogger(__name__)
 
@@ -386,13 +386,6 @@ def _score_stream(m, stream: EpochStream) -> tuple[np.ndarray, float, pd.DataFra
     probs = np.concatenate(parts) if m.architecture == "paper" else m.proba_from_embeddings(np.concatenate(parts))
     return probs, net_s + time.perf_counter() - t, pd.concat(powers, ignore_index=True)
 
-def _mark_artefacts(flags: np.ndarray, problems: np.ndarray) -> np.ndarray:
-    "`flags` with 'artefact: <problem>' in front where an epoch has a signal problem."
-    out = flags.copy()
-    for k in np.flatnonzero(problems != ""):
-        out[k] = f"artefact: {problems[k]}" + (f"; {flags[k]}" if flags[k] else "")
-    return out
-
 def _score_windows(recording, model, eeg, emg, impossible, sfreq_hz, reference, chunk_s, method, load_kw) -> dict:
     """`predict`'s work on the network's own back-to-back windows: stages and probabilities by the scorer `method`
     chooses, before the clean-up rules, with each window's signal problems, the checks, and the recording's facts."""
@@ -615,7 +608,7 @@ def predict(recording, model=None, eeg=None, emg=None, *, epoch_s: float | None 
     if min_bout_epochs and min_bout_epochs > 1:
         stages, changed = merge_short_bouts(stages, probs, min_bout_epochs)
         flags[changed & (flags == "")] = "short bout"
-    flags = _mark_artefacts(flags, problems)
+    flags = mark_artefacts(flags, problems)
     return Prediction(stages, probs.astype(np.float32), epoch_s or window_s, w["start"], flags, w["recording_id"],
                       w["animal_id"], w["source"], w["info"], {k: round(v, 3) for k, v in w["seconds"].items()},
                       problems != "", w["checks"], w["eeg_channel"], w["emg_channel"])

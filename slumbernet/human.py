@@ -130,7 +130,7 @@ def predict_human(recording, eeg=None, emg=None, eog=None, epoch_s: float | None
     import time
     from slumbernet.core import Prediction
     from slumbernet.grid import check_epoch_s, overlap_weights, to_epochs
-    from slumbernet.preprocess import signal_quality
+    from slumbernet.preprocess import mark_artefacts, signal_quality
     t0 = time.perf_counter()
     rec, eog_uv = read_human(recording, eeg, emg, eog, **load_kw)
     t1 = time.perf_counter()
@@ -140,7 +140,7 @@ def predict_human(recording, eeg=None, emg=None, eog=None, epoch_s: float | None
         n = int(rec.duration_s // epoch_s + 1e-9)
         probs = to_epochs(probs, overlap_weights(n, epoch_s, np.arange(len(probs)) * HUMAN_EPOCH_S, HUMAN_EPOCH_S))
     problems = signal_quality(rec, epoch_s)[:len(probs)]
-    flags = np.array([f"artefact: {p}" if p else "" for p in problems], dtype=object)
+    flags = mark_artefacts(np.full(len(problems), "", dtype=object), problems)
     import yasa
     info = {"architecture": "yasa", "engine": f"yasa {yasa.__version__}", "sha256": None,
             "summary": "YASA's pre-trained human sleep staging (Vallat & Walker 2021, trained on NSRR nights); "

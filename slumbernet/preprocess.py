@@ -22,9 +22,9 @@ from .io.utils import (LazyModule, check_channel_range, check_rate_and_length, f
 # %% auto 0
 __all__ = ['signal', 'STREAM_CHUNK_S', 'STREAM_PAD_S', 'FEATURE_BANDS_HZ', 'STAGE_COLORS', 'filtfilt_sos', 'bandpass', 'notch',
            'resample', 'detect_line_noise', 'epochs_view', 'robust_scale', 'window_means', 'emg_envelope',
-           'fill_nonfinite', 'signal_quality', 'Epochs', 'prepare_epochs', 'EpochStream', 'spectrogram', 'band_powers',
-           'emg_rms', 'epoch_features', 'epoch_powers', 'plot_hypnogram', 'plot_spectrogram', 'MODEL_SFREQ_HZ',
-           'EPOCH_S']
+           'fill_nonfinite', 'signal_quality', 'mark_artefacts', 'Epochs', 'prepare_epochs', 'EpochStream',
+           'spectrogram', 'band_powers', 'emg_rms', 'epoch_features', 'epoch_powers', 'plot_hypnogram',
+           'plot_spectrogram', 'MODEL_SFREQ_HZ', 'EPOCH_S']
 
 # %% ../nbs/02_preprocess.ipynb 8
 signal = LazyModule("scipy.signal")  # imported on first use (see `io.utils.LazyModule`)
@@ -323,6 +323,20 @@ def _warn_problems(problems: np.ndarray, epoch_s: float, src):
     one = len(bad) == 1
     warn(f"{len(bad):,} epoch{'' if one else 's'} ({fmt_duration(len(bad) * epoch_s)}) {'has' if one else 'have'} signal "
          f"problems and {'is' if one else 'are'} marked as artefact: {'; '.join(where)}", src)
+
+def mark_artefacts(flags: np.ndarray, problems: np.ndarray) -> np.ndarray:
+    """`flags` (per epoch, "" or a note) with "artefact: <problem>" in front where an epoch has a signal problem.
+
+    Examples
+    --------
+    >>> mark_artefacts(np.array(["", "W->R", ""], dtype=object), np.array(["", "EEG flat", "EMG clipped"], dtype=object))
+    array(['', 'artefact: EEG flat; W->R', 'artefact: EMG clipped'], dtype=object)
+    """
+    out = flags.copy()
+    for k in np.flatnonzero(problems != ""):
+        out[k] = f"artefact: {problems[k]}" + (f"; {flags[k]}" if flags[k] else "")
+    return out
+
 
 # %% ../nbs/02_preprocess.ipynb 21
 @dataclass(repr=False)
