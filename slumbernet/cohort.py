@@ -21,9 +21,9 @@ from .io import (STAGES, OutputExistsError, SlumberNetError, SlumberNetWarning, 
                            check_file, file_sha256, remove_partial, spreadsheet_safe, staged_write)
 
 # %% auto 0
-__all__ = ['RECORDING_SUFFIXES', 'OUTPUT_SUFFIXES', 'LOW_CONFIDENCE', 'SUMMARY_COLUMNS', 'LOCK_NAME', 'find_recordings',
-           'pair_scores', 'plan_outputs', 'error_row', 'score_one', 'output_folder', 'summary_table', 'model_file',
-           'predict_files']
+__all__ = ['RECORDING_SUFFIXES', 'OUTPUT_SUFFIXES', 'SUMMARY_NAME', 'LOW_CONFIDENCE', 'SUMMARY_COLUMNS', 'LOCK_NAME',
+           'find_recordings', 'pair_scores', 'plan_outputs', 'error_row', 'score_one', 'output_folder', 'summary_table',
+           'model_file', 'predict_files']
 
 # %% ../nbs/17_cohort.ipynb 5
 RECORDING_SUFFIXES = (".edf", ".bdf")
@@ -32,6 +32,9 @@ RECORDING_SUFFIXES = (".edf", ".bdf")
 OUTPUT_SUFFIXES = {"csv": "_slumbernet.csv", "accusleep": "_slumbernet_accusleep.csv", "edf": "_slumbernet.edf",
                    "sleepsign": "_slumbernet_sleepsign.txt", "sirenia": "_slumbernet_sirenia.tsv"}
 "What `predict` puts in place of a recording's extension, per output format."
+
+SUMMARY_NAME = "summary.csv"
+"The run's summary in the output folder: one row per recording (`SUMMARY_COLUMNS`)."
 
 def find_recordings(paths, suffixes=RECORDING_SUFFIXES) -> list[Path]:
     """Recording files among `paths`: files as given, folders searched (not recursively) for `suffixes`.
@@ -74,9 +77,9 @@ def plan_outputs(recs: list[Path], out: Path, fmt: str = "csv") -> list[tuple[Pa
     """
     real = lambda p: os.path.normcase(os.path.realpath(p))
     inputs = {real(r) for r in recs}
-    if real(out / "summary.csv") in inputs:
+    if real(out / SUMMARY_NAME) in inputs:
         raise SlumberNetError("is one of the recordings to score; the summary would be written over it: choose "
-                              "another output folder", out / "summary.csv")
+                              "another output folder", out / SUMMARY_NAME)
     targets = [_output_path(r, out, fmt) for r in recs]
     share = Counter(real(t) for t in targets)
     given = Counter(real(r) for r in recs)
@@ -200,7 +203,8 @@ def score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=None
     try:
         check_file(rec)  # before anything reads it: a FIFO or a device named *.edf would never end
         m = _scorer(model, kw.get("emg") is False) if _needs_network(model, kw) else None
-        for p in (target, _record_path(target)): remove_partial(p)  # left by a run killed while writing them
+        record = _record_path(target)
+        for p in (target, record): remove_partial(p)  # left by a run killed while writing them
         if target.exists() and not overwrite:
             kept = _kept_summary(target, _made_by(rec, fmt, m, kw))
             return {"recording": str(rec), "status": "kept (exists)", **kept, "error": "", "output": target.name}
@@ -217,7 +221,6 @@ def score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=None
                    "method": pred.checks["method"], "checks": pred.verdict, "eeg": pred.eeg_channel,
                    "emg": pred.emg_channel or "none",
                    "warnings": " | ".join(dict.fromkeys(str(w.message) for w in ours))}
-        record = _record_path(target)
         write, verify = pred.writer(target, fmt)
         # The result, written and checked under a temporary name; its record; then the result takes its name. A run
         # stopped anywhere leaves either the old result and record or no result (scored again): never a result
@@ -240,12 +243,12 @@ def score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=None
 def _summary_is_ours(path: Path) -> bool:
     "True if `path` is a summary SlumberNet wrote (its header starts with SlumberNet's first summary columns)."
     try:
-        with open(path, encoding="utf-8", errors="replace") as f: return f.readline().startswith("recording,status,epochs")
+        with open(path, encoding="utf-8", errors="replace") as f: return f.readline().startswith(",".join(SUMMARY_COLUMNS[:3]))
     except OSError: return False
 
 def _check_summary(out: Path, overwrite: bool):
     "Refuse, before anything is scored, to replace a `summary.csv` in `out` that SlumberNet did not write."
-    summary = out / "summary.csv"
+    summary = out / SUMMARY_NAME
     if summary.exists() and not overwrite and not _summary_is_ours(summary):
         raise OutputExistsError("exists and is not a summary SlumberNet wrote (another program's file?); pass "
                                 "overwrite=True to replace it, or choose another output folder", summary)
@@ -282,7 +285,7 @@ def output_folder(out, overwrite: bool = False):
         raise SlumberNetError(f"cannot write into this folder ({e.strerror or e})", out) from None
     try:
         _check_summary(out, overwrite)
-        remove_partial(out / "summary.csv")
+        remove_partial(out / SUMMARY_NAME)
         yield out
     finally: lock.release()
 
@@ -311,9 +314,10 @@ def summary_table(rows: list[dict], out: Path) -> "pd.DataFrame":
     for c in ("epochs", "low_confidence"): t[c] = t[c].astype("Int64")
     for c in ("warnings", "error"): t[c] = [v if isinstance(v, str) else "" for v in t[c]]
     for c in ("recording", "warnings", "error", "output"): t[c] = t[c].map(spreadsheet_safe)
-    _keep_good_summary(out / "summary.csv", t)
-    try: atomic_write(out / "summary.csv", t.to_csv(index=False).encode("utf-8"), overwrite=True)
-    except OSError as e: raise SlumberNetError(f"cannot write the summary ({e.strerror or e})", out / "summary.csv") from None
+    path = out / SUMMARY_NAME
+    _keep_good_summary(path, t)
+    try: atomic_write(path, t.to_csv(index=False).encode("utf-8"), overwrite=True)
+    except OSError as e: raise SlumberNetError(f"cannot write the summary ({e.strerror or e})", path) from None
     return t
 
 
