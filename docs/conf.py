@@ -31,7 +31,7 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 # --- notebooks -----------------------------------------------------------------------------------------------
 nb_execution_mode = "off"       # render the outputs committed in nbs/, never re-run them
 nb_merge_streams = True         # one block per cell for consecutive print()s, as in Jupyter
-myst_enable_extensions = ["dollarmath"]  # $\tau_{rise}$ in 01_simulate
+myst_enable_extensions = ["dollarmath"]  # $\tau_{rise}$ in 01_simulate_hypnogram
 suppress_warnings = ["myst.header"]      # notebooks jump from "#" to "###" in places; harmless
 
 # --- API reference -------------------------------------------------------------------------------------------
