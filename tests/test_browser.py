@@ -45,7 +45,8 @@ NOTEBOOK_CELLS = [
     # the inspector, on a copy of the scores in the temporary folder (so that even the default export path is
     # there); the print shows the first disagreement, as a scorer would read it off the figure
     f'''from slumbernet.core import predict
-from slumbernet.inspect import Inspector, ScoringQuiz
+from slumbernet.quiz import ScoringQuiz
+from slumbernet.review import Inspector
 from slumbernet.io import load_recording, load_scores
 rec = load_recording({str(SAMPLES / "mouse01_baseline.edf")!r})
 manual = load_scores("mouse01_baseline_scores.csv")

@@ -83,7 +83,7 @@ def test_a_nan_run_spoils_only_its_own_epochs_in_delta_power_and_spectra():
     "Recordings with a NaN stretch now load (its epochs are artefacts): the whole-day filters must stay finite."
     from dataclasses import replace
     from slumbernet.evaluate import nrem_delta_uv2
-    from slumbernet.inspect import epoch_spectra
+    from slumbernet.review import epoch_spectra
     from slumbernet.simulate import simulate_recording
     sim = simulate_recording(1.0, seed=3)
     eeg = sim.recording.eeg.copy(); eeg[600 * 256:600 * 256 + 300] = np.nan

@@ -22,7 +22,7 @@ def test_scoring_comparing_and_reviewing_need_no_tensorflow(tmp_path):
     r = without_tensorflow("import sys\n"
                            "from slumbernet.core import predict\n"
                            "from slumbernet.workflow import compare_files\n"
-                           "import slumbernet.inspect, slumbernet.evaluate, slumbernet.cli\n"
+                           "import slumbernet.review, slumbernet.quiz, slumbernet.evaluate, slumbernet.cli\n"
                            "p = predict(sys.argv[1]); print(len(p), p.checks['method'])\n"
                            "c = compare_files([(sys.argv[1], sys.argv[2])], sys.argv[3]); print(round(c.pooled.metrics['kappa'], 3))\n",
                            SAMPLES / "mouse01_baseline.edf", SAMPLES / "mouse01_baseline_scores.csv", tmp_path / "check")
