@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ChannelError, FileFormatError, MissingFileError, SignalError
 from .utils import pd, warn
-from .data import Recording, check_recording
+from .data import MODEL_SFREQ_HZ, Recording, check_recording
 
 # %% auto 0
 __all__ = ['UNIT_SCALE', 'KIND_WORDS', 'check_file', 'file_sha256', 'unit_scale', 'positive_number', 'as_signal', 'pick_channel',
-           'assemble_recording']
+           'assemble_recording', 'ReadOptions']
 
 # %% ../../nbs/00_io_base.ipynb 5
 def check_file(path, what: str = "recording file") -> Path:
@@ -135,27 +136,78 @@ def _resample_to(x: np.ndarray, sfreq_from: float, sfreq_to: float) -> np.ndarra
     ratio = Fraction(sfreq_to / sfreq_from).limit_denominator(1000)
     return resample_poly(x, ratio.numerator, ratio.denominator).astype(np.float32)
 
-def assemble_recording(path, names, rates, units, read, eeg, emg, start, animal_id, min_sfreq_hz):
-    "Pick channels by name/index, read them, convert to µV and resample to a common rate."
-    ie, im = pick_channel(names, eeg, "EEG", path), pick_channel(names, emg, "EMG", path)
+def assemble_recording(path, names, rates, channel_units, read, start, options: ReadOptions) -> Recording:
+    """The channels `options` picks (by name or index) of a file whose channels are `names`, sampled at `rates` in
+    `channel_units`, read by `read(i)`, in µV at one rate (the highest; the others resampled), as a checked
+    `Recording` starting at `start`."""
+    ie, im = pick_channel(names, options.eeg, "EEG", path), pick_channel(names, options.emg, "EMG", path)
     picks = [i for i in (ie, im) if i is not None]
     for i in picks:
         if not (math.isfinite(rates[i]) and rates[i] > 0):
             raise FileFormatError(f"channel '{names[i]}' has a sampling rate of {rates[i]:g} Hz, not a positive "
                                   f"number: the file is corrupt", path)
     for i in picks:  # the floor holds per channel: one far slower than the other is not rescued by resampling
-        if rates[i] < min_sfreq_hz and len({rates[j] for j in picks}) > 1:
-            raise SignalError(f"channel '{names[i]}' is sampled at {rates[i]:g} Hz, below {min_sfreq_hz:g} Hz, the lowest "
+        if rates[i] < options.min_sfreq_hz and len({rates[j] for j in picks}) > 1:
+            raise SignalError(f"channel '{names[i]}' is sampled at {rates[i]:g} Hz, below {options.min_sfreq_hz:g} Hz, the lowest "
                               f"SlumberNet scores (pass min_sfreq_hz= to load slower data on purpose)", path)
     sf = max(rates[i] for i in picks)
     sigs = {}
     for i in picks:
-        x = read(i) * unit_scale(units[i], path, names[i])
+        x = read(i) * unit_scale(channel_units[i], path, names[i])
         if rates[i] != sf:
             warn(f"channel '{names[i]}' is sampled at {rates[i]:g} Hz, resampled to {sf:g} Hz", path)
             x = _resample_to(np.asarray(x, np.float64), rates[i], sf)
         sigs[i] = np.asarray(x, np.float32)
     n = min(len(v) for v in sigs.values())
     rec = Recording(sigs[ie][:n], sf, None if im is None else sigs[im][:n], start, names[ie],
-                    None if im is None else names[im], Path(path), animal_id)
-    return check_recording(rec, min_sfreq_hz=min_sfreq_hz)
+                    None if im is None else names[im], Path(path), options.animal_id)
+    return check_recording(rec, min_sfreq_hz=options.min_sfreq_hz)
+
+# %% ../../nbs/00_io_base.ipynb 9
+@dataclass(frozen=True, repr=False)
+class ReadOptions:
+    """What a reader is told about a recording file beyond its path: the channels to read, the rate and units the
+    file may not state, the animal, and the slowest rate accepted.
+
+    `load_recording` and `open_recording` build one from their keyword arguments and check it
+    (`checked`), once; every format's reader (`READERS`) takes it as it is.
+
+    Parameters
+    ----------
+    eeg, emg : str, int, list of str, or None
+        The channels to read, by name, index, or names (or parts of names) in order of preference
+        (`pick_channel`); None: the first whose name contains "EEG" / "EMG". `emg=False` reads no EMG.
+    sfreq_hz : float, optional
+        Sampling rate in Hz, for formats that do not store it.
+    units : str
+        Units of formats that do not state them (text, CSV, NumPy, MATLAB): a key of `UNIT_SCALE`.
+    animal_id : str, optional
+        Identifies the animal (default: the EDF patient code, if any).
+    min_sfreq_hz : float
+        The slowest rate read (default `MODEL_SFREQ_HZ`, the network's input rate).
+
+    Examples
+    --------
+    >>> ReadOptions(eeg="C3-A1", emg=False, sfreq_hz="200")
+    ReadOptions(eeg='C3-A1', emg=False, sfreq_hz='200')
+    >>> ReadOptions(eeg="C3-A1", emg=False, sfreq_hz="200").checked("night.txt")
+    ReadOptions(eeg='C3-A1', emg=False, sfreq_hz=200.0)
+    """
+    eeg: str | int | list | None = None
+    emg: str | int | list | bool | None = None
+    sfreq_hz: float | None = None
+    units: str = "uV"
+    animal_id: str | None = None
+    min_sfreq_hz: float = MODEL_SFREQ_HZ
+
+    def checked(self, path) -> "ReadOptions":
+        """These options, checked for reading the file at `path`: `sfreq_hz` as a positive float (else a
+        `SignalError` naming the file), `units` a unit SlumberNet converts (else a `ValueError`)."""
+        sfreq_hz = None if self.sfreq_hz is None else positive_number(self.sfreq_hz, "sfreq_hz", path)
+        if UNIT_SCALE.get(self.units.lower()) is None:
+            raise ValueError(f"units must be one of {sorted(UNIT_SCALE)}, got {self.units!r}")
+        return replace(self, sfreq_hz=sfreq_hz)
+
+    def __repr__(self):  # only what differs from the defaults
+        given = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if getattr(self, f.name) != f.default]
+        return f"ReadOptions({', '.join(given)})"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -14,8 +15,8 @@ import numpy as np
 
 from .errors import FileFormatError, SlumberNetError
 from .utils import check_rate_and_length, fmt_duration, warn
-from .data import EPOCH_S, RecordingReader
-from .base import assemble_recording, pick_channel, unit_scale
+from .data import EPOCH_S, Recording, RecordingReader
+from .base import ReadOptions, assemble_recording, pick_channel, unit_scale
 
 # %% auto 0
 __all__ = ['edf_header', 'open_edf', 'edf_start', 'edf_reader', 'load_edf']
@@ -205,35 +206,34 @@ def _edf16_reader(path, f, hdr: dict):
         return x
     return read
 
-def edf_reader(path, eeg, emg, animal_id, min_sfreq_hz) -> "RecordingReader":
+def edf_reader(path, options: ReadOptions = ReadOptions()) -> "RecordingReader":
     """A `RecordingReader` of an EDF/BDF file that reads the samples asked for, when and only when asked.
 
     Files only a lenient reader will read, and files whose EEG and EMG are sampled at different
     rates (one is resampled), are read whole at once."""
     f, hdr = open_edf(path)
-    if f is None: return _lenient_reader(path, hdr, eeg, emg, animal_id, min_sfreq_hz)
+    if f is None: return _lenient_reader(path, hdr, options)
     try:
         names = [s.strip() for s in f.getSignalLabels()]
         rates = [float(f.getSampleFrequency(i)) for i in range(f.signals_in_file)]
         units = [f.getPhysicalDimension(i) for i in range(f.signals_in_file)]
-        animal = animal_id or (f.getPatientCode().strip() or None)
+        options = replace(options, animal_id=options.animal_id or (f.getPatientCode().strip() or None))
         read = _edf16_reader(path, f, hdr) or \
             (lambda i, start=0, stop=None: f.readSignal(i, start, None if stop is None else stop - start))
-        ie, im = pick_channel(names, eeg, "EEG", path), pick_channel(names, emg, "EMG", path)
+        ie, im = pick_channel(names, options.eeg, "EEG", path), pick_channel(names, options.emg, "EMG", path)
         picks = [i for i in (ie, im) if i is not None]
         if len({rates[i] for i in picks}) > 1 or not all(math.isfinite(rates[i]) and rates[i] > 0 for i in picks):
-            rec = assemble_recording(path, names, rates, units, read, ie, False if im is None else im, edf_start(f, path),
-                            animal, min_sfreq_hz)  # resamples, or refuses the rates
+            rec = assemble_recording(path, names, rates, units, read, edf_start(f, path),
+                                     replace(options, eeg=ie, emg=False if im is None else im))  # resamples, or refuses the rates
             f.close()
             return RecordingReader.of(rec)
         sf, n = rates[ie], int(min(f.getNSamples()[i] for i in picks))
-        check_rate_and_length(sf, n / sf, min_sfreq_hz, EPOCH_S, path)
-        return _channels_reader(path, names, units, read, ie, im, sf, n, edf_start(f, path), animal, min_sfreq_hz,
-                                close_file=f.close)
+        check_rate_and_length(sf, n / sf, options.min_sfreq_hz, EPOCH_S, path)
+        return _channels_reader(path, names, units, read, ie, im, sf, n, edf_start(f, path), options, close_file=f.close)
     except BaseException:
         f.close(); raise
 
-def _channels_reader(path, names, units, read, ie, im, sfreq_hz, n_samples, start, animal_id, min_sfreq_hz,
+def _channels_reader(path, names, units, read, ie, im, sfreq_hz, n_samples, start, options: ReadOptions,
                      close_file=None) -> "RecordingReader":
     """The `RecordingReader` of channels `ie` (EEG) and `im` (EMG, or None) of one rate, `read(i, start, stop)` giving
     channel `i`'s samples in its file's units, converted to µV float32 when read. The caller has checked the rate."""
@@ -243,15 +243,15 @@ def _channels_reader(path, names, units, read, ie, im, sfreq_hz, n_samples, star
         return np.asarray(x * scale[i] if scale[i] != 1.0 else x, np.float32)
     read_channels = lambda start, stop: (channel(ie, start, stop), None if im is None else channel(im, start, stop))
     return RecordingReader(sfreq_hz, n_samples, read_channels, start, names[ie], None if im is None else names[im],
-                           Path(path), animal_id, close_file=close_file, min_sfreq_hz=min_sfreq_hz)
+                           Path(path), options.animal_id, close_file=close_file, min_sfreq_hz=options.min_sfreq_hz)
 
-def load_edf(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
-    "An EDF/EDF+/BDF file as a checked `Recording` (`sfreq_hz` and `units` are unused: EDF states its own)."
-    with edf_reader(path, eeg, emg, animal_id, min_sfreq_hz) as reader: return reader.load()
+def load_edf(path, options: ReadOptions = ReadOptions()) -> Recording:
+    "An EDF/EDF+/BDF file as a checked `Recording` (`options.sfreq_hz` and `units` are unused: EDF states its own)."
+    with edf_reader(path, options) as reader: return reader.load()
 
 _MNE_VOLT_UNITS = ("\u00b5V", "\x83\xcaV", "uV", "mV")  # dimensions MNE converts to volts (Latin-1, case-sensitive)
 
-def _lenient_reader(path, hdr, eeg, emg, animal_id, min_sfreq_hz) -> "RecordingReader":
+def _lenient_reader(path, hdr, options: ReadOptions) -> "RecordingReader":
     """A `RecordingReader` of an EDF/BDF file only MNE will read, reading (through MNE) the samples asked for, when
     asked: a week-long file whose header leaves its length open is read a chunk at a time too."""
     import mne
@@ -273,7 +273,7 @@ def _lenient_reader(path, hdr, eeg, emg, animal_id, min_sfreq_hz) -> "RecordingR
     # (it does not know "UV", say): undo that, then convert with our case-blind units.
     units = ["V" if m.decode("latin-1") in _MNE_VOLT_UNITS else d for m, d in zip(mne_dims, dims)] \
         if len(dims) == len(names) else ["V"] * len(names)
-    ie, im = pick_channel(names, eeg, "EEG", path), pick_channel(names, emg, "EMG", path)
-    check_rate_and_length(sf, raw.n_times / sf, min_sfreq_hz, EPOCH_S, path)
+    ie, im = pick_channel(names, options.eeg, "EEG", path), pick_channel(names, options.emg, "EMG", path)
+    check_rate_and_length(sf, raw.n_times / sf, options.min_sfreq_hz, EPOCH_S, path)
     read = lambda i, a, b: raw.get_data(picks=[i], start=a, stop=b)[0]  # MNE reads all channels at one rate
-    return _channels_reader(path, names, units, read, ie, im, sf, raw.n_times, start, animal_id, min_sfreq_hz)
+    return _channels_reader(path, names, units, read, ie, im, sf, raw.n_times, start, options)

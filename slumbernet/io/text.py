@@ -10,6 +10,7 @@ import math
 import re
 import zipfile
 import zlib
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from .errors import ChannelError, FileFormatError, SlumberNetError
 from .utils import duplicate_column, parse_time, pd, sniff_separator, warn
-from .base import KIND_WORDS, UNIT_SCALE, as_signal, assemble_recording, positive_number
+from .base import KIND_WORDS, UNIT_SCALE, ReadOptions, as_signal, assemble_recording, positive_number
 
 # %% auto 0
 __all__ = ['load_text', 'load_table', 'load_numpy', 'load_mat']
@@ -28,12 +29,11 @@ def _require_rate(sfreq_hz, path, what):
         raise FileFormatError(f"{what} do not store the sampling rate; pass sfreq_hz=", path)
     return positive_number(sfreq_hz, "sampling rate sfreq_hz", path)
 
-def _columns_recording(path, cols: dict, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz, start=None):
+def _columns_recording(path, cols: dict, sfreq_hz, options: ReadOptions, start=None):
+    "The `Recording` of columns `cols` (name -> samples in `options.units`) sampled at `sfreq_hz`."
     names = list(cols)
-    scale = UNIT_SCALE.get(units.lower())
-    if scale is None: raise ValueError(f"units must be one of {sorted(UNIT_SCALE)}, got {units!r}")
-    return assemble_recording(path, names, [sfreq_hz] * len(names), [units] * len(names),
-                     lambda i: as_signal(cols[names[i]], names[i], path), eeg, emg, start, animal_id, min_sfreq_hz)
+    return assemble_recording(path, names, [sfreq_hz] * len(names), [options.units] * len(names),
+                              lambda i: as_signal(cols[names[i]], names[i], path), start, options)
 
 def _sniff_text(path) -> str:
     with open(path, "rb") as f: head = f.read(4096)
@@ -63,7 +63,8 @@ def _first_line(path) -> str:
     except UnicodeDecodeError: text = head.decode("latin-1")
     return text.splitlines()[0] if text else ""
 
-def load_text(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
+def load_text(path, options: ReadOptions = ReadOptions()):
+    "SlumberNet's two-column `*-256Hz.txt`, a SleepSign raw export or a DREAMS text file, told apart by content."
     kind = _sniff_text(path)
     if kind == "dreams":
         name = _first_line(path).strip().strip("[]")
@@ -72,22 +73,22 @@ def load_text(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
             k = int(np.argmax(pd.to_numeric(x, errors="coerce").isna().to_numpy()))
             raise FileFormatError(f"values after the channel name are not numbers (line {k + 2}: "
                                   f"{str(x.iloc[k])[:40]!r})", path)
-        rate = _require_rate(sfreq_hz, path, "DREAMS text files")
+        rate = _require_rate(options.sfreq_hz, path, "DREAMS text files")
         # a DREAMS file holds one EEG channel, named by its electrodes
-        return _columns_recording(path, {name: x.to_numpy()}, rate, 0 if eeg is None else eeg, emg, units,
-                                  animal_id, min_sfreq_hz)
+        return _columns_recording(path, {name: x.to_numpy()}, rate,
+                                  replace(options, eeg=0 if options.eeg is None else options.eeg))
     if kind == "sleepsign":
-        return _load_sleepsign_raw(path, sfreq_hz, eeg, emg, animal_id, min_sfreq_hz)
+        return _load_sleepsign_raw(path, options)
     m = re.search(r"-(\d+(?:\.\d+)?)\s*Hz", Path(path).name, re.I)
-    rate = float(sfreq_hz) if sfreq_hz is not None else (float(m.group(1)) if m else None)
+    rate = options.sfreq_hz if options.sfreq_hz is not None else (float(m.group(1)) if m else None)
     rate = _require_rate(rate, path, "two-column text files without '-<rate>Hz' in their name")
     df = _read_numeric_table(path, header=None, sep=r"\s+", dtype=np.float64)
     if df.shape[1] != 2:
         raise FileFormatError(f"expected two whitespace-separated columns (EEG EMG), found {df.shape[1]}", path)
     cols = {"EEG": df[0].to_numpy(), "EMG": df[1].to_numpy()}
-    return _columns_recording(path, cols, rate, eeg, emg, units, animal_id, min_sfreq_hz)
+    return _columns_recording(path, cols, rate, options)
 
-def _load_sleepsign_raw(path, sfreq_hz, eeg, emg, animal_id, min_sfreq_hz):
+def _load_sleepsign_raw(path, options: ReadOptions):
     "SleepSign raw export: metadata lines, a `Time,uV,uV,...` header, then time + one column per channel."
     with open(path, encoding="latin-1") as f: lines = f.readlines(1 << 16)
     hdr = next((i for i, l in enumerate(lines) if l.startswith("Time,")), None)
@@ -100,22 +101,21 @@ def _load_sleepsign_raw(path, sfreq_hz, eeg, emg, animal_id, min_sfreq_hz):
     if t.isna().any(): raise FileFormatError("the time column of the SleepSign export cannot be parsed", path)
     # times are rounded to the millisecond: the rate comes from the whole span, not one step
     span_s = (t.iloc[-1] - t.iloc[0]).total_seconds()
-    if sfreq_hz is None and not span_s > 0:
+    if options.sfreq_hz is None and not span_s > 0:
         rows = f"{len(t):,} row{'s' * (len(t) != 1)}"
         raise FileFormatError(f"the time column does not advance ({rows} spanning {span_s:g} s), so it does not "
                               f"tell the sampling rate; pass sfreq_hz=", path)
-    rate = positive_number(sfreq_hz, "sampling rate sfreq_hz", path) if sfreq_hz is not None else \
-        float(round((len(t) - 1) / span_s, 1))
+    rate = options.sfreq_hz if options.sfreq_hz is not None else float(round((len(t) - 1) / span_s, 1))
     names = [f"ch{i + 1}" for i in range(df.shape[1] - 1)]
     volts = [i for i, u in enumerate(units[:len(names)]) if u.lower() in UNIT_SCALE and u.lower() != "v"]
     cols = {names[i]: df.iloc[:, i + 1].to_numpy() for i in volts}
-    if eeg is None or (emg is None):
+    if options.eeg is None or options.emg is None:
         raise ChannelError(f"SleepSign raw exports do not name their channels ({', '.join(cols)}); pass eeg= and emg= "
                            f"(names or indexes into that list; emg=False for EEG only)", path)
-    return _columns_recording(path, cols, rate, eeg, emg, "uV", animal_id, min_sfreq_hz,
-                              start=t.iloc[0].to_pydatetime())
+    return _columns_recording(path, cols, rate, replace(options, units="uV"), start=t.iloc[0].to_pydatetime())
 
-def load_table(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
+def load_table(path, options: ReadOptions = ReadOptions()):
+    "A CSV or Parquet table, one column per channel (AccuSleep's `eeg` and `emg`); the rate from `options.sfreq_hz`."
     if str(path).lower().endswith(".parquet"):
         try: df = pd.read_parquet(path)
         except ImportError as e: raise FileFormatError(f"reading Parquet needs pyarrow (pip install pyarrow): {e}", path) from None
@@ -128,11 +128,11 @@ def load_table(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
     if not len(df): raise FileFormatError("has a header but no rows of samples", path)
     df.columns = [str(c).strip() for c in df.columns]
     lower = {c.lower(): c for c in df.columns}
-    eeg = lower.get("eeg", eeg) if eeg is None else eeg
-    emg = lower.get("emg", emg) if emg is None else emg
+    eeg = lower.get("eeg", options.eeg) if options.eeg is None else options.eeg
+    emg = lower.get("emg", options.emg) if options.emg is None else options.emg
     cols = {c: df[c].to_numpy() for c in df.columns}
-    return _columns_recording(path, cols, _require_rate(sfreq_hz, path, "CSV and Parquet recordings"),
-                              eeg, emg, units, animal_id, min_sfreq_hz)
+    return _columns_recording(path, cols, _require_rate(options.sfreq_hz, path, "CSV and Parquet recordings"),
+                              replace(options, eeg=eeg, emg=emg))
 
 _NUMPY_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError)
 
@@ -186,8 +186,9 @@ def _numpy_arrays(path) -> dict:
     except _NUMPY_ERRORS as e:
         raise FileFormatError(f"not a readable NumPy file: {e}", path) from None
 
-def load_numpy(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
-    arrays = _numpy_arrays(path)
+def load_numpy(path, options: ReadOptions = ReadOptions()):
+    "An `.npy` array (EEG, or samples x 2 EEG and EMG) or an `.npz` of one array per channel (and maybe the rate)."
+    arrays, sfreq_hz = _numpy_arrays(path), options.sfreq_hz
     if None not in arrays:  # .npz: one array per channel, and maybe the rate
         for key in ("sfreq_hz", "sfreq"):
             if key not in arrays: continue
@@ -210,8 +211,7 @@ def load_numpy(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
             cols = {"EEG": d[:, 0], "EMG": d[:, 1]}
         else:
             raise FileFormatError(f"expected a 1-D EEG array or a (samples x 2) EEG+EMG array, got shape {data.shape}", path)
-    return _columns_recording(path, cols, _require_rate(sfreq_hz, path, "NumPy files"), eeg, emg, units,
-                              animal_id, min_sfreq_hz)
+    return _columns_recording(path, cols, _require_rate(sfreq_hz, path, "NumPy files"), options)
 
 # %% ../../nbs/00_io_text.ipynb 7
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -322,7 +322,7 @@ def _misleep_start(path, t):
                             f"the start time is unknown", path)
     return start
 
-def load_mat(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
+def load_mat(path, options: ReadOptions = ReadOptions()):
     """MATLAB .mat recordings: AccuSleep's `EEG`/`EMG` vectors (with a rate variable, or `sfreq_hz=`), MiSleep's
     struct (`channels`, `sf`, `time`, one field per channel), a lone (channels x samples) matrix (`ch1`, `ch2`, ...)."""
     variables = _mat_variables(path)
@@ -333,12 +333,12 @@ def load_mat(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
         structs = [v for v in scope.values() if isinstance(v, dict)]
         if len(structs) == 1: scope = {**{k: v for k, v in scope.items() if not isinstance(v, dict)}, **structs[0]}
     found = ", ".join(_mat_describe(k, v) for k, v in scope.items())
-    if UNIT_SCALE.get(units.lower()) is None: raise ValueError(f"units must be one of {sorted(UNIT_SCALE)}, got {units!r}")
     if "channels" in scope and not _is_channel(scope["channels"]):
-        cols, rates = _misleep_channels(path, scope, sfreq_hz)
+        cols, rates = _misleep_channels(path, scope, options.sfreq_hz)
         names = list(cols)
-        return assemble_recording(path, names, rates, [units] * len(names), lambda i: as_signal(cols[names[i]], names[i], path),
-                         eeg, emg, _misleep_start(path, scope.get("time")), animal_id, min_sfreq_hz)
+        return assemble_recording(path, names, rates, [options.units] * len(names),
+                                  lambda i: as_signal(cols[names[i]], names[i], path),
+                                  _misleep_start(path, scope.get("time")), options)
     rate_vars = [k for k in scope if k.lower() in _MAT_RATE_NAMES]
     cols = {k: v for k, v in scope.items() if _is_channel(v) and k not in rate_vars}
     if not cols:  # a lone matrix, one row (or column) per channel: MiSleep's oldest files
@@ -350,13 +350,14 @@ def load_mat(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
         else:
             raise FileFormatError(f"holds no signal SlumberNet can read: found {found}; expected {_MAT_EXPECTED}", path)
     else:
-        if eeg is None and not any("eeg" in k.lower() for k in cols):
+        if options.eeg is None and not any("eeg" in k.lower() for k in cols):
             raise FileFormatError(f"holds no variable named like EEG: found {found}; expected {_MAT_EXPECTED} "
                                   f"(or pass eeg=<variable name>)", path)
-        if emg is None and not any("emg" in k.lower() for k in cols):
+        if options.emg is None and not any("emg" in k.lower() for k in cols):
             raise ChannelError(f"no variable name contains 'EMG' (found {found}); AccuSleep keeps the EMG in a file "
                                f"of its own (EMG.mat): pass emg=False to read the EEG alone, or emg=<variable name>",
                                path)
+    sfreq_hz = options.sfreq_hz
     if sfreq_hz is None and rate_vars:
         k = rate_vars[0]; a = np.asarray(scope[k])
         if a.dtype.kind not in "iuf" or a.size != 1:
@@ -364,4 +365,4 @@ def load_mat(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
                                   f"{_mat_describe(k, scope[k])}", path)
         sfreq_hz = positive_number(a.reshape(-1)[0], f"its '{k}' (the sampling rate)", path, FileFormatError)
     rate = _require_rate(sfreq_hz, path, "MATLAB files without a rate variable (sr, fs, sfreq, ...)")
-    return _columns_recording(path, cols, rate, eeg, emg, units, animal_id, min_sfreq_hz)
+    return _columns_recording(path, cols, rate, options)
