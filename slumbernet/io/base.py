@@ -17,8 +17,8 @@ from .utils import pd, warn
 from .data import MODEL_SFREQ_HZ, Recording, check_recording
 
 # %% auto 0
-__all__ = ['UNIT_SCALE', 'KIND_WORDS', 'check_file', 'file_sha256', 'unit_scale', 'positive_number', 'as_signal', 'pick_channel',
-           'assemble_recording', 'ReadOptions']
+__all__ = ['UNIT_SCALE', 'KIND_WORDS', 'check_file', 'file_sha256', 'unit_scale', 'positive_number', 'ReadOptions', 'as_signal',
+           'pick_channel', 'assemble_recording']
 
 # %% ../../nbs/00_io_base.ipynb 5
 def check_file(path, what: str = "recording file") -> Path:
@@ -60,17 +60,35 @@ def file_sha256(path) -> str:
     except FileNotFoundError: raise MissingFileError("file not found", path) from None
     return h.hexdigest()
 
-# %% ../../nbs/00_io_base.ipynb 7
+# %% ../../nbs/00_io_base.ipynb 8
 UNIT_SCALE = {"uv": 1.0, "µv": 1.0, "μv": 1.0, "mv": 1e3, "v": 1e6, "nv": 1e-3}
 
 def unit_scale(unit: str, path, channel: str) -> float:
+    """The factor turning samples in `unit` (a channel's unit as its file states it) into µV; 1, with a warning
+    naming the file and channel, for a unit that is no voltage SlumberNet knows.
+
+    Examples
+    --------
+    >>> unit_scale("mV", "m1.edf", "EEG"), unit_scale(" µV ", "m1.edf", "EEG")
+    (1000.0, 1.0)
+    """
     u = (unit or "").strip().lower()
     if u in UNIT_SCALE: return UNIT_SCALE[u]
     warn(f"channel '{channel}' has physical unit {unit!r}, not a voltage SlumberNet knows; assuming µV", path)
     return 1.0
 
 def positive_number(value, what: str, path, error=SignalError) -> float:
-    "`value` as a positive finite float, or `error` naming `what` (an argument or a number read from the file)."
+    """`value` as a positive finite float, or `error` naming `what` (an argument or a number read from the file).
+
+    Examples
+    --------
+    >>> positive_number("256", "sfreq_hz", "m1.npy")
+    256.0
+    >>> positive_number(0, "sfreq_hz", "m1.npy")
+    Traceback (most recent call last):
+    ...
+    slumbernet.io.SignalError: m1.npy: sfreq_hz must be a positive number, got 0
+    """
     try: v = float(value)
     except (TypeError, ValueError): v = math.nan
     if not (math.isfinite(v) and v > 0):
@@ -78,92 +96,7 @@ def positive_number(value, what: str, path, error=SignalError) -> float:
         raise error(f"{what} must be a positive number, got {shown!r}", path)
     return v
 
-KIND_WORDS = {"b": "True/False values", "c": "complex numbers", "U": "text", "S": "text", "O": "text",
-               "M": "dates", "m": "time spans", "V": "records of several fields"}
-
-def as_signal(x, name: str, path) -> np.ndarray:
-    "A channel's samples as float64; a `FileFormatError` if they are not real numbers (text, complex, True/False...)."
-    x = np.asarray(x)
-    if x.dtype.kind in "iuf": return x.astype(np.float64, copy=False)
-    where = ""
-    if x.dtype.kind in "OUS":
-        s = pd.Series(x)
-        bad = pd.to_numeric(s, errors="coerce").isna() & s.notna()
-        if not bad.any():
-            return pd.to_numeric(s).to_numpy(np.float64)
-        k = int(np.argmax(bad.to_numpy())); v = s.iloc[k]
-        hint = " (a row separated by another delimiter?)" if any(d in str(v) for d in ",;\t") else ""
-        where = f" (data row {k + 1}: {str(v)[:40]!r}){hint}"
-    raise FileFormatError(f"column '{name}' holds {KIND_WORDS.get(x.dtype.kind, f'{x.dtype} values')}, "
-                          f"not {'real ' * (x.dtype.kind == 'c')}numbers{where}", path)
-
-def pick_channel(names: list[str], want, kind: str, path) -> int | None:
-    """Index of the channel chosen by `want`: a name, an index, a list of names or name parts in order of preference
-    (the first that a channel's name equals, else contains, case-insensitive), None (the first whose name contains
-    `kind`) or False (none)."""
-    if want is False: return None
-    if isinstance(want, (list, tuple)):
-        low = [n.strip().lower() for n in names]
-        for w in map(str.lower, map(str.strip, map(str, want))):
-            hit = next((i for i, n in enumerate(low) if n == w), None)
-            if hit is None: hit = next((i for i, n in enumerate(low) if w in n), None)
-            if hit is not None: return hit
-        raise ChannelError(f"no {kind} channel named or containing any of {', '.join(map(repr, want))} "
-                           f"(channels: {', '.join(map(repr, names))})", path)
-    if want is None:
-        hits = [i for i, n in enumerate(names) if kind.lower() in n.lower()]
-        if not hits:
-            extra = " or emg=False for an EEG-only recording" if kind == "EMG" else ""
-            raise ChannelError(f"no channel name contains '{kind}' (channels: {', '.join(map(repr, names))}); "
-                               f"pass {kind.lower()}=<name or index>{extra}", path)
-        if len(hits) > 1:
-            warn(f"several {kind} channels ({', '.join(names[i] for i in hits)}); using '{names[hits[0]]}', the first "
-                  f"whose name contains '{kind}' (pass {kind.lower()}= to choose)", path)
-        return hits[0]
-    if isinstance(want, (int, np.integer)) and not isinstance(want, bool):
-        if not -len(names) <= want < len(names):
-            raise ChannelError(f"{kind} channel index {want} is out of range: the file has {len(names)} channels "
-                               f"({', '.join(map(repr, names))})", path)
-        return int(want) % len(names)
-    matches = [i for i, n in enumerate(names) if n.strip().lower() == str(want).strip().lower()]
-    if not matches:
-        raise ChannelError(f"no {kind} channel named {want!r} (channels: {', '.join(map(repr, names))})", path)
-    return matches[0]
-
-def _resample_to(x: np.ndarray, sfreq_from: float, sfreq_to: float) -> np.ndarray:
-    from scipy.signal import resample_poly
-    if sfreq_from == sfreq_to: return x
-    ratio = Fraction(sfreq_to / sfreq_from).limit_denominator(1000)
-    return resample_poly(x, ratio.numerator, ratio.denominator).astype(np.float32)
-
-def assemble_recording(path, names, rates, channel_units, read, start, options: ReadOptions) -> Recording:
-    """The channels `options` picks (by name or index) of a file whose channels are `names`, sampled at `rates` in
-    `channel_units`, read by `read(i)`, in µV at one rate (the highest; the others resampled), as a checked
-    `Recording` starting at `start`."""
-    ie, im = pick_channel(names, options.eeg, "EEG", path), pick_channel(names, options.emg, "EMG", path)
-    picks = [i for i in (ie, im) if i is not None]
-    for i in picks:
-        if not (math.isfinite(rates[i]) and rates[i] > 0):
-            raise FileFormatError(f"channel '{names[i]}' has a sampling rate of {rates[i]:g} Hz, not a positive "
-                                  f"number: the file is corrupt", path)
-    for i in picks:  # the floor holds per channel: one far slower than the other is not rescued by resampling
-        if rates[i] < options.min_sfreq_hz and len({rates[j] for j in picks}) > 1:
-            raise SignalError(f"channel '{names[i]}' is sampled at {rates[i]:g} Hz, below {options.min_sfreq_hz:g} Hz, the lowest "
-                              f"SlumberNet scores (pass min_sfreq_hz= to load slower data on purpose)", path)
-    sf = max(rates[i] for i in picks)
-    sigs = {}
-    for i in picks:
-        x = read(i) * unit_scale(channel_units[i], path, names[i])
-        if rates[i] != sf:
-            warn(f"channel '{names[i]}' is sampled at {rates[i]:g} Hz, resampled to {sf:g} Hz", path)
-            x = _resample_to(np.asarray(x, np.float64), rates[i], sf)
-        sigs[i] = np.asarray(x, np.float32)
-    n = min(len(v) for v in sigs.values())
-    rec = Recording(sigs[ie][:n], sf, None if im is None else sigs[im][:n], start, names[ie],
-                    None if im is None else names[im], Path(path), options.animal_id)
-    return check_recording(rec, min_sfreq_hz=options.min_sfreq_hz)
-
-# %% ../../nbs/00_io_base.ipynb 9
+# %% ../../nbs/00_io_base.ipynb 12
 @dataclass(frozen=True, repr=False)
 class ReadOptions:
     """What a reader is told about a recording file beyond its path: the channels to read, the rate and units the
@@ -211,3 +144,111 @@ class ReadOptions:
     def __repr__(self):  # only what differs from the defaults
         given = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if getattr(self, f.name) != f.default]
         return f"ReadOptions({', '.join(given)})"
+
+# %% ../../nbs/00_io_base.ipynb 16
+KIND_WORDS = {"b": "True/False values", "c": "complex numbers", "U": "text", "S": "text", "O": "text",
+               "M": "dates", "m": "time spans", "V": "records of several fields"}
+
+def as_signal(x, name: str, path) -> np.ndarray:
+    """A channel's samples as float64; a `FileFormatError` if they are not real numbers (text, complex, True/False...).
+
+    Examples
+    --------
+    >>> as_signal(np.array(["1", "2.5"]), "eeg", "m1.csv")
+    array([1. , 2.5])
+    """
+    x = np.asarray(x)
+    if x.dtype.kind in "iuf": return x.astype(np.float64, copy=False)
+    where = ""
+    if x.dtype.kind in "OUS":
+        s = pd.Series(x)
+        bad = pd.to_numeric(s, errors="coerce").isna() & s.notna()
+        if not bad.any():
+            return pd.to_numeric(s).to_numpy(np.float64)
+        k = int(np.argmax(bad.to_numpy())); v = s.iloc[k]
+        hint = " (a row separated by another delimiter?)" if any(d in str(v) for d in ",;\t") else ""
+        where = f" (data row {k + 1}: {str(v)[:40]!r}){hint}"
+    raise FileFormatError(f"column '{name}' holds {KIND_WORDS.get(x.dtype.kind, f'{x.dtype} values')}, "
+                          f"not {'real ' * (x.dtype.kind == 'c')}numbers{where}", path)
+
+# %% ../../nbs/00_io_base.ipynb 20
+def pick_channel(names: list[str], want, kind: str, path) -> int | None:
+    """Index of the channel chosen by `want`: a name, an index, a list of names or name parts in order of preference
+    (the first that a channel's name equals, else contains, case-insensitive), None (the first whose name contains
+    `kind`) or False (none).
+
+    Examples
+    --------
+    >>> pick_channel(["EEG1", "EMG1"], None, "EEG", "m1.edf"), pick_channel(["C3-A1", "EMG1"], ["C4", "C3"], "EEG", "n1.edf")
+    (0, 0)
+    """
+    if want is False: return None
+    if isinstance(want, (list, tuple)):
+        low = [n.strip().lower() for n in names]
+        for w in map(str.lower, map(str.strip, map(str, want))):
+            hit = next((i for i, n in enumerate(low) if n == w), None)
+            if hit is None: hit = next((i for i, n in enumerate(low) if w in n), None)
+            if hit is not None: return hit
+        raise ChannelError(f"no {kind} channel named or containing any of {', '.join(map(repr, want))} "
+                           f"(channels: {', '.join(map(repr, names))})", path)
+    if want is None:
+        hits = [i for i, n in enumerate(names) if kind.lower() in n.lower()]
+        if not hits:
+            extra = " or emg=False for an EEG-only recording" if kind == "EMG" else ""
+            raise ChannelError(f"no channel name contains '{kind}' (channels: {', '.join(map(repr, names))}); "
+                               f"pass {kind.lower()}=<name or index>{extra}", path)
+        if len(hits) > 1:
+            warn(f"several {kind} channels ({', '.join(names[i] for i in hits)}); using '{names[hits[0]]}', the first "
+                  f"whose name contains '{kind}' (pass {kind.lower()}= to choose)", path)
+        return hits[0]
+    if isinstance(want, (int, np.integer)) and not isinstance(want, bool):
+        if not -len(names) <= want < len(names):
+            raise ChannelError(f"{kind} channel index {want} is out of range: the file has {len(names)} channels "
+                               f"({', '.join(map(repr, names))})", path)
+        return int(want) % len(names)
+    matches = [i for i, n in enumerate(names) if n.strip().lower() == str(want).strip().lower()]
+    if not matches:
+        raise ChannelError(f"no {kind} channel named {want!r} (channels: {', '.join(map(repr, names))})", path)
+    return matches[0]
+
+# %% ../../nbs/00_io_base.ipynb 24
+def _resample_to(x: np.ndarray, sfreq_from: float, sfreq_to: float) -> np.ndarray:
+    "`x`, sampled at `sfreq_from`, resampled to `sfreq_to` (a polyphase filter, the ratio to 1/1000)."
+    from scipy.signal import resample_poly
+    if sfreq_from == sfreq_to: return x
+    ratio = Fraction(sfreq_to / sfreq_from).limit_denominator(1000)
+    return resample_poly(x, ratio.numerator, ratio.denominator).astype(np.float32)
+
+def assemble_recording(path, names, rates, channel_units, read, start, options: ReadOptions) -> Recording:
+    """The channels `options` picks (by name or index) of a file whose channels are `names`, sampled at `rates` in
+    `channel_units`, read by `read(i)`, in µV at one rate (the highest; the others resampled), as a checked
+    `Recording` starting at `start`.
+
+    Examples
+    --------
+    >>> eeg, emg = np.random.default_rng(0).normal(0, 50, (2, 2560))
+    >>> assemble_recording("m1.npy", ["EEG", "EMG"], [256.0, 256.0], ["uV", "mV"], [eeg, emg].__getitem__, None, ReadOptions())
+    <Recording | 'm1' | EEG 'EEG' + EMG 'EMG' | 256 Hz, 10.0 s | m1.npy>
+    """
+    ie, im = pick_channel(names, options.eeg, "EEG", path), pick_channel(names, options.emg, "EMG", path)
+    picks = [i for i in (ie, im) if i is not None]
+    for i in picks:
+        if not (math.isfinite(rates[i]) and rates[i] > 0):
+            raise FileFormatError(f"channel '{names[i]}' has a sampling rate of {rates[i]:g} Hz, not a positive "
+                                  f"number: the file is corrupt", path)
+    for i in picks:  # the floor holds per channel: one far slower than the other is not rescued by resampling
+        if rates[i] < options.min_sfreq_hz and len({rates[j] for j in picks}) > 1:
+            raise SignalError(f"channel '{names[i]}' is sampled at {rates[i]:g} Hz, below {options.min_sfreq_hz:g} Hz, the lowest "
+                              f"SlumberNet scores (pass min_sfreq_hz= to load slower data on purpose)", path)
+    sf = max(rates[i] for i in picks)
+    sigs = {}
+    for i in picks:
+        x = read(i) * unit_scale(channel_units[i], path, names[i])
+        if rates[i] != sf:
+            warn(f"channel '{names[i]}' is sampled at {rates[i]:g} Hz, resampled to {sf:g} Hz", path)
+            x = _resample_to(np.asarray(x, np.float64), rates[i], sf)
+        sigs[i] = np.asarray(x, np.float32)
+    n = min(len(v) for v in sigs.values())
+    rec = Recording(sigs[ie][:n], sf, None if im is None else sigs[im][:n], start, names[ie],
+                    None if im is None else names[im], Path(path), options.animal_id)
+    return check_recording(rec, min_sfreq_hz=options.min_sfreq_hz)
