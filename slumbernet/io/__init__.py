@@ -11,30 +11,30 @@ from typing import Callable, NamedTuple
 from .errors import AlignmentError, ChannelError, FileFormatError, MissingFileError, OutputExistsError, ScoreError, SignalError, SlumberNetError, SlumberNetWarning, WriteError
 from .utils import pd
 from .data import EPOCH_S, Hypnogram, MODEL_SFREQ_HZ, Recording, RecordingReader, STAGES, STAGE_CODES, STAGE_NAMES, UNSCORED, check_recording, parse_stage_code, stage_runs
-from .base import check_file, file_sha256, positive_number
+from .base import ReadOptions, check_file, file_sha256
 from .edf import edf_reader, load_edf
 from .text import load_mat, load_numpy, load_table, load_text
 from .scores import BANDPOWER_COLUMNS, EEG_BANDS_HZ, align, load_bandpower_table, load_scores
 from .write import atomic_write, remove_partial, scores_writer, spreadsheet_safe, staged_write, write_recording, write_scores
 
-_all_ = ['pd', 'STAGES', 'STAGE_NAMES', 'UNSCORED', 'STAGE_CODES', 'BANDPOWER_COLUMNS', 'EEG_BANDS_HZ', 'SlumberNetError', 'MissingFileError', 'FileFormatError', 'ChannelError', 'SignalError', 'ScoreError', 'AlignmentError', 'OutputExistsError', 'WriteError', 'SlumberNetWarning', 'parse_stage_code', 'stage_runs', 'Hypnogram', 'Recording', 'check_recording', 'check_file', 'file_sha256', 'RecordingReader', 'load_scores', 'load_bandpower_table', 'align', 'spreadsheet_safe', 'staged_write', 'atomic_write', 'remove_partial', 'write_scores', 'scores_writer', 'write_recording', 'MODEL_SFREQ_HZ', 'EPOCH_S']
+_all_ = ['pd', 'STAGES', 'STAGE_NAMES', 'UNSCORED', 'STAGE_CODES', 'BANDPOWER_COLUMNS', 'EEG_BANDS_HZ', 'SlumberNetError', 'MissingFileError', 'FileFormatError', 'ChannelError', 'SignalError', 'ScoreError', 'AlignmentError', 'OutputExistsError', 'WriteError', 'SlumberNetWarning', 'parse_stage_code', 'stage_runs', 'Hypnogram', 'Recording', 'check_recording', 'check_file', 'file_sha256', 'ReadOptions', 'RecordingReader', 'load_scores', 'load_bandpower_table', 'align', 'spreadsheet_safe', 'staged_write', 'atomic_write', 'remove_partial', 'write_scores', 'scores_writer', 'write_recording', 'MODEL_SFREQ_HZ', 'EPOCH_S']
 
 # %% auto 0
 __all__ = ['READERS', 'RecordingFormat', 'load_recording', 'open_recording', 'pd', 'STAGES', 'STAGE_NAMES', 'UNSCORED',
            'STAGE_CODES', 'BANDPOWER_COLUMNS', 'EEG_BANDS_HZ', 'SlumberNetError', 'MissingFileError', 'FileFormatError',
            'ChannelError', 'SignalError', 'ScoreError', 'AlignmentError', 'OutputExistsError', 'WriteError',
            'SlumberNetWarning', 'parse_stage_code', 'stage_runs', 'Hypnogram', 'Recording', 'check_recording',
-           'check_file', 'file_sha256', 'RecordingReader', 'load_scores', 'load_bandpower_table', 'align',
-           'spreadsheet_safe', 'staged_write', 'atomic_write', 'remove_partial', 'write_scores', 'scores_writer',
-           'write_recording', 'MODEL_SFREQ_HZ', 'EPOCH_S']
+           'check_file', 'file_sha256', 'ReadOptions', 'RecordingReader', 'load_scores', 'load_bandpower_table',
+           'align', 'spreadsheet_safe', 'staged_write', 'atomic_write', 'remove_partial', 'write_scores',
+           'scores_writer', 'write_recording', 'MODEL_SFREQ_HZ', 'EPOCH_S']
 
 # %% ../../nbs/00_io.ipynb 9
 class RecordingFormat(NamedTuple):
     """How `load_recording` and `open_recording` read one kind of recording file.
 
-    `load(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz)` returns a checked `Recording`;
-    `open(path, eeg, emg, animal_id, min_sfreq_hz)` returns a `RecordingReader` that reads only the samples
-    asked for, or is None: `open_recording` then reads the file whole and hands out pieces of it.
+    `load(path, options)` returns a checked `Recording`; `open(path, options)` returns a `RecordingReader` that
+    reads only the samples asked for, or is None: `open_recording` then reads the file whole and hands out
+    pieces of it. `options` is the `ReadOptions` the caller's keyword arguments make, checked.
     """
     load: Callable
     open: Callable | None = None
@@ -48,10 +48,6 @@ READERS: dict[str, RecordingFormat] = {
 "A recording file's suffix (lower case) -> the `RecordingFormat` that reads it."
 
 # %% ../../nbs/00_io.ipynb 10
-def _recording_path(path) -> Path:
-    "`path` as a Path, if it names a non-empty regular file (`check_file`)."
-    return check_file(path)
-
 def load_recording(path, eeg=None, emg=None, sfreq_hz: float | None = None, units: str = "uV",
                    animal_id: str | None = None, min_sfreq_hz: float = MODEL_SFREQ_HZ) -> Recording:
     """Read EEG and EMG from a recording file into a checked `Recording`.
@@ -88,10 +84,13 @@ def load_recording(path, eeg=None, emg=None, sfreq_hz: float | None = None, unit
     --------
     >>> rec = load_recording("data_samples/mouse01_baseline.edf")  # doctest: +SKIP
     """
-    path = _recording_path(path)
-    if sfreq_hz is not None: sfreq_hz = positive_number(sfreq_hz, "sfreq_hz", path)
+    path = check_file(path)
+    return _load(path, ReadOptions(eeg, emg, sfreq_hz, units, animal_id, min_sfreq_hz).checked(path))
+
+def _load(path: Path, options: ReadOptions) -> Recording:
+    "The whole of the recording file at `path`, checked, read by the reader of its suffix."
     suffix = path.suffix.lower()
-    if suffix in READERS: return READERS[suffix].load(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz)
+    if suffix in READERS: return READERS[suffix].load(path, options)
     raise FileFormatError(f"unknown recording file type '{suffix}' (expected .edf, .bdf, .txt, .csv, .parquet, "
                           f".npy, .npz or .mat)", path)
 
@@ -109,7 +108,8 @@ def open_recording(path, eeg=None, emg=None, sfreq_hz: float | None = None, unit
     >>> with open_recording("data_samples/mouse01_baseline.edf") as r:  # doctest: +SKIP
     ...     first_hour = r.read(0, int(3600 * r.sfreq_hz))
     """
-    path = _recording_path(path)
+    path = check_file(path)
+    options = ReadOptions(eeg, emg, sfreq_hz, units, animal_id, min_sfreq_hz).checked(path)
     fmt = READERS.get(path.suffix.lower())
-    if fmt is not None and fmt.open is not None: return fmt.open(path, eeg, emg, animal_id, min_sfreq_hz)
-    return RecordingReader.of(load_recording(path, eeg, emg, sfreq_hz, units, animal_id, min_sfreq_hz))
+    if fmt is not None and fmt.open is not None: return fmt.open(path, options)
+    return RecordingReader.of(_load(path, options))

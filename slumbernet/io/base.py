@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ChannelError, FileFormatError, MissingFileError, SignalError
 from .utils import pd, warn
-from .data import Recording, check_recording
+from .data import MODEL_SFREQ_HZ, Recording, check_recording
 
 # %% auto 0
-__all__ = ['UNIT_SCALE', 'KIND_WORDS', 'check_file', 'file_sha256', 'unit_scale', 'positive_number', 'as_signal', 'pick_channel',
-           'assemble_recording']
+__all__ = ['UNIT_SCALE', 'KIND_WORDS', 'check_file', 'file_sha256', 'unit_scale', 'positive_number', 'ReadOptions', 'as_signal',
+           'pick_channel', 'assemble_recording']
 
 # %% ../../nbs/00_io_base.ipynb 5
 def check_file(path, what: str = "recording file") -> Path:
@@ -59,17 +60,35 @@ def file_sha256(path) -> str:
     except FileNotFoundError: raise MissingFileError("file not found", path) from None
     return h.hexdigest()
 
-# %% ../../nbs/00_io_base.ipynb 7
+# %% ../../nbs/00_io_base.ipynb 8
 UNIT_SCALE = {"uv": 1.0, "µv": 1.0, "μv": 1.0, "mv": 1e3, "v": 1e6, "nv": 1e-3}
 
 def unit_scale(unit: str, path, channel: str) -> float:
+    """The factor turning samples in `unit` (a channel's unit as its file states it) into µV; 1, with a warning
+    naming the file and channel, for a unit that is no voltage SlumberNet knows.
+
+    Examples
+    --------
+    >>> unit_scale("mV", "m1.edf", "EEG"), unit_scale(" µV ", "m1.edf", "EEG")
+    (1000.0, 1.0)
+    """
     u = (unit or "").strip().lower()
     if u in UNIT_SCALE: return UNIT_SCALE[u]
     warn(f"channel '{channel}' has physical unit {unit!r}, not a voltage SlumberNet knows; assuming µV", path)
     return 1.0
 
 def positive_number(value, what: str, path, error=SignalError) -> float:
-    "`value` as a positive finite float, or `error` naming `what` (an argument or a number read from the file)."
+    """`value` as a positive finite float, or `error` naming `what` (an argument or a number read from the file).
+
+    Examples
+    --------
+    >>> positive_number("256", "sfreq_hz", "m1.npy")
+    256.0
+    >>> positive_number(0, "sfreq_hz", "m1.npy")
+    Traceback (most recent call last):
+    ...
+    slumbernet.io.SignalError: m1.npy: sfreq_hz must be a positive number, got 0
+    """
     try: v = float(value)
     except (TypeError, ValueError): v = math.nan
     if not (math.isfinite(v) and v > 0):
@@ -77,11 +96,67 @@ def positive_number(value, what: str, path, error=SignalError) -> float:
         raise error(f"{what} must be a positive number, got {shown!r}", path)
     return v
 
+# %% ../../nbs/00_io_base.ipynb 12
+@dataclass(frozen=True, repr=False)
+class ReadOptions:
+    """What a reader is told about a recording file beyond its path: the channels to read, the rate and units the
+    file may not state, the animal, and the slowest rate accepted.
+
+    `load_recording` and `open_recording` build one from their keyword arguments and check it
+    (`checked`), once; every format's reader (`READERS`) takes it as it is.
+
+    Parameters
+    ----------
+    eeg, emg : str, int, list of str, or None
+        The channels to read, by name, index, or names (or parts of names) in order of preference
+        (`pick_channel`); None: the first whose name contains "EEG" / "EMG". `emg=False` reads no EMG.
+    sfreq_hz : float, optional
+        Sampling rate in Hz, for formats that do not store it.
+    units : str
+        Units of formats that do not state them (text, CSV, NumPy, MATLAB): a key of `UNIT_SCALE`.
+    animal_id : str, optional
+        Identifies the animal (default: the EDF patient code, if any).
+    min_sfreq_hz : float
+        The slowest rate read (default `MODEL_SFREQ_HZ`, the network's input rate).
+
+    Examples
+    --------
+    >>> ReadOptions(eeg="C3-A1", emg=False, sfreq_hz="200")
+    ReadOptions(eeg='C3-A1', emg=False, sfreq_hz='200')
+    >>> ReadOptions(eeg="C3-A1", emg=False, sfreq_hz="200").checked("night.txt")
+    ReadOptions(eeg='C3-A1', emg=False, sfreq_hz=200.0)
+    """
+    eeg: str | int | list | None = None
+    emg: str | int | list | bool | None = None
+    sfreq_hz: float | None = None
+    units: str = "uV"
+    animal_id: str | None = None
+    min_sfreq_hz: float = MODEL_SFREQ_HZ
+
+    def checked(self, path) -> "ReadOptions":
+        """These options, checked for reading the file at `path`: `sfreq_hz` as a positive float (else a
+        `SignalError` naming the file), `units` a unit SlumberNet converts (else a `ValueError`)."""
+        sfreq_hz = None if self.sfreq_hz is None else positive_number(self.sfreq_hz, "sfreq_hz", path)
+        if UNIT_SCALE.get(self.units.lower()) is None:
+            raise ValueError(f"units must be one of {sorted(UNIT_SCALE)}, got {self.units!r}")
+        return replace(self, sfreq_hz=sfreq_hz)
+
+    def __repr__(self):  # only what differs from the defaults
+        given = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if getattr(self, f.name) != f.default]
+        return f"ReadOptions({', '.join(given)})"
+
+# %% ../../nbs/00_io_base.ipynb 16
 KIND_WORDS = {"b": "True/False values", "c": "complex numbers", "U": "text", "S": "text", "O": "text",
                "M": "dates", "m": "time spans", "V": "records of several fields"}
 
 def as_signal(x, name: str, path) -> np.ndarray:
-    "A channel's samples as float64; a `FileFormatError` if they are not real numbers (text, complex, True/False...)."
+    """A channel's samples as float64; a `FileFormatError` if they are not real numbers (text, complex, True/False...).
+
+    Examples
+    --------
+    >>> as_signal(np.array(["1", "2.5"]), "eeg", "m1.csv")
+    array([1. , 2.5])
+    """
     x = np.asarray(x)
     if x.dtype.kind in "iuf": return x.astype(np.float64, copy=False)
     where = ""
@@ -96,10 +171,17 @@ def as_signal(x, name: str, path) -> np.ndarray:
     raise FileFormatError(f"column '{name}' holds {KIND_WORDS.get(x.dtype.kind, f'{x.dtype} values')}, "
                           f"not {'real ' * (x.dtype.kind == 'c')}numbers{where}", path)
 
+# %% ../../nbs/00_io_base.ipynb 20
 def pick_channel(names: list[str], want, kind: str, path) -> int | None:
     """Index of the channel chosen by `want`: a name, an index, a list of names or name parts in order of preference
     (the first that a channel's name equals, else contains, case-insensitive), None (the first whose name contains
-    `kind`) or False (none)."""
+    `kind`) or False (none).
+
+    Examples
+    --------
+    >>> pick_channel(["EEG1", "EMG1"], None, "EEG", "m1.edf"), pick_channel(["C3-A1", "EMG1"], ["C4", "C3"], "EEG", "n1.edf")
+    (0, 0)
+    """
     if want is False: return None
     if isinstance(want, (list, tuple)):
         low = [n.strip().lower() for n in names]
@@ -129,33 +211,44 @@ def pick_channel(names: list[str], want, kind: str, path) -> int | None:
         raise ChannelError(f"no {kind} channel named {want!r} (channels: {', '.join(map(repr, names))})", path)
     return matches[0]
 
+# %% ../../nbs/00_io_base.ipynb 24
 def _resample_to(x: np.ndarray, sfreq_from: float, sfreq_to: float) -> np.ndarray:
+    "`x`, sampled at `sfreq_from`, resampled to `sfreq_to` (a polyphase filter, the ratio to 1/1000)."
     from scipy.signal import resample_poly
     if sfreq_from == sfreq_to: return x
     ratio = Fraction(sfreq_to / sfreq_from).limit_denominator(1000)
     return resample_poly(x, ratio.numerator, ratio.denominator).astype(np.float32)
 
-def assemble_recording(path, names, rates, units, read, eeg, emg, start, animal_id, min_sfreq_hz):
-    "Pick channels by name/index, read them, convert to µV and resample to a common rate."
-    ie, im = pick_channel(names, eeg, "EEG", path), pick_channel(names, emg, "EMG", path)
+def assemble_recording(path, names, rates, channel_units, read, start, options: ReadOptions) -> Recording:
+    """The channels `options` picks (by name or index) of a file whose channels are `names`, sampled at `rates` in
+    `channel_units`, read by `read(i)`, in µV at one rate (the highest; the others resampled), as a checked
+    `Recording` starting at `start`.
+
+    Examples
+    --------
+    >>> eeg, emg = np.random.default_rng(0).normal(0, 50, (2, 2560))
+    >>> assemble_recording("m1.npy", ["EEG", "EMG"], [256.0, 256.0], ["uV", "mV"], [eeg, emg].__getitem__, None, ReadOptions())
+    <Recording | 'm1' | EEG 'EEG' + EMG 'EMG' | 256 Hz, 10.0 s | m1.npy>
+    """
+    ie, im = pick_channel(names, options.eeg, "EEG", path), pick_channel(names, options.emg, "EMG", path)
     picks = [i for i in (ie, im) if i is not None]
     for i in picks:
         if not (math.isfinite(rates[i]) and rates[i] > 0):
             raise FileFormatError(f"channel '{names[i]}' has a sampling rate of {rates[i]:g} Hz, not a positive "
                                   f"number: the file is corrupt", path)
     for i in picks:  # the floor holds per channel: one far slower than the other is not rescued by resampling
-        if rates[i] < min_sfreq_hz and len({rates[j] for j in picks}) > 1:
-            raise SignalError(f"channel '{names[i]}' is sampled at {rates[i]:g} Hz, below {min_sfreq_hz:g} Hz, the lowest "
+        if rates[i] < options.min_sfreq_hz and len({rates[j] for j in picks}) > 1:
+            raise SignalError(f"channel '{names[i]}' is sampled at {rates[i]:g} Hz, below {options.min_sfreq_hz:g} Hz, the lowest "
                               f"SlumberNet scores (pass min_sfreq_hz= to load slower data on purpose)", path)
     sf = max(rates[i] for i in picks)
     sigs = {}
     for i in picks:
-        x = read(i) * unit_scale(units[i], path, names[i])
+        x = read(i) * unit_scale(channel_units[i], path, names[i])
         if rates[i] != sf:
             warn(f"channel '{names[i]}' is sampled at {rates[i]:g} Hz, resampled to {sf:g} Hz", path)
             x = _resample_to(np.asarray(x, np.float64), rates[i], sf)
         sigs[i] = np.asarray(x, np.float32)
     n = min(len(v) for v in sigs.values())
     rec = Recording(sigs[ie][:n], sf, None if im is None else sigs[im][:n], start, names[ie],
-                    None if im is None else names[im], Path(path), animal_id)
-    return check_recording(rec, min_sfreq_hz=min_sfreq_hz)
+                    None if im is None else names[im], Path(path), options.animal_id)
+    return check_recording(rec, min_sfreq_hz=options.min_sfreq_hz)

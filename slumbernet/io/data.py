@@ -15,8 +15,8 @@ import numpy as np
 from .utils import check_channel_range, check_rate_and_length, finite_range, fmt_duration, pd
 
 # %% auto 0
-__all__ = ['MODEL_SFREQ_HZ', 'EPOCH_S', 'STAGES', 'STAGE_NAMES', 'UNSCORED', 'STAGE_CODES', 'parse_stage_code', 'stage_runs',
-           'Hypnogram', 'Recording', 'check_recording', 'RecordingReader']
+__all__ = ['MODEL_SFREQ_HZ', 'EPOCH_S', 'STAGES', 'STAGE_NAMES', 'UNSCORED', 'STAGE_CODES', 'parse_stage_code', 'Hypnogram',
+           'stage_runs', 'Recording', 'check_recording', 'RecordingReader']
 
 # %% ../../nbs/00_io_data.ipynb 5
 MODEL_SFREQ_HZ = 64.0
@@ -83,18 +83,18 @@ def _as_datetime(t) -> datetime:
     if isinstance(t, np.datetime64): return t.astype("datetime64[us]").item()
     return pd.Timestamp(t).to_pydatetime()
 
-def stage_runs(stages) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Runs of equal stage (bouts): their first epochs, lengths and stages.
+# %% ../../nbs/00_io_data.ipynb 14
+def _stages_and_flags(stages, artefact) -> tuple[np.ndarray, np.ndarray]:
+    "A hypnogram's stages as int8 (checked: one per epoch, -1 to 2) and its artefact flags as a new bool array."
+    st = np.asarray(stages)
+    if st.ndim != 1: raise ValueError(f"stages must be 1-D, got shape {st.shape}")
+    if st.size and (st.min() < UNSCORED or st.max() > 2):
+        raise ValueError("stages must be 0 (W), 1 (N), 2 (R) or -1 (unscored)")
+    art = np.zeros(len(st), bool) if artefact is None else np.asarray(artefact, bool).copy()
+    if art.shape != st.shape: raise ValueError("artefact must have one flag per epoch")
+    return st.astype(np.int8), art
 
-    Examples
-    --------
-    >>> [r.tolist() for r in stage_runs(np.array([0, 0, 1, 1, 1, 2, 0]))]
-    [[0, 2, 5, 6], [2, 3, 1, 1], [0, 1, 2, 0]]
-    """
-    stages = np.asarray(stages)
-    starts = np.r_[0, np.flatnonzero(np.diff(stages)) + 1]
-    return starts, np.diff(np.r_[starts, len(stages)]), stages[starts]
-
+# %% ../../nbs/00_io_data.ipynb 17
 @dataclass(repr=False, eq=False)
 class Hypnogram:
     """Per-epoch sleep stages with an artefact flag.
@@ -125,14 +125,7 @@ class Hypnogram:
     source: Path | None = None
 
     def __post_init__(self):
-        st = np.asarray(self.stages)
-        if st.ndim != 1: raise ValueError(f"stages must be 1-D, got shape {st.shape}")
-        if st.size and (st.min() < UNSCORED or st.max() > 2):
-            raise ValueError("stages must be 0 (W), 1 (N), 2 (R) or -1 (unscored)")
-        self.stages = st.astype(np.int8)
-        self.artefact = (np.zeros(len(st), bool) if self.artefact is None
-                         else np.asarray(self.artefact, bool).copy())
-        if self.artefact.shape != self.stages.shape: raise ValueError("artefact must have one flag per epoch")
+        self.stages, self.artefact = _stages_and_flags(self.stages, self.artefact)
         if not self.epoch_s > 0: raise ValueError(f"epoch_s must be positive, got {self.epoch_s}")
         self.epoch_s = float(self.epoch_s)
         if self.start is not None: self.start = _as_datetime(self.start)
@@ -204,7 +197,31 @@ class Hypnogram:
         if self.source is not None: parts.append(self.source.name)
         return "<Hypnogram | " + " | ".join(parts) + ">"
 
-# %% ../../nbs/00_io_data.ipynb 15
+# %% ../../nbs/00_io_data.ipynb 22
+def stage_runs(stages) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of equal stage (bouts): their first epochs, lengths and stages.
+
+    Examples
+    --------
+    >>> [r.tolist() for r in stage_runs(np.array([0, 0, 1, 1, 1, 2, 0]))]
+    [[0, 2, 5, 6], [2, 3, 1, 1], [0, 1, 2, 0]]
+    """
+    stages = np.asarray(stages)
+    starts = np.r_[0, np.flatnonzero(np.diff(stages)) + 1]
+    return starts, np.diff(np.r_[starts, len(stages)]), stages[starts]
+
+# %% ../../nbs/00_io_data.ipynb 27
+def _channel_arrays(eeg, emg) -> tuple[np.ndarray, np.ndarray | None]:
+    "A recording's EEG and EMG (or None) as float32 arrays, checked: 1-D, the EMG as long as the EEG."
+    eeg = np.asarray(eeg, dtype=np.float32)
+    if eeg.ndim != 1: raise ValueError(f"eeg must be 1-D, got shape {eeg.shape}")
+    if emg is None: return eeg, None
+    emg = np.asarray(emg, dtype=np.float32)
+    if emg.shape != eeg.shape:
+        raise ValueError(f"eeg and emg must have the same length, got {eeg.shape} and {emg.shape}")
+    return eeg, emg
+
+# %% ../../nbs/00_io_data.ipynb 29
 @dataclass(repr=False, eq=False)
 class Recording:
     """EEG (and optionally EMG) of one animal, in µV, at one sampling rate.
@@ -243,13 +260,8 @@ class Recording:
     recording_id: str | None = None
 
     def __post_init__(self):
-        self.eeg = np.asarray(self.eeg, dtype=np.float32)
-        if self.eeg.ndim != 1: raise ValueError(f"eeg must be 1-D, got shape {self.eeg.shape}")
-        if self.emg is not None:
-            self.emg = np.asarray(self.emg, dtype=np.float32)
-            if self.emg.shape != self.eeg.shape:
-                raise ValueError(f"eeg and emg must have the same length, got {self.eeg.shape} and {self.emg.shape}")
-        else: self.emg_channel = None
+        self.eeg, self.emg = _channel_arrays(self.eeg, self.emg)
+        if self.emg is None: self.emg_channel = None
         if not (np.isfinite(self.sfreq_hz) and self.sfreq_hz > 0):
             raise ValueError(f"sfreq_hz must be a positive number, got {self.sfreq_hz}")
         self.sfreq_hz = float(self.sfreq_hz)
@@ -287,7 +299,7 @@ class Recording:
         if self.source is not None: parts.append(self.source.name)
         return "<Recording | " + " | ".join(parts) + ">"
 
-# %% ../../nbs/00_io_data.ipynb 19
+# %% ../../nbs/00_io_data.ipynb 33
 def check_recording(rec: Recording, min_sfreq_hz: float = MODEL_SFREQ_HZ, min_duration_s: float = EPOCH_S) -> Recording:
     """Raise `SignalError` if `rec` cannot be scored; return it unchanged otherwise.
 
@@ -305,7 +317,7 @@ def check_recording(rec: Recording, min_sfreq_hz: float = MODEL_SFREQ_HZ, min_du
         if x is not None: check_channel_range(kind, name, *finite_range(x), rec.duration_s, rec.source)
     return rec
 
-# %% ../../nbs/00_io_data.ipynb 22
+# %% ../../nbs/00_io_data.ipynb 36
 @dataclass(repr=False, eq=False)
 class RecordingReader:
     """A recording opened to be read piece by piece (see `open_recording`).

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -14,13 +15,13 @@ import numpy as np
 
 from .errors import FileFormatError, SlumberNetError
 from .utils import check_rate_and_length, fmt_duration, warn
-from .data import EPOCH_S, RecordingReader
-from .base import assemble_recording, pick_channel, unit_scale
+from .data import EPOCH_S, Recording, RecordingReader
+from .base import ReadOptions, assemble_recording, pick_channel, unit_scale
 
 # %% auto 0
 __all__ = ['edf_header', 'open_edf', 'edf_start', 'edf_reader', 'load_edf']
 
-# %% ../../nbs/00_io_edf.ipynb 5
+# %% ../../nbs/00_io_edf.ipynb 6
 _EDF_INT = re.compile(r"[+-]?\d+")
 _EDF_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _EDF_ANNOTATIONS = ("EDF Annotations", "BDF Annotations")
@@ -38,15 +39,15 @@ def _edf_label(raw: bytes) -> str:
     try: return raw.decode("utf-8").strip()
     except UnicodeDecodeError: return raw.decode("latin-1").strip()
 
-def edf_header(path) -> dict:
-    """Read and check an EDF/BDF header before pyedflib or MNE sees the file.
+# %% ../../nbs/00_io_edf.ipynb 10
+def _signal_fields(sig: bytes, n_sig: int, offset: int, width: int) -> list[bytes]:
+    """One field of every signal's header, `width` bytes each: EDF stores all the signals' labels, then all their
+    transducers, and so on, so the field's block starts at byte `offset * n_sig` of the signals' header `sig`."""
+    return [sig[offset * n_sig + j * width:offset * n_sig + (j + 1) * width] for j in range(n_sig)]
 
-    Every field SlumberNet relies on is checked, and the file size is compared with what the header
-    declares, so that a broken file gets an error naming the field (rather than a crash, a C-library
-    message, an attempt to allocate what a lying header declares, or, worst, a silently shifted
-    signal). Returns the fields; `lenient` holds the reason if only a lenient reader (MNE) will read
-    the file: text fields with non-ASCII bytes, or a number of data records left open (-1)."""
-    size = Path(path).stat().st_size
+def _edf_fixed_header(path, size: int) -> tuple[bytes, bytes, int]:
+    """(the 256-byte fixed header, the signals' header, the number of signals) of an EDF/BDF file of `size` bytes;
+    a `FileFormatError` for a file too short to hold them, or that is not EDF or BDF."""
     with open(path, "rb") as f:
         head = f.read(256)
         if len(head) < 256:
@@ -55,43 +56,41 @@ def edf_header(path) -> dict:
         if head[:8] not in (b"0       ", b"\xffBIOSEMI"):
             raise FileFormatError(f"not an EDF/BDF file: it starts with {head[:8]!r}, not the EDF version '0' or "
                                   f"BDF's 0xFF 'BIOSEMI'", path)
-        width = 3 if head[:1] == b"\xff" else 2
         n_sig = _edf_number(head[252:256], "number of signals", path)
         if n_sig < 1: raise FileFormatError(f"EDF header is corrupt: it declares {n_sig} signals", path)
         hdr = 256 * (n_sig + 1)
         if size < hdr:
             raise FileFormatError(f"EDF header is truncated: it declares {n_sig:,} signals, whose descriptions end at "
                                   f"byte {hdr:,}, but the file is only {size:,} bytes", path)
-        sig = f.read(hdr - 256)
-    hb = _edf_number(head[184:192], "header size", path)
-    if hb != hdr:
-        raise FileFormatError(f"EDF header is corrupt: its header-size field says {hb:,} bytes, but {n_sig:,} "
-                              f"signals make a {hdr:,}-byte header", path)
-    if head[192:197] in (b"EDF+D", b"BDF+D"):
-        raise FileFormatError("is an EDF+D (discontinuous) file: its data records have gaps between them, which "
-                              "SlumberNet cannot line up with epochs; export it as EDF+C (continuous)", path)
-    field = lambda k, w, j: sig[k * n_sig + j * w:k * n_sig + (j + 1) * w]  # field of width w at offset k * n_sig
-    labels = [_edf_label(field(0, 16, j)) for j in range(n_sig)]
-    # text fields must be printable ASCII; pyedflib refuses anything else, MNE reads it
+        return head, f.read(hdr - 256), n_sig
+
+def _non_ascii_fields(head: bytes, sig: bytes, n_sig: int) -> list[str]:
+    "The header's text fields holding anything but printable ASCII, which EDF forbids (pyedflib refuses, MNE reads)."
+    signal = {what: _signal_fields(sig, n_sig, k, w) for what, k, w in
+              (("label", 0, 16), ("transducer", 16, 80), ("dimension", 96, 8), ("prefiltering", 136, 80))}
     texts = [("patient", head[8:88]), ("recording", head[88:168]), ("reserved", head[192:236])] + \
-        [(f"{what} of signal {j + 1}", field(k, w, j)) for j in range(n_sig)
-         for what, k, w in (("label", 0, 16), ("transducer", 16, 80), ("dimension", 96, 8), ("prefiltering", 136, 80))]
-    bad_text = [what for what, raw in texts if any(b < 32 or b > 126 for b in raw)]
-    n_rec = _edf_number(head[236:244], "number of data records", path)
-    dur = _edf_number(head[244:252], "duration of a data record", path, whole=False)
-    is_ann = [lab in _EDF_ANNOTATIONS for lab in labels]
+        [(f"{what} of signal {j + 1}", signal[what][j]) for j in range(n_sig) for what in signal]
+    return [what for what, raw in texts if any(b < 32 or b > 126 for b in raw)]
+
+# %% ../../nbs/00_io_edf.ipynb 14
+def _edf_signals(sig: bytes, labels: list[str], is_ann: list[bool], path) -> tuple[list, list, list, list, list]:
+    """Each signal's samples per data record, dimension (decoded, and as the raw bytes MNE reads), physical and
+    digital limits, checked one signal after the other; a `FileFormatError` naming the signal and field at fault.
+    Annotation signals hold text, not samples: their limits are placeholders."""
+    field = lambda offset, width: _signal_fields(sig, len(labels), offset, width)
+    n_per, dimension, pmins, pmaxs, dmins, dmaxs = (field(216, 8), field(96, 8), field(104, 8), field(112, 8),
+                                                    field(120, 8), field(128, 8))
     spr, dims, dims_raw, phys, digi = [], [], [], [], []
     for j, lab in enumerate(labels):
         name = f"signal {j + 1} ({lab!r})"
-        spr.append(_edf_number(field(216, 8, j), f"number of samples per data record of {name}", path))
+        spr.append(_edf_number(n_per[j], f"number of samples per data record of {name}", path))
         if spr[-1] < 1:
             raise FileFormatError(f"EDF header is corrupt: {name} has {spr[-1]} samples per data record", path)
-        dims.append(_edf_label(field(96, 8, j))); dims_raw.append(field(96, 8, j).strip())
+        dims.append(_edf_label(dimension[j])); dims_raw.append(dimension[j].strip())
         if is_ann[j]: phys.append((0.0, 1.0)); digi.append((0, 1)); continue
-        pmin, pmax = (_edf_number(field(k, 8, j), f"physical {w} of {name}", path, whole=False)
-                      for k, w in ((104, "minimum"), (112, "maximum")))
-        dmin, dmax = (_edf_number(field(k, 8, j), f"digital {w} of {name}", path)
-                      for k, w in ((120, "minimum"), (128, "maximum")))
+        pmin, pmax = (_edf_number(raw[j], f"physical {w} of {name}", path, whole=False)
+                      for raw, w in ((pmins, "minimum"), (pmaxs, "maximum")))
+        dmin, dmax = (_edf_number(raw[j], f"digital {w} of {name}", path) for raw, w in ((dmins, "minimum"), (dmaxs, "maximum")))
         if dmax <= dmin:
             raise FileFormatError(f"EDF header is corrupt: {name} has digital minimum {dmin} and maximum {dmax}; the "
                                   f"minimum must be below the maximum, or its samples cannot be converted to "
@@ -100,14 +99,17 @@ def edf_header(path) -> dict:
             raise FileFormatError(f"EDF header is corrupt: {name} has physical minimum and maximum both {pmin:g}, "
                                   f"so every sample would read {pmin:g}", path)
         phys.append((pmin, pmax)); digi.append((dmin, dmax))
-    if not (dur > 0 or (dur == 0 and all(is_ann))):
-        raise FileFormatError(f"EDF header is corrupt: the duration of a data record is {dur:g} s; it must be a "
-                              f"positive number of seconds", path)
-    per = sum(spr) * width
-    whole, rest = divmod(size - hdr, per)
+    return spr, dims, dims_raw, phys, digi
+
+# %% ../../nbs/00_io_edf.ipynb 18
+def _edf_record_count(path, n_rec: int, dur: float, data_bytes: int, per: int) -> tuple[int, str | None]:
+    """The number of data records, checked against the `data_bytes` that follow the header (`per` bytes a record),
+    and why only a lenient reader will read the file, or None: EDF+ lets a recorder leave the number open (-1)
+    while it records, and the records are then counted from the file's size."""
+    whole, rest = divmod(data_bytes, per)
     holds = f"{whole:,} data records" + (f" and {rest:,} byte{'s' * (rest != 1)}" if rest else "")
     lenient = None
-    if n_rec == -1:  # EDF+ allows -1 (unknown) while recording: count the records from the file size
+    if n_rec == -1:
         if whole == 0:
             raise FileFormatError(f"EDF file holds no complete data record (its header leaves their number open, "
                                   f"-1; the file holds {holds})", path)
@@ -117,31 +119,75 @@ def edf_header(path) -> dict:
     elif n_rec < -1:
         raise FileFormatError(f"EDF header is corrupt: the number of data records is {n_rec}; it must be 0 or more "
                               f"(or -1, unknown)", path)
-    elif size < hdr + n_rec * per:
+    elif data_bytes < n_rec * per:
         raise FileFormatError(f"EDF file is truncated: its header declares {n_rec:,} data records of {dur:g} s "
                               f"({fmt_duration(n_rec * dur)}) but the file holds {holds} "
                               f"({fmt_duration(whole * dur)}); was the copy interrupted?", path)
-    elif size > hdr + n_rec * per:
+    elif data_bytes > n_rec * per:
         raise FileFormatError(f"EDF file is corrupt: it holds {holds} but its header declares {n_rec:,}", path)
     elif n_rec == 0:
         raise FileFormatError("EDF file holds no data records: the recording is empty", path)
+    return n_rec, lenient
+
+def _check_record_stamps(path, at: int, per: int, n_bytes: int, dur: float):
+    """Refuse an EDF+ header whose record duration `dur` the first two data records' own time stamps contradict:
+    each record's annotation signal (`n_bytes` long, from byte `at` of the first record; records `per` bytes
+    apart) starts with the record's onset in s."""
+    stamps = []
+    with open(path, "rb") as f:
+        for r in (0, 1):
+            f.seek(at + r * per); m = re.match(rb"([+-]\d+(?:\.\d*)?)\x14\x14", f.read(min(n_bytes, 64)))
+            if m: stamps.append(float(m.group(1)))
+    if len(stamps) == 2 and abs(stamps[1] - stamps[0] - dur) > 1e-6 * max(1.0, dur):
+        raise FileFormatError(f"EDF header is corrupt: it says a data record lasts {dur:g} s, but the records' own "
+                              f"time stamps are {stamps[1] - stamps[0]:g} s apart", path)
+
+# %% ../../nbs/00_io_edf.ipynb 22
+def edf_header(path) -> dict:
+    """Read and check an EDF/BDF header before pyedflib or MNE sees the file.
+
+    Every field SlumberNet relies on is checked, and the file size is compared with what the header
+    declares, so that a broken file gets an error naming the field (rather than a crash, a C-library
+    message, an attempt to allocate what a lying header declares, or, worst, a silently shifted
+    signal). Returns the fields; `lenient` holds the reason if only a lenient reader (MNE) will read
+    the file: text fields with non-ASCII bytes, or a number of data records left open (-1).
+
+    Examples
+    --------
+    >>> edf_header("data_samples/mouse01_baseline.edf")["labels"]
+    ['EEG', 'EMG', 'EDF Annotations']
+    """
+    size = Path(path).stat().st_size
+    head, sig, n_sig = _edf_fixed_header(path, size)
+    width, hdr = 3 if head[:1] == b"\xff" else 2, 256 * (n_sig + 1)
+    hb = _edf_number(head[184:192], "header size", path)
+    if hb != hdr:
+        raise FileFormatError(f"EDF header is corrupt: its header-size field says {hb:,} bytes, but {n_sig:,} "
+                              f"signals make a {hdr:,}-byte header", path)
+    if head[192:197] in (b"EDF+D", b"BDF+D"):
+        raise FileFormatError("is an EDF+D (discontinuous) file: its data records have gaps between them, which "
+                              "SlumberNet cannot line up with epochs; export it as EDF+C (continuous)", path)
+    labels = [_edf_label(raw) for raw in _signal_fields(sig, n_sig, 0, 16)]
+    bad_text = _non_ascii_fields(head, sig, n_sig)
+    n_rec = _edf_number(head[236:244], "number of data records", path)
+    dur = _edf_number(head[244:252], "duration of a data record", path, whole=False)
+    is_ann = [lab in _EDF_ANNOTATIONS for lab in labels]
+    spr, dims, dims_raw, phys, digi = _edf_signals(sig, labels, is_ann, path)
+    if not (dur > 0 or (dur == 0 and all(is_ann))):
+        raise FileFormatError(f"EDF header is corrupt: the duration of a data record is {dur:g} s; it must be a "
+                              f"positive number of seconds", path)
+    per = sum(spr) * width
+    n_rec, lenient = _edf_record_count(path, n_rec, dur, size - hdr, per)
     if head[192:196] in (b"EDF+", b"BDF+") and any(is_ann) and n_rec >= 2:
-        # EDF+ stamps each data record with its start time: a lie about the record duration shows
-        stamps = []
-        j = is_ann.index(True); at = hdr + sum(spr[:j]) * width
-        with open(path, "rb") as f:
-            for r in (0, 1):
-                f.seek(at + r * per); m = re.match(rb"([+-]\d+(?:\.\d*)?)\x14\x14", f.read(min(spr[j] * width, 64)))
-                if m: stamps.append(float(m.group(1)))
-        if len(stamps) == 2 and abs(stamps[1] - stamps[0] - dur) > 1e-6 * max(1.0, dur):
-            raise FileFormatError(f"EDF header is corrupt: it says a data record lasts {dur:g} s, but the records' own "
-                                  f"time stamps are {stamps[1] - stamps[0]:g} s apart", path)
+        j = is_ann.index(True)  # EDF+ stamps each data record with its start time: a lie about their duration shows
+        _check_record_stamps(path, hdr + sum(spr[:j]) * width, per, spr[j] * width, dur)
     if bad_text and lenient is None:
         lenient = f"its header holds non-ASCII characters (in the {', '.join(bad_text[:3])}), which EDF forbids"
     return dict(width=width, n_signals=n_sig, n_records=n_rec, record_s=dur, labels=labels, annotation=is_ann,
                 samples_per_record=spr, dimensions=dims, dimensions_raw=dims_raw, physical=phys, digital=digi,
                 lenient=lenient)
 
+# %% ../../nbs/00_io_edf.ipynb 26
 def _edf_refusal(path, err: Exception) -> SlumberNetError | None:
     "Turn pyedflib's refusal into our error, or None if the file may be read leniently."
     msg = str(err).split(": ", 1)[-1]
@@ -176,6 +222,7 @@ def edf_start(f, path) -> datetime | None:
               f"so clock times and alignment by time are not available", path)
         return None
 
+# %% ../../nbs/00_io_edf.ipynb 30
 def _edf16_reader(path, f, hdr: dict):
     """A function `read(i, start=0, stop=None)` reading samples `start` to `stop` of signal `i` (pyedflib's
     numbering) of an EDF file straight into float32 physical units (the header's dimension) with NumPy,
@@ -205,35 +252,35 @@ def _edf16_reader(path, f, hdr: dict):
         return x
     return read
 
-def edf_reader(path, eeg, emg, animal_id, min_sfreq_hz) -> "RecordingReader":
+# %% ../../nbs/00_io_edf.ipynb 34
+def edf_reader(path, options: ReadOptions = ReadOptions()) -> "RecordingReader":
     """A `RecordingReader` of an EDF/BDF file that reads the samples asked for, when and only when asked.
 
     Files only a lenient reader will read, and files whose EEG and EMG are sampled at different
     rates (one is resampled), are read whole at once."""
     f, hdr = open_edf(path)
-    if f is None: return _lenient_reader(path, hdr, eeg, emg, animal_id, min_sfreq_hz)
+    if f is None: return _lenient_reader(path, hdr, options)
     try:
         names = [s.strip() for s in f.getSignalLabels()]
         rates = [float(f.getSampleFrequency(i)) for i in range(f.signals_in_file)]
         units = [f.getPhysicalDimension(i) for i in range(f.signals_in_file)]
-        animal = animal_id or (f.getPatientCode().strip() or None)
+        options = replace(options, animal_id=options.animal_id or (f.getPatientCode().strip() or None))
         read = _edf16_reader(path, f, hdr) or \
             (lambda i, start=0, stop=None: f.readSignal(i, start, None if stop is None else stop - start))
-        ie, im = pick_channel(names, eeg, "EEG", path), pick_channel(names, emg, "EMG", path)
+        ie, im = pick_channel(names, options.eeg, "EEG", path), pick_channel(names, options.emg, "EMG", path)
         picks = [i for i in (ie, im) if i is not None]
         if len({rates[i] for i in picks}) > 1 or not all(math.isfinite(rates[i]) and rates[i] > 0 for i in picks):
-            rec = assemble_recording(path, names, rates, units, read, ie, False if im is None else im, edf_start(f, path),
-                            animal, min_sfreq_hz)  # resamples, or refuses the rates
+            rec = assemble_recording(path, names, rates, units, read, edf_start(f, path),
+                                     replace(options, eeg=ie, emg=False if im is None else im))  # resamples, or refuses the rates
             f.close()
             return RecordingReader.of(rec)
         sf, n = rates[ie], int(min(f.getNSamples()[i] for i in picks))
-        check_rate_and_length(sf, n / sf, min_sfreq_hz, EPOCH_S, path)
-        return _channels_reader(path, names, units, read, ie, im, sf, n, edf_start(f, path), animal, min_sfreq_hz,
-                                close_file=f.close)
+        check_rate_and_length(sf, n / sf, options.min_sfreq_hz, EPOCH_S, path)
+        return _channels_reader(path, names, units, read, ie, im, sf, n, edf_start(f, path), options, close_file=f.close)
     except BaseException:
         f.close(); raise
 
-def _channels_reader(path, names, units, read, ie, im, sfreq_hz, n_samples, start, animal_id, min_sfreq_hz,
+def _channels_reader(path, names, units, read, ie, im, sfreq_hz, n_samples, start, options: ReadOptions,
                      close_file=None) -> "RecordingReader":
     """The `RecordingReader` of channels `ie` (EEG) and `im` (EMG, or None) of one rate, `read(i, start, stop)` giving
     channel `i`'s samples in its file's units, converted to µV float32 when read. The caller has checked the rate."""
@@ -243,15 +290,16 @@ def _channels_reader(path, names, units, read, ie, im, sfreq_hz, n_samples, star
         return np.asarray(x * scale[i] if scale[i] != 1.0 else x, np.float32)
     read_channels = lambda start, stop: (channel(ie, start, stop), None if im is None else channel(im, start, stop))
     return RecordingReader(sfreq_hz, n_samples, read_channels, start, names[ie], None if im is None else names[im],
-                           Path(path), animal_id, close_file=close_file, min_sfreq_hz=min_sfreq_hz)
+                           Path(path), options.animal_id, close_file=close_file, min_sfreq_hz=options.min_sfreq_hz)
 
-def load_edf(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
-    "An EDF/EDF+/BDF file as a checked `Recording` (`sfreq_hz` and `units` are unused: EDF states its own)."
-    with edf_reader(path, eeg, emg, animal_id, min_sfreq_hz) as reader: return reader.load()
+def load_edf(path, options: ReadOptions = ReadOptions()) -> Recording:
+    "An EDF/EDF+/BDF file as a checked `Recording` (`options.sfreq_hz` and `units` are unused: EDF states its own)."
+    with edf_reader(path, options) as reader: return reader.load()
 
+# %% ../../nbs/00_io_edf.ipynb 38
 _MNE_VOLT_UNITS = ("\u00b5V", "\x83\xcaV", "uV", "mV")  # dimensions MNE converts to volts (Latin-1, case-sensitive)
 
-def _lenient_reader(path, hdr, eeg, emg, animal_id, min_sfreq_hz) -> "RecordingReader":
+def _lenient_reader(path, hdr, options: ReadOptions) -> "RecordingReader":
     """A `RecordingReader` of an EDF/BDF file only MNE will read, reading (through MNE) the samples asked for, when
     asked: a week-long file whose header leaves its length open is read a chunk at a time too."""
     import mne
@@ -273,7 +321,7 @@ def _lenient_reader(path, hdr, eeg, emg, animal_id, min_sfreq_hz) -> "RecordingR
     # (it does not know "UV", say): undo that, then convert with our case-blind units.
     units = ["V" if m.decode("latin-1") in _MNE_VOLT_UNITS else d for m, d in zip(mne_dims, dims)] \
         if len(dims) == len(names) else ["V"] * len(names)
-    ie, im = pick_channel(names, eeg, "EEG", path), pick_channel(names, emg, "EMG", path)
-    check_rate_and_length(sf, raw.n_times / sf, min_sfreq_hz, EPOCH_S, path)
+    ie, im = pick_channel(names, options.eeg, "EEG", path), pick_channel(names, options.emg, "EMG", path)
+    check_rate_and_length(sf, raw.n_times / sf, options.min_sfreq_hz, EPOCH_S, path)
     read = lambda i, a, b: raw.get_data(picks=[i], start=a, stop=b)[0]  # MNE reads all channels at one rate
-    return _channels_reader(path, names, units, read, ie, im, sf, raw.n_times, start, animal_id, min_sfreq_hz)
+    return _channels_reader(path, names, units, read, ie, im, sf, raw.n_times, start, options)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from .edf import edf_start, open_edf
 # %% auto 0
 __all__ = ['BANDPOWER_COLUMNS', 'EEG_BANDS_HZ', 'load_scores', 'load_bandpower_table', 'align']
 
-# %% ../../nbs/00_io_scores.ipynb 5
+# %% ../../nbs/00_io_scores.ipynb 6
 def _read_text(path, what: str) -> str:
     """The whole of a text file: UTF-8 (a byte-order mark is dropped), UTF-16 with a byte-order mark (Excel's
     "Unicode text"), or else Latin-1, which any bytes decode as. A `FileFormatError` for binary data."""
@@ -35,7 +36,9 @@ def _read_text(path, what: str) -> str:
     if "\x00" in text: raise FileFormatError(f"binary data, not a text {what}", path)
     return text
 
+# %% ../../nbs/00_io_scores.ipynb 10
 def _codes_to_hypnogram(codes_in, lines, path, epoch_s, start, codes) -> Hypnogram:
+    "The `Hypnogram` of stage codes `codes_in`, read at `lines`; a `ScoreError` naming the line of an unknown code."
     stages, art = np.empty(len(codes_in), np.int8), np.zeros(len(codes_in), bool)
     for k, (c, ln) in enumerate(zip(codes_in, lines)):
         try: p = parse_stage_code(c, codes)
@@ -49,6 +52,7 @@ def _codes_to_hypnogram(codes_in, lines, path, epoch_s, start, codes) -> Hypnogr
     return Hypnogram(stages, epoch_s, art, start, path)
 
 def _check_epoch_numbers(numbers, lines, path):
+    "Refuse epoch numbers that do not run on one by one: a missing, repeated or out-of-order row, by its line."
     d = np.diff(numbers)
     if len(d) and not (d == 1).all():
         k = int(np.argmax(d != 1))
@@ -56,12 +60,14 @@ def _check_epoch_numbers(numbers, lines, path):
         raise ScoreError(f"epoch numbering {what} at line {lines[k + 1]} (epoch {numbers[k]} then "
                          f"{numbers[k + 1]}): missing, duplicate or out-of-order rows", path)
 
+# %% ../../nbs/00_io_scores.ipynb 14
 def _typical_step(d: np.ndarray) -> float:
     "The most common step between rows (the smallest if several are equally common)."
     vals, counts = np.unique(np.round(d, 3), return_counts=True)
     return float(vals[counts == counts.max()].min())
 
 def _epoch_from_times(times, lines, path, epoch_s):
+    "The epoch length from epoch start times, checked to advance by one epoch per row (`epoch_s` if one row)."
     secs = np.array([(t - times[0]).total_seconds() for t in times])
     d = np.diff(secs)
     if not len(d): return epoch_s
@@ -84,22 +90,7 @@ def _epoch_from_onsets(on: np.ndarray, lines, path, epoch_s, column: str):
                                   f"epoch is {step:g} s: missing or out-of-order rows", path)
     return step
 
-_SIRENIA_STAGE_COLUMNS = ("sleep stage", "rodent sleep")
-_SIRENIA_TIME_COLUMNS = ("date", "time", "time stamp", "time from start")
-
-def _column_key(name) -> str:
-    "A column name compared case- and space-blind: `' Time  from Start'` -> `'time from start'`."
-    return " ".join(str(name).replace('"', "").lower().split())
-
-def _sirenia_header(lines) -> int | None:
-    """Index of a Sirenia score export's header line, if one of the first 30 lines is: a `Sleep Stage` or
-    `Rodent Sleep` column beside a time column (or alone on the file's first line)."""
-    first = next((i for i, l in enumerate(lines) if l.strip()), None)
-    for i, line in enumerate(lines[:30]):
-        keys = {_column_key(f) for f in re.split(r"[,;\t]", line)}
-        if keys & set(_SIRENIA_STAGE_COLUMNS) and (keys & set(_SIRENIA_TIME_COLUMNS) or i == first): return i
-    return None
-
+# %% ../../nbs/00_io_scores.ipynb 18
 _ROW_EPOCH = re.compile(r"[+-]?\d{1,15}")
 
 def _sleepsign_row(line: str):
@@ -135,6 +126,7 @@ def _read_sleepsign_scores(path, text_lines, epoch_s, codes):
     if step is None: raise ScoreError("a single epoch does not tell its length; pass epoch_s=", path)
     return _codes_to_hypnogram(stage_codes, lines, path, step, times[0], codes)
 
+# %% ../../nbs/00_io_scores.ipynb 24
 def _csv_table(path, text: str) -> tuple[pd.DataFrame, list[int], list[int]]:
     """Parse CSV text: (string columns named as in the header, each row's line number, the line numbers of blank
     lines between rows).
@@ -174,28 +166,24 @@ def _csv_table(path, text: str) -> tuple[pd.DataFrame, list[int], list[int]]:
     blanks = [b for b in blanks if nums and b < nums[-1]]  # only those between rows matter
     return pd.DataFrame(rows, columns=header, dtype=str), nums, blanks
 
-_ACCUSLEEP = {1: (2, False), 2: (0, False), 3: (1, False), -1: (UNSCORED, False)}
+# %% ../../nbs/00_io_scores.ipynb 28
+_ACCUSLEEP = {1: (2, False), 2: (0, False), 3: (1, False), -1: (UNSCORED, False)}  # AccuSleep's brain_state -> (stage, artefact)
 
-def _read_csv_scores(path, text, epoch_s, codes):
-    df, lines, blanks = _csv_table(path, text)
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    if not len(df): raise FileFormatError("has a header but no rows of scores", path)
-    lines = np.array(lines)
-    if blanks and not {"epoch", "time", "onset_s"} & set(df.columns):
-        raise ScoreError(f"blank line {blanks[0]} between rows: in a file without epoch numbers or times it may be a "
-                         f"lost epoch; delete it, or mark the epoch unscored ('-')", path)
-    if "brain_state" in df.columns:
-        if epoch_s is None: raise FileFormatError("AccuSleep label files do not store the epoch length; pass epoch_s=", path)
-        st, art = np.empty(len(df), np.int8), np.zeros(len(df), bool)
-        for k, v in enumerate(df["brain_state"]):
-            try: st[k], art[k] = _ACCUSLEEP[int(v)]
-            except (ValueError, KeyError):
-                raise ScoreError(f"unknown AccuSleep brain_state {v!r} at line {lines[k]} (expected 1 = REM, "
-                                 f"2 = Wake, 3 = NREM or -1 = undefined)", path) from None
-        return Hypnogram(st, epoch_s, art, None, path)
-    if "stage" not in df.columns:
-        raise FileFormatError(f"a score CSV needs a 'stage' (or AccuSleep 'brain_state') column; found "
-                              f"{', '.join(df.columns)}", path)
+def _accusleep_hypnogram(df, lines, path, epoch_s) -> Hypnogram:
+    "AccuSleep's labels: a `brain_state` column (1 = REM, 2 = Wake, 3 = NREM, -1 = undefined); no epoch length."
+    if epoch_s is None: raise FileFormatError("AccuSleep label files do not store the epoch length; pass epoch_s=", path)
+    st, art = np.empty(len(df), np.int8), np.zeros(len(df), bool)
+    for k, v in enumerate(df["brain_state"]):
+        try: st[k], art[k] = _ACCUSLEEP[int(v)]
+        except (ValueError, KeyError):
+            raise ScoreError(f"unknown AccuSleep brain_state {v!r} at line {lines[k]} (expected 1 = REM, "
+                             f"2 = Wake, 3 = NREM or -1 = undefined)", path) from None
+    return Hypnogram(st, epoch_s, art, None, path)
+
+# %% ../../nbs/00_io_scores.ipynb 32
+def _csv_epochs(df, lines, path, epoch_s) -> tuple[float, datetime | None]:
+    """The epoch length and start of a score CSV: from its `time` column, else its `onset_s`, else `epoch_s`; its
+    `epoch` numbers, if any, checked to run on."""
     if "epoch" in df.columns:
         bad = [k for k, v in enumerate(df["epoch"]) if not _ROW_EPOCH.fullmatch(v)]
         if bad: raise ScoreError(f"the 'epoch' column holds values that are not whole numbers "
@@ -220,6 +208,22 @@ def _read_csv_scores(path, text, epoch_s, codes):
             raise ScoreError("a single epoch does not tell its length; pass epoch_s=", path)
         raise FileFormatError("the file has no 'time' or 'onset_s' column to tell the epoch length; pass epoch_s=",
                               path)
+    return epoch_s, start
+
+def _read_csv_scores(path, text, epoch_s, codes):
+    "A score CSV: AccuSleep's labels, or a `stage` column with `epoch`, `time`, `onset_s` and `artefact` if any."
+    df, lines, blanks = _csv_table(path, text)
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    if not len(df): raise FileFormatError("has a header but no rows of scores", path)
+    lines = np.array(lines)
+    if blanks and not {"epoch", "time", "onset_s"} & set(df.columns):
+        raise ScoreError(f"blank line {blanks[0]} between rows: in a file without epoch numbers or times it may be a "
+                         f"lost epoch; delete it, or mark the epoch unscored ('-')", path)
+    if "brain_state" in df.columns: return _accusleep_hypnogram(df, lines, path, epoch_s)
+    if "stage" not in df.columns:
+        raise FileFormatError(f"a score CSV needs a 'stage' (or AccuSleep 'brain_state') column; found "
+                              f"{', '.join(df.columns)}", path)
+    epoch_s, start = _csv_epochs(df, lines, path, epoch_s)
     hyp = _codes_to_hypnogram(df["stage"].tolist(), lines, path, epoch_s, start, codes)
     if "artefact" in df.columns:
         flags = df["artefact"].str.strip().str.lower()
@@ -228,6 +232,7 @@ def _read_csv_scores(path, text, epoch_s, codes):
         hyp.artefact |= flags.isin(["true", "1"]).to_numpy()
     return hyp
 
+# %% ../../nbs/00_io_scores.ipynb 36
 _DREAMS = {5: (0, False), 4: (2, False), 3: (1, False), 2: (1, False), 1: (1, False), 0: (1, False),
            -1: (UNSCORED, True)}
 
@@ -247,9 +252,10 @@ def _read_dreams_scores(path, text_lines, epoch_s):
     if not st: raise FileFormatError("has the '[Hypnogram]' header but no stages", path)
     return Hypnogram(np.array(st, np.int8), 5.0 if epoch_s is None else epoch_s, np.array(art, bool), None, path)
 
-_MAX_EPOCHS = 10_000_000  # a year of 4-s epochs; more is a broken file, not a recording
-
-def _read_edf_scores(path, epoch_s, codes):
+# %% ../../nbs/00_io_scores.ipynb 40
+def _edf_annotations(path, epoch_s) -> tuple:
+    """(onsets, durations, descriptions, start, epoch length) of an EDF+ file's annotations; the epoch length is
+    `epoch_s` if given, else what SlumberNet writes in the header (`epoch_s=4`), else None."""
     f, hdr = open_edf(path)
     if f is not None:
         with f:
@@ -257,13 +263,16 @@ def _read_edf_scores(path, epoch_s, codes):
             hint = re.search(r"epoch_s=(\S+)", f.getRecordingAdditional())
         if epoch_s is None and hint:
             epoch_s = positive_number(hint.group(1), "the epoch length written in the header (epoch_s=)", path, ScoreError)
-    else:
-        import mne
-        try: ann = mne.read_annotations(str(path))
-        except Exception as e:  # MNE's errors have no common class
-            raise FileFormatError(f"cannot read the EDF+ annotations, even leniently (MNE: {e})", path) from None
-        on, dur, desc = ann.onset, ann.duration, ann.description
-        start = None if ann.orig_time is None else ann.orig_time.replace(tzinfo=None)
+        return on, dur, desc, start, epoch_s
+    import mne
+    try: ann = mne.read_annotations(str(path))
+    except Exception as e:  # MNE's errors have no common class
+        raise FileFormatError(f"cannot read the EDF+ annotations, even leniently (MNE: {e})", path) from None
+    return ann.onset, ann.duration, ann.description, None if ann.orig_time is None else ann.orig_time.replace(tzinfo=None), epoch_s
+
+def _annotation_items(on, dur, desc, codes, path) -> list[tuple]:
+    """(onset, duration, stage or None, artefact) of each annotation that is a stage or an artefact mark (codes
+    mapped to None are skipped); a `ScoreError` for one at no time in the recording, or not a stage."""
     items = []
     for k, (o, d, s) in enumerate(zip(on, dur, desc)):
         o, d = float(o), float(d)
@@ -277,15 +286,27 @@ def _read_edf_scores(path, epoch_s, codes):
             raise ScoreError(f"annotation {k + 1} at {o:g} s reads {str(s)!r}, not a stage SlumberNet knows; "
                              f"pass codes={{{str(s)!r}: None}} to skip it or map it to 'W', 'N' or 'R'", path) from None
         if p is not None: items.append((o, d, p[0], p[1]))
+    return items
+
+# %% ../../nbs/00_io_scores.ipynb 44
+_MAX_EPOCHS = 10_000_000  # a year of 4-s epochs; more is a broken file, not a recording
+
+def _annotation_epoch_s(staged, path) -> float:
+    "The largest length (whole ms) dividing every stage annotation's onset and duration: the epoch length."
+    ms = [int(round(v * 1000)) for o, d, _, _ in staged for v in (o, d) if v > 0]
+    epoch_s = np.gcd.reduce(ms) / 1000 if ms else 0.0
+    if not epoch_s > 0:
+        raise ScoreError("the stage annotations do not tell the epoch length (none has a duration or a "
+                         "non-zero onset); pass epoch_s=", path)
+    return epoch_s
+
+def _annotation_stages(items, epoch_s, path) -> tuple[np.ndarray, np.ndarray, float]:
+    """(stages, artefact flags, epoch length) per epoch from annotations `items` (`_annotation_items`): an
+    annotation without a duration (0, or pyedflib's -1) marks one epoch; two that stage an epoch differently
+    are refused (which is right is the scorer's call, not the file's order)."""
     staged = [it for it in items if it[2] is not None]
     if not staged: raise ScoreError("the EDF+ file holds no sleep-stage annotations", path)
-    if epoch_s is None:  # the largest length (whole ms) dividing every stage annotation's onset and duration
-        ms = [int(round(v * 1000)) for o, d, _, _ in staged for v in (o, d) if v > 0]
-        epoch_s = np.gcd.reduce(ms) / 1000 if ms else 0.0
-        if not epoch_s > 0:
-            raise ScoreError("the stage annotations do not tell the epoch length (none has a duration or a "
-                             "non-zero onset); pass epoch_s=", path)
-    # an annotation without a duration (0, or pyedflib's -1) marks one epoch
+    if epoch_s is None: epoch_s = _annotation_epoch_s(staged, path)
     n = int(round(max(o + (d if d > 0 else epoch_s) for o, d, _, _ in staged) / epoch_s))
     if n > _MAX_EPOCHS:
         raise ScoreError(f"the stage annotations span {fmt_duration(n * epoch_s)}, {n:,} epochs of {epoch_s:g} s, "
@@ -299,58 +320,38 @@ def _read_edf_scores(path, epoch_s, codes):
         sl = slice(min(n, int(round(i0))), min(n, int(round(i0 + k))))
         if s is not None:
             clash = np.flatnonzero((st[sl] != UNSCORED) & (st[sl] != s))
-            if len(clash):  # two annotations stage one epoch differently: which is right is the scorer's call, not file order
+            if len(clash):
                 e = sl.start + int(clash[0])
                 raise ScoreError(f"epoch {e} (from {e * epoch_s:g} s) is annotated both {STAGES[st[e]]} and {STAGES[s]}: "
                                  f"remove one of the conflicting annotations", path)
             st[sl] = s
         art[sl] |= a
+    return st, art, epoch_s
+
+def _read_edf_scores(path, epoch_s, codes):
+    "EDF+ annotations: one per bout (SlumberNet's, Sirenia's and others' EDF+ exports), or one per epoch."
+    on, dur, desc, start, epoch_s = _edf_annotations(path, epoch_s)
+    st, art, epoch_s = _annotation_stages(_annotation_items(on, dur, desc, codes, path), epoch_s, path)
     return Hypnogram(st, epoch_s, art, start, path)
 
-def load_scores(path, epoch_s: float | None = None, codes: dict | None = None) -> Hypnogram:
-    """Read a human scorer's hypnogram.
+# %% ../../nbs/00_io_scores.ipynb 49
+_SIRENIA_STAGE_COLUMNS = ("sleep stage", "rodent sleep")
+_SIRENIA_TIME_COLUMNS = ("date", "time", "time stamp", "time from start")
 
-    Parameters
-    ----------
-    path : str or Path
-        SleepSign export or SlumberNet `*sco.txt`, AccuSleep label CSV, plain CSV with a `stage`
-        column, EDF+ annotations, a DREAMS hypnogram, or a Sirenia Sleep score export (see the
-        table above).
-    epoch_s : float, optional
-        Epoch length in seconds, for formats that do not store it (and to check those that do).
-    codes : dict, optional
-        Extra stage codes, e.g. `{"PW": "W", "Lights off": None}`.
+def _column_key(name) -> str:
+    "A column name compared case- and space-blind: `' Time  from Start'` -> `'time from start'`."
+    return " ".join(str(name).replace('"', "").lower().split())
 
-    Returns
-    -------
-    Hypnogram
+def _sirenia_header(lines) -> int | None:
+    """Index of a Sirenia score export's header line, if one of the first 30 lines is: a `Sleep Stage` or
+    `Rodent Sleep` column beside a time column (or alone on the file's first line)."""
+    first = next((i for i, l in enumerate(lines) if l.strip()), None)
+    for i, line in enumerate(lines[:30]):
+        keys = {_column_key(f) for f in re.split(r"[,;\t]", line)}
+        if keys & set(_SIRENIA_STAGE_COLUMNS) and (keys & set(_SIRENIA_TIME_COLUMNS) or i == first): return i
+    return None
 
-    Raises
-    ------
-    MissingFileError, FileFormatError, ScoreError
-
-    Examples
-    --------
-    >>> hyp = load_scores("data_samples/mouse01_baseline_scores.csv")  # doctest: +SKIP
-    """
-    path = check_file(path, "score file")
-    if epoch_s is not None: epoch_s = positive_number(epoch_s, "epoch_s", path, ScoreError)
-    if path.suffix.lower() in (".edf", ".bdf"): return _read_edf_scores(path, epoch_s, codes)
-    text = _read_text(path, "score file")
-    lines = text.splitlines()
-    first = lines[0].strip() if lines else ""
-    if first.lower() == "[hypnogram]": return _read_dreams_scores(path, lines, epoch_s)
-    if _sirenia_header(lines) is not None: return _read_sirenia_scores(path, text, epoch_s, codes)
-    header = re.split(r"[,;\t]", first.lower().replace(" ", ""))
-    if "stage" in header or "brain_state" in header:
-        return _read_csv_scores(path, text, epoch_s, codes)
-    return _read_sleepsign_scores(path, lines, epoch_s, codes)
-
-# %% ../../nbs/00_io_scores.ipynb 9
-_SIRENIA_WORDS = {"NON REM": "N", "NON-REM": "N", "NONREM": "N", "PARADOXICAL": "R", "P": "R"}
-_SIRENIA_NUMBERINGS = (  # (codes, the codes only this numbering uses): Sirenia's numeric codes differ by version
-    ({1: "W", 2: "N", 3: "R", 255: UNSCORED}, {1, 2}),
-    ({5: "W", 3: "N", 4: "R", 255: UNSCORED}, {4, 5}))
+# %% ../../nbs/00_io_scores.ipynb 53
 _SIRENIA_DATES = ("%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d")  # a US program's: month first
 _SIRENIA_TIMES = ("%H:%M:%S", "%H:%M:%S.%f", "%I:%M:%S %p", "%I:%M:%S.%f %p")
 
@@ -394,6 +395,12 @@ def _sirenia_times(df, cols, lines, path) -> list | None:
         if both is not None: return list(both)
     return None
 
+# %% ../../nbs/00_io_scores.ipynb 57
+_SIRENIA_WORDS = {"NON REM": "N", "NON-REM": "N", "NONREM": "N", "PARADOXICAL": "R", "P": "R"}
+_SIRENIA_NUMBERINGS = (  # (codes, the codes only this numbering uses): Sirenia's numeric codes differ by version
+    ({1: "W", 2: "N", 3: "R", 255: UNSCORED}, {1, 2}),
+    ({5: "W", 3: "N", 4: "R", 255: UNSCORED}, {4, 5}))
+
 def _sirenia_codes(values, codes, path, column: str) -> dict:
     "Sirenia's stage words, and its numeric codes once the numbers in the file tell which numbering it uses."
     user = {str(k).strip().upper() for k in (codes or {})}
@@ -408,6 +415,7 @@ def _sirenia_codes(values, codes, path, column: str) -> dict:
                              f"codes={{1: 'W', 2: 'N', 3: 'R', 255: -1}}", path)
     return {**_SIRENIA_WORDS, **table, **(codes or {})}
 
+# %% ../../nbs/00_io_scores.ipynb 61
 def _read_sirenia_scores(path, text, epoch_s, codes):
     """Sirenia Sleep's score export: a header with a `Sleep Stage` or `Rodent Sleep` column and any of `Date`,
     `Time`, `Time Stamp` and `Time from Start` (delimited by tabs, commas or semicolons), then one row per epoch."""
@@ -437,7 +445,47 @@ def _read_sirenia_scores(path, text, epoch_s, codes):
     return _codes_to_hypnogram(df[stage].tolist(), lines, path, epoch_s, start,
                                _sirenia_codes(df[stage], codes, path, stage))
 
-# %% ../../nbs/00_io_scores.ipynb 13
+# %% ../../nbs/00_io_scores.ipynb 65
+def load_scores(path, epoch_s: float | None = None, codes: dict | None = None) -> Hypnogram:
+    """Read a human scorer's hypnogram.
+
+    Parameters
+    ----------
+    path : str or Path
+        SleepSign export or SlumberNet `*sco.txt`, AccuSleep label CSV, plain CSV with a `stage`
+        column, EDF+ annotations, a DREAMS hypnogram, or a Sirenia Sleep score export (see the
+        table above).
+    epoch_s : float, optional
+        Epoch length in seconds, for formats that do not store it (and to check those that do).
+    codes : dict, optional
+        Extra stage codes, e.g. `{"PW": "W", "Lights off": None}`.
+
+    Returns
+    -------
+    Hypnogram
+
+    Raises
+    ------
+    MissingFileError, FileFormatError, ScoreError
+
+    Examples
+    --------
+    >>> hyp = load_scores("data_samples/mouse01_baseline_scores.csv")  # doctest: +SKIP
+    """
+    path = check_file(path, "score file")
+    if epoch_s is not None: epoch_s = positive_number(epoch_s, "epoch_s", path, ScoreError)
+    if path.suffix.lower() in (".edf", ".bdf"): return _read_edf_scores(path, epoch_s, codes)
+    text = _read_text(path, "score file")
+    lines = text.splitlines()
+    first = lines[0].strip() if lines else ""
+    if first.lower() == "[hypnogram]": return _read_dreams_scores(path, lines, epoch_s)
+    if _sirenia_header(lines) is not None: return _read_sirenia_scores(path, text, epoch_s, codes)
+    header = re.split(r"[,;\t]", first.lower().replace(" ", ""))
+    if "stage" in header or "brain_state" in header:
+        return _read_csv_scores(path, text, epoch_s, codes)
+    return _read_sleepsign_scores(path, lines, epoch_s, codes)
+
+# %% ../../nbs/00_io_scores.ipynb 69
 BANDPOWER_COLUMNS = ("Delta", "Theta", "Alpha", "Beta", "Gamma", "EMG")
 "Columns of a band-power table: five EEG band powers and the EMG power."
 EEG_BANDS_HZ = {"delta": (0.5, 4.0), "theta": (6.0, 9.0), "alpha": (8.0, 12.0), "beta": (12.0, 30.0),
@@ -486,7 +534,7 @@ def load_bandpower_table(path, epoch_s: float | None = None, codes: dict | None 
     return powers.reset_index(drop=True), hyp
 
 
-# %% ../../nbs/00_io_scores.ipynb 16
+# %% ../../nbs/00_io_scores.ipynb 73
 _EPOCH_LENGTHS_S = (1, 2, 2.5, 4, 5, 8, 10, 15, 20, 30)  # epoch lengths in use in rodent and human sleep scoring
 
 def _epoch_hint(signal_s: float, n_scored: int, epoch_s: float) -> str:
@@ -507,6 +555,7 @@ def _length_hint(rec: Recording, signal_s: float, n_scored: int, epoch_s: float)
     "Why scores and signal may differ in length: another epoch length, another sampling rate, or both."
     return _epoch_hint(signal_s, n_scored, epoch_s) + _rate_hint(rec, signal_s, n_scored, epoch_s)
 
+# %% ../../nbs/00_io_scores.ipynb 77
 def align(rec: Recording, hyp: Hypnogram, trim: bool = False, tolerance_s: float = 0.5) -> tuple[Recording, Hypnogram]:
     """Check that `hyp` scores `rec` epoch by epoch; return both cropped to the common epochs.
 

@@ -10,6 +10,7 @@ import math
 import re
 import zipfile
 import zlib
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -17,25 +18,27 @@ import numpy as np
 
 from .errors import ChannelError, FileFormatError, SlumberNetError
 from .utils import duplicate_column, parse_time, pd, sniff_separator, warn
-from .base import KIND_WORDS, UNIT_SCALE, as_signal, assemble_recording, positive_number
+from .base import KIND_WORDS, UNIT_SCALE, ReadOptions, as_signal, assemble_recording, positive_number
 
 # %% auto 0
 __all__ = ['load_text', 'load_table', 'load_numpy', 'load_mat']
 
-# %% ../../nbs/00_io_text.ipynb 5
+# %% ../../nbs/00_io_text.ipynb 6
 def _require_rate(sfreq_hz, path, what):
+    "`sfreq_hz` (given, or read from the file) as a positive float; an error saying that `what` do not store it if None."
     if sfreq_hz is None:
         raise FileFormatError(f"{what} do not store the sampling rate; pass sfreq_hz=", path)
     return positive_number(sfreq_hz, "sampling rate sfreq_hz", path)
 
-def _columns_recording(path, cols: dict, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz, start=None):
+def _columns_recording(path, cols: dict, sfreq_hz, options: ReadOptions, start=None):
+    "The `Recording` of columns `cols` (name -> samples in `options.units`) sampled at `sfreq_hz`."
     names = list(cols)
-    scale = UNIT_SCALE.get(units.lower())
-    if scale is None: raise ValueError(f"units must be one of {sorted(UNIT_SCALE)}, got {units!r}")
-    return assemble_recording(path, names, [sfreq_hz] * len(names), [units] * len(names),
-                     lambda i: as_signal(cols[names[i]], names[i], path), eeg, emg, start, animal_id, min_sfreq_hz)
+    return assemble_recording(path, names, [sfreq_hz] * len(names), [options.units] * len(names),
+                              lambda i: as_signal(cols[names[i]], names[i], path), start, options)
 
+# %% ../../nbs/00_io_text.ipynb 11
 def _sniff_text(path) -> str:
+    "Which text recording `path` is, by its first line: 'sleepsign' (SleepSign raw export), 'dreams', or 'columns'."
     with open(path, "rb") as f: head = f.read(4096)
     try: first = head.decode("utf-8", errors="strict").splitlines()[0] if head else ""
     except UnicodeDecodeError: first = head.decode("latin-1").splitlines()[0]
@@ -57,37 +60,43 @@ def _read_numeric_table(path, **kw) -> pd.DataFrame:
             raise FileFormatError(f"cannot read as a table of numbers: {str(e).strip()}", path) from None
 
 def _first_line(path) -> str:
+    "The first line of a text file (a UTF-8 byte-order mark dropped), as UTF-8 or else Latin-1."
     with open(path, "rb") as f: head = f.read(1 << 16)
     head = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
     try: text = head.decode("utf-8")
     except UnicodeDecodeError: text = head.decode("latin-1")
     return text.splitlines()[0] if text else ""
 
-def load_text(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
+# %% ../../nbs/00_io_text.ipynb 15
+def _load_dreams(path, options: ReadOptions):
+    "A DREAMS text file: the channel's name in brackets (`[C3-A1]`), then one sample per line; the rate is not stored."
+    name = _first_line(path).strip().strip("[]")
+    x = _read_numeric_table(path, skiprows=1, header=None, sep=r"\s+").iloc[:, 0]
+    if not pd.api.types.is_numeric_dtype(x):
+        k = int(np.argmax(pd.to_numeric(x, errors="coerce").isna().to_numpy()))
+        raise FileFormatError(f"values after the channel name are not numbers (line {k + 2}: "
+                              f"{str(x.iloc[k])[:40]!r})", path)
+    rate = _require_rate(options.sfreq_hz, path, "DREAMS text files")
+    # a DREAMS file holds one EEG channel, named by its electrodes
+    return _columns_recording(path, {name: x.to_numpy()}, rate,
+                              replace(options, eeg=0 if options.eeg is None else options.eeg))
+
+def load_text(path, options: ReadOptions = ReadOptions()):
+    "SlumberNet's two-column `*-256Hz.txt`, a SleepSign raw export or a DREAMS text file, told apart by content."
     kind = _sniff_text(path)
-    if kind == "dreams":
-        name = _first_line(path).strip().strip("[]")
-        x = _read_numeric_table(path, skiprows=1, header=None, sep=r"\s+").iloc[:, 0]
-        if not pd.api.types.is_numeric_dtype(x):
-            k = int(np.argmax(pd.to_numeric(x, errors="coerce").isna().to_numpy()))
-            raise FileFormatError(f"values after the channel name are not numbers (line {k + 2}: "
-                                  f"{str(x.iloc[k])[:40]!r})", path)
-        rate = _require_rate(sfreq_hz, path, "DREAMS text files")
-        # a DREAMS file holds one EEG channel, named by its electrodes
-        return _columns_recording(path, {name: x.to_numpy()}, rate, 0 if eeg is None else eeg, emg, units,
-                                  animal_id, min_sfreq_hz)
-    if kind == "sleepsign":
-        return _load_sleepsign_raw(path, sfreq_hz, eeg, emg, animal_id, min_sfreq_hz)
+    if kind == "dreams": return _load_dreams(path, options)
+    if kind == "sleepsign": return _load_sleepsign_raw(path, options)
     m = re.search(r"-(\d+(?:\.\d+)?)\s*Hz", Path(path).name, re.I)
-    rate = float(sfreq_hz) if sfreq_hz is not None else (float(m.group(1)) if m else None)
+    rate = options.sfreq_hz if options.sfreq_hz is not None else (float(m.group(1)) if m else None)
     rate = _require_rate(rate, path, "two-column text files without '-<rate>Hz' in their name")
     df = _read_numeric_table(path, header=None, sep=r"\s+", dtype=np.float64)
     if df.shape[1] != 2:
         raise FileFormatError(f"expected two whitespace-separated columns (EEG EMG), found {df.shape[1]}", path)
     cols = {"EEG": df[0].to_numpy(), "EMG": df[1].to_numpy()}
-    return _columns_recording(path, cols, rate, eeg, emg, units, animal_id, min_sfreq_hz)
+    return _columns_recording(path, cols, rate, options)
 
-def _load_sleepsign_raw(path, sfreq_hz, eeg, emg, animal_id, min_sfreq_hz):
+# %% ../../nbs/00_io_text.ipynb 19
+def _load_sleepsign_raw(path, options: ReadOptions):
     "SleepSign raw export: metadata lines, a `Time,uV,uV,...` header, then time + one column per channel."
     with open(path, encoding="latin-1") as f: lines = f.readlines(1 << 16)
     hdr = next((i for i, l in enumerate(lines) if l.startswith("Time,")), None)
@@ -100,22 +109,22 @@ def _load_sleepsign_raw(path, sfreq_hz, eeg, emg, animal_id, min_sfreq_hz):
     if t.isna().any(): raise FileFormatError("the time column of the SleepSign export cannot be parsed", path)
     # times are rounded to the millisecond: the rate comes from the whole span, not one step
     span_s = (t.iloc[-1] - t.iloc[0]).total_seconds()
-    if sfreq_hz is None and not span_s > 0:
+    if options.sfreq_hz is None and not span_s > 0:
         rows = f"{len(t):,} row{'s' * (len(t) != 1)}"
         raise FileFormatError(f"the time column does not advance ({rows} spanning {span_s:g} s), so it does not "
                               f"tell the sampling rate; pass sfreq_hz=", path)
-    rate = positive_number(sfreq_hz, "sampling rate sfreq_hz", path) if sfreq_hz is not None else \
-        float(round((len(t) - 1) / span_s, 1))
+    rate = options.sfreq_hz if options.sfreq_hz is not None else float(round((len(t) - 1) / span_s, 1))
     names = [f"ch{i + 1}" for i in range(df.shape[1] - 1)]
     volts = [i for i, u in enumerate(units[:len(names)]) if u.lower() in UNIT_SCALE and u.lower() != "v"]
     cols = {names[i]: df.iloc[:, i + 1].to_numpy() for i in volts}
-    if eeg is None or (emg is None):
+    if options.eeg is None or options.emg is None:
         raise ChannelError(f"SleepSign raw exports do not name their channels ({', '.join(cols)}); pass eeg= and emg= "
                            f"(names or indexes into that list; emg=False for EEG only)", path)
-    return _columns_recording(path, cols, rate, eeg, emg, "uV", animal_id, min_sfreq_hz,
-                              start=t.iloc[0].to_pydatetime())
+    return _columns_recording(path, cols, rate, replace(options, units="uV"), start=t.iloc[0].to_pydatetime())
 
-def load_table(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
+# %% ../../nbs/00_io_text.ipynb 23
+def load_table(path, options: ReadOptions = ReadOptions()):
+    "A CSV or Parquet table, one column per channel (AccuSleep's `eeg` and `emg`); the rate from `options.sfreq_hz`."
     if str(path).lower().endswith(".parquet"):
         try: df = pd.read_parquet(path)
         except ImportError as e: raise FileFormatError(f"reading Parquet needs pyarrow (pip install pyarrow): {e}", path) from None
@@ -128,13 +137,15 @@ def load_table(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
     if not len(df): raise FileFormatError("has a header but no rows of samples", path)
     df.columns = [str(c).strip() for c in df.columns]
     lower = {c.lower(): c for c in df.columns}
-    eeg = lower.get("eeg", eeg) if eeg is None else eeg
-    emg = lower.get("emg", emg) if emg is None else emg
+    eeg = lower.get("eeg", options.eeg) if options.eeg is None else options.eeg
+    emg = lower.get("emg", options.emg) if options.emg is None else options.emg
     cols = {c: df[c].to_numpy() for c in df.columns}
-    return _columns_recording(path, cols, _require_rate(sfreq_hz, path, "CSV and Parquet recordings"),
-                              eeg, emg, units, animal_id, min_sfreq_hz)
+    return _columns_recording(path, cols, _require_rate(options.sfreq_hz, path, "CSV and Parquet recordings"),
+                              replace(options, eeg=eeg, emg=emg))
 
-_NUMPY_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError)
+# %% ../../nbs/00_io_text.ipynb 27
+_NUMPY_ERRORS = (  # what NumPy raises for a broken file
+    ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError)
 
 def _npy_problem(head: bytes, data_bytes: int) -> str | None:
     """What is wrong with an .npy array whose first bytes are `head` and which holds `data_bytes` bytes in all,
@@ -159,6 +170,7 @@ def _npy_problem(head: bytes, data_bytes: int) -> str | None:
                 f"the header is corrupt")
     return None
 
+# %% ../../nbs/00_io_text.ipynb 31
 def _numpy_arrays(path) -> dict:
     "The arrays of an .npy (under the key None) or .npz file, each checked against its file before it is loaded."
     try:
@@ -186,8 +198,10 @@ def _numpy_arrays(path) -> dict:
     except _NUMPY_ERRORS as e:
         raise FileFormatError(f"not a readable NumPy file: {e}", path) from None
 
-def load_numpy(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
-    arrays = _numpy_arrays(path)
+# %% ../../nbs/00_io_text.ipynb 35
+def load_numpy(path, options: ReadOptions = ReadOptions()):
+    "An `.npy` array (EEG, or samples x 2 EEG and EMG) or an `.npz` of one array per channel (and maybe the rate)."
+    arrays, sfreq_hz = _numpy_arrays(path), options.sfreq_hz
     if None not in arrays:  # .npz: one array per channel, and maybe the rate
         for key in ("sfreq_hz", "sfreq"):
             if key not in arrays: continue
@@ -210,14 +224,10 @@ def load_numpy(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
             cols = {"EEG": d[:, 0], "EMG": d[:, 1]}
         else:
             raise FileFormatError(f"expected a 1-D EEG array or a (samples x 2) EEG+EMG array, got shape {data.shape}", path)
-    return _columns_recording(path, cols, _require_rate(sfreq_hz, path, "NumPy files"), eeg, emg, units,
-                              animal_id, min_sfreq_hz)
+    return _columns_recording(path, cols, _require_rate(sfreq_hz, path, "NumPy files"), options)
 
-# %% ../../nbs/00_io_text.ipynb 7
+# %% ../../nbs/00_io_text.ipynb 40
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-_MAT_RATE_NAMES = ("sfreq_hz", "sfreq", "sr", "fs", "sf", "srate", "samplerate", "sample_rate", "sampling_rate",
-                   "fsample")  # variables holding the sampling rate (compared in lower case)
-_MISLEEP_TIME = "%Y%m%d-%H:%M:%S"  # MiSleep's acquisition time, e.g. 20241104-07:12:21
 
 def _mat_is_hdf5(path) -> bool:
     "True for a MATLAB v7.3 file: an HDF5 file, whose signature follows MATLAB's 512-byte text header."
@@ -243,6 +253,7 @@ def _h5_value(f, obj, depth: int = 0):
     if cls == "logical": a = a.astype(bool)
     return np.squeeze(a) if a.ndim else a[()]
 
+# %% ../../nbs/00_io_text.ipynb 42
 def _mat_variables(path) -> dict:
     "The variables of a MATLAB .mat file (v4/v5/v7 with SciPy, v7.3 with h5py) by name."
     if _mat_is_hdf5(path):
@@ -260,6 +271,7 @@ def _mat_variables(path) -> dict:
         raise FileFormatError(f"not a readable MATLAB .mat file ({type(e).__name__}: {e})", path) from None
     return {k: v for k, v in data.items() if not k.startswith("__")}
 
+# %% ../../nbs/00_io_text.ipynb 46
 def _mat_describe(name: str, v) -> str:
     "What a variable is, for error messages: `'EEG' (numbers, 2560)`, `'data' (struct: EEG, sf)`."
     if isinstance(v, dict):
@@ -284,8 +296,8 @@ def _is_channel(v) -> bool:
     "A MATLAB vector of samples (numbers, or anything `as_signal` will refuse by name)."
     return isinstance(v, np.ndarray) and v.ndim == 1 and v.size > 1 and v.dtype.kind in "biufc"
 
-_MAT_EXPECTED = ("one vector per channel, with the EEG's name containing 'EEG' and the EMG's 'EMG' (AccuSleep: "
-                 "'EEG' and 'EMG'), or MiSleep's struct with 'channels', 'sf' and one field per channel")
+# %% ../../nbs/00_io_text.ipynb 50
+_MISLEEP_TIME = "%Y%m%d-%H:%M:%S"  # MiSleep's acquisition time, e.g. 20241104-07:12:21
 
 def _misleep_channels(path, scope: dict, sfreq_hz):
     "MiSleep's layout: names in `channels` (padded text), one field per channel, `sf` (one rate or one per channel)."
@@ -322,46 +334,65 @@ def _misleep_start(path, t):
                             f"the start time is unknown", path)
     return start
 
-def load_mat(path, sfreq_hz, eeg, emg, units, animal_id, min_sfreq_hz):
+# %% ../../nbs/00_io_text.ipynb 54
+_MAT_EXPECTED = ("one vector per channel, with the EEG's name containing 'EEG' and the EMG's 'EMG' (AccuSleep: "
+                 "'EEG' and 'EMG'), or MiSleep's struct with 'channels', 'sf' and one field per channel")
+
+_MAT_RATE_NAMES = ("sfreq_hz", "sfreq", "sr", "fs", "sf", "srate", "samplerate", "sample_rate", "sampling_rate",
+                   "fsample")  # variables holding the sampling rate (compared in lower case)
+
+def _mat_scope(variables: dict) -> dict:
+    "A file's variables, with the fields of its one struct among them when no variable is a channel (MiSleep's)."
+    if any(_is_channel(v) for v in variables.values()): return variables
+    structs = [v for v in variables.values() if isinstance(v, dict)]
+    if len(structs) != 1: return variables
+    return {**{k: v for k, v in variables.items() if not isinstance(v, dict)}, **structs[0]}
+
+def _mat_columns(path, scope: dict, rate_vars: list, found: str, options: ReadOptions) -> dict:
+    """The channels of a file of vectors (AccuSleep's `EEG` and `EMG`), or of a lone (channels x samples) matrix
+    (`ch1`, `ch2`, ...); an error saying what the file holds (`found`) when it holds neither."""
+    cols = {k: v for k, v in scope.items() if _is_channel(v) and k not in rate_vars}
+    if not cols:  # a lone matrix, one row (or column) per channel: MiSleep's oldest files
+        mats = [v for v in scope.values() if isinstance(v, np.ndarray) and v.ndim == 2 and v.dtype.kind in "iuf"
+                and 1 < min(v.shape) <= 64]
+        if len(mats) != 1:
+            raise FileFormatError(f"holds no signal SlumberNet can read: found {found}; expected {_MAT_EXPECTED}", path)
+        m = mats[0] if mats[0].shape[0] <= mats[0].shape[1] else mats[0].T
+        return {f"ch{i + 1}": m[i] for i in range(m.shape[0])}
+    if options.eeg is None and not any("eeg" in k.lower() for k in cols):
+        raise FileFormatError(f"holds no variable named like EEG: found {found}; expected {_MAT_EXPECTED} "
+                              f"(or pass eeg=<variable name>)", path)
+    if options.emg is None and not any("emg" in k.lower() for k in cols):
+        raise ChannelError(f"no variable name contains 'EMG' (found {found}); AccuSleep keeps the EMG in a file "
+                           f"of its own (EMG.mat): pass emg=False to read the EEG alone, or emg=<variable name>", path)
+    return cols
+
+def _mat_rate(path, scope: dict, rate_vars: list, sfreq_hz):
+    "`sfreq_hz` if given, else the file's first rate variable (one positive number), else None."
+    if sfreq_hz is not None or not rate_vars: return sfreq_hz
+    k = rate_vars[0]; a = np.asarray(scope[k])
+    if a.dtype.kind not in "iuf" or a.size != 1:
+        raise FileFormatError(f"its '{k}' must be one number (the sampling rate in Hz), found "
+                              f"{_mat_describe(k, scope[k])}", path)
+    return positive_number(a.reshape(-1)[0], f"its '{k}' (the sampling rate)", path, FileFormatError)
+
+# %% ../../nbs/00_io_text.ipynb 58
+def load_mat(path, options: ReadOptions = ReadOptions()):
     """MATLAB .mat recordings: AccuSleep's `EEG`/`EMG` vectors (with a rate variable, or `sfreq_hz=`), MiSleep's
     struct (`channels`, `sf`, `time`, one field per channel), a lone (channels x samples) matrix (`ch1`, `ch2`, ...)."""
     variables = _mat_variables(path)
     if not variables:
         raise FileFormatError(f"holds no MATLAB variables; expected {_MAT_EXPECTED}", path)
-    scope = variables
-    if not any(_is_channel(v) for v in scope.values()):  # MiSleep (and others) keep everything in one struct
-        structs = [v for v in scope.values() if isinstance(v, dict)]
-        if len(structs) == 1: scope = {**{k: v for k, v in scope.items() if not isinstance(v, dict)}, **structs[0]}
+    scope = _mat_scope(variables)
     found = ", ".join(_mat_describe(k, v) for k, v in scope.items())
-    if UNIT_SCALE.get(units.lower()) is None: raise ValueError(f"units must be one of {sorted(UNIT_SCALE)}, got {units!r}")
     if "channels" in scope and not _is_channel(scope["channels"]):
-        cols, rates = _misleep_channels(path, scope, sfreq_hz)
+        cols, rates = _misleep_channels(path, scope, options.sfreq_hz)
         names = list(cols)
-        return assemble_recording(path, names, rates, [units] * len(names), lambda i: as_signal(cols[names[i]], names[i], path),
-                         eeg, emg, _misleep_start(path, scope.get("time")), animal_id, min_sfreq_hz)
+        return assemble_recording(path, names, rates, [options.units] * len(names),
+                                  lambda i: as_signal(cols[names[i]], names[i], path),
+                                  _misleep_start(path, scope.get("time")), options)
     rate_vars = [k for k in scope if k.lower() in _MAT_RATE_NAMES]
-    cols = {k: v for k, v in scope.items() if _is_channel(v) and k not in rate_vars}
-    if not cols:  # a lone matrix, one row (or column) per channel: MiSleep's oldest files
-        mats = [v for v in scope.values() if isinstance(v, np.ndarray) and v.ndim == 2 and v.dtype.kind in "iuf"
-                and 1 < min(v.shape) <= 64]
-        if len(mats) == 1:
-            m = mats[0] if mats[0].shape[0] <= mats[0].shape[1] else mats[0].T
-            cols = {f"ch{i + 1}": m[i] for i in range(m.shape[0])}
-        else:
-            raise FileFormatError(f"holds no signal SlumberNet can read: found {found}; expected {_MAT_EXPECTED}", path)
-    else:
-        if eeg is None and not any("eeg" in k.lower() for k in cols):
-            raise FileFormatError(f"holds no variable named like EEG: found {found}; expected {_MAT_EXPECTED} "
-                                  f"(or pass eeg=<variable name>)", path)
-        if emg is None and not any("emg" in k.lower() for k in cols):
-            raise ChannelError(f"no variable name contains 'EMG' (found {found}); AccuSleep keeps the EMG in a file "
-                               f"of its own (EMG.mat): pass emg=False to read the EEG alone, or emg=<variable name>",
-                               path)
-    if sfreq_hz is None and rate_vars:
-        k = rate_vars[0]; a = np.asarray(scope[k])
-        if a.dtype.kind not in "iuf" or a.size != 1:
-            raise FileFormatError(f"its '{k}' must be one number (the sampling rate in Hz), found "
-                                  f"{_mat_describe(k, scope[k])}", path)
-        sfreq_hz = positive_number(a.reshape(-1)[0], f"its '{k}' (the sampling rate)", path, FileFormatError)
-    rate = _require_rate(sfreq_hz, path, "MATLAB files without a rate variable (sr, fs, sfreq, ...)")
-    return _columns_recording(path, cols, rate, eeg, emg, units, animal_id, min_sfreq_hz)
+    cols = _mat_columns(path, scope, rate_vars, found, options)
+    rate = _require_rate(_mat_rate(path, scope, rate_vars, options.sfreq_hz), path,
+                         "MATLAB files without a rate variable (sr, fs, sfreq, ...)")
+    return _columns_recording(path, cols, rate, options)

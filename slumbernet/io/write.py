@@ -38,9 +38,54 @@ def spreadsheet_safe(value):
     return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-# %% ../../nbs/00_io_write.ipynb 7
-_PART = re.compile(r"\.(?P<stem>.*)\.[a-z0-9_]{8}\.part(?P<suffix>.*)")  # mkstemp's names in `staged_write`
+# %% ../../nbs/00_io_write.ipynb 8
+def _refuse_to_replace(path: Path, overwrite: bool, protect):
+    "Refuse to write `path` over the input it was read from (`protect`), or over any file unless `overwrite`."
+    for p in protect:
+        if p is not None and path.exists() and Path(p).exists() and os.path.samefile(path, p):
+            raise OutputExistsError("refusing to overwrite the input file it was read from", path)
+    if path.exists() and not overwrite:
+        raise OutputExistsError("already exists; pass overwrite=True to replace it", path)
 
+def _temp_beside(path: Path) -> Path:
+    "A new, empty, hidden file beside `path` (`.<stem>.<random>.part<suffix>`), with the permissions files usually get."
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".part" + path.suffix)
+    os.close(fd)
+    tmp = Path(tmp)
+    umask = os.umask(0); os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes private files; give the result the usual permissions
+    return tmp
+
+def _write_to(tmp: Path, write, path):
+    """Write `tmp` (`write`: bytes, or a function writing the file), flush it to disk and check its size: a
+    `WriteError` naming `path` if the disk or a file size limit stopped it."""
+    try:
+        if isinstance(write, bytes): tmp.write_bytes(write)
+        else: write(str(tmp))
+        with open(tmp, "rb+") as f: os.fsync(f.fileno())  # a disk that fills late says so here
+    except WriteError: raise
+    except OSError as e:
+        raise WriteError(f"could not be written ({e.strerror or e}); nothing was put in its place", path) from None
+    _check_written(tmp, len(write) if isinstance(write, bytes) else None, path)
+
+def _check_written(tmp, n_bytes: int | None, path):
+    "Raise `WriteError` for `path` if its temporary file `tmp` is empty or does not hold `n_bytes` bytes."
+    size = os.path.getsize(tmp)
+    if size == 0 or (n_bytes is not None and size != n_bytes):
+        meant = "" if n_bytes is None else f" of {n_bytes:,}"
+        raise WriteError(f"only {size:,}{meant} bytes could be written (is the disk full, or a file size limit set?); "
+                         f"nothing was put in its place", path)
+
+def _move_into_place(tmp: Path, path: Path, overwrite: bool):
+    "Give `tmp` the name `path` in one step: a hard link, so that a file that appeared meanwhile is not replaced."
+    if overwrite: os.replace(tmp, path)
+    else:
+        try: os.link(tmp, path)
+        except FileExistsError: raise OutputExistsError("already exists; pass overwrite=True to replace it", path) from None
+        except OSError: os.replace(tmp, path)  # filesystems without hard links
+
+# %% ../../nbs/00_io_write.ipynb 11
 @contextlib.contextmanager
 def staged_write(path, write, overwrite: bool = False, protect=(), verify=None):
     """Write a file next to `path` under a hidden temporary name, check it, and on leaving the block move it to
@@ -84,44 +129,17 @@ def staged_write(path, write, overwrite: bool = False, protect=(), verify=None):
     b'abc'
     """
     path = Path(path)
-    for p in protect:
-        if p is not None and path.exists() and Path(p).exists() and os.path.samefile(path, p):
-            raise OutputExistsError("refusing to overwrite the input file it was read from", path)
-    if path.exists() and not overwrite:
-        raise OutputExistsError("already exists; pass overwrite=True to replace it", path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".part" + path.suffix)
-    os.close(fd)
-    tmp = Path(tmp)
-    umask = os.umask(0); os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes private files; give the result the usual permissions
+    _refuse_to_replace(path, overwrite, protect)
+    tmp = _temp_beside(path)
     try:
-        try:
-            if isinstance(write, bytes): tmp.write_bytes(write)
-            else: write(str(tmp))
-            with open(tmp, "rb+") as f: os.fsync(f.fileno())  # a disk that fills late says so here
-        except WriteError: raise
-        except OSError as e:
-            raise WriteError(f"could not be written ({e.strerror or e}); nothing was put in its place", path) from None
-        _check_written(tmp, len(write) if isinstance(write, bytes) else None, path)
+        _write_to(tmp, write, path)
         if verify is not None: verify(tmp)
         yield tmp
-        if overwrite: os.replace(tmp, path)
-        else:
-            try: os.link(tmp, path)
-            except FileExistsError: raise OutputExistsError("already exists; pass overwrite=True to replace it", path) from None
-            except OSError: os.replace(tmp, path)  # filesystems without hard links
+        _move_into_place(tmp, path, overwrite)
     finally:
         if tmp.exists(): tmp.unlink()
 
-def _check_written(tmp, n_bytes: int | None, path):
-    "Raise `WriteError` for `path` if its temporary file `tmp` is empty or does not hold `n_bytes` bytes."
-    size = os.path.getsize(tmp)
-    if size == 0 or (n_bytes is not None and size != n_bytes):
-        meant = "" if n_bytes is None else f" of {n_bytes:,}"
-        raise WriteError(f"only {size:,}{meant} bytes could be written (is the disk full, or a file size limit set?); "
-                         f"nothing was put in its place", path)
-
+# %% ../../nbs/00_io_write.ipynb 13
 def atomic_write(path, write, overwrite: bool = False, protect=(), verify=None) -> Path:
     """Write `path` in one step, checked: `staged_write` with nothing done in between. Returns `path`.
 
@@ -133,6 +151,8 @@ def atomic_write(path, write, overwrite: bool = False, protect=(), verify=None) 
     """
     with staged_write(path, write, overwrite, protect, verify): pass
     return Path(path)
+
+_PART = re.compile(r"\.(?P<stem>.*)\.[a-z0-9_]{8}\.part(?P<suffix>.*)")  # mkstemp's names in `staged_write`
 
 def remove_partial(path) -> list[Path]:
     """Remove the hidden temporary files a stopped `staged_write` of `path` left beside it; the files removed.
@@ -146,17 +166,7 @@ def remove_partial(path) -> list[Path]:
             p.unlink(missing_ok=True); gone.append(p)
     return gone
 
-
-# %% ../../nbs/00_io_write.ipynb 9
-def _bouts(hyp: Hypnogram):
-    "Runs of equal (stage, artefact): (first epoch, n epochs, stage, artefact)."
-    key = hyp.stages.astype(int) * 2 + hyp.artefact
-    edges = np.flatnonzero(np.diff(key)) + 1
-    starts = np.r_[0, edges]; ends = np.r_[edges, len(key)]
-    return [(int(s), int(e - s), int(hyp.stages[s]), bool(hyp.artefact[s])) for s, e in zip(starts, ends)]
-
-_EDF_STAGE = {0: "Sleep stage W", 1: "Sleep stage N", 2: "Sleep stage R", UNSCORED: "Sleep stage ?"}
-
+# %% ../../nbs/00_io_write.ipynb 16
 def write_scores(hyp: Hypnogram, path, format: str | None = None, overwrite: bool = False) -> Path:
     """Write a hypnogram to CSV, AccuSleep CSV, EDF+ annotations, or SleepSign's or Sirenia's export, atomically.
 
@@ -194,22 +204,7 @@ def scores_writer(hyp: Hypnogram, path, format: str | None = None) -> tuple:
         inv = {0: 2, 1: 3, 2: 1, UNSCORED: -1}
         write = pd.DataFrame({"brain_state": [inv[int(s)] for s in hyp.stages]}).to_csv(index=False).encode("utf-8")
     elif fmt == "edf":
-        _check_edf_start(hyp.start, path)
-        start, n_records = _edf_start_written(hyp.start, path), int(np.ceil(hyp.duration_s))
-        verify = lambda tmp: _check_edf_written(tmp, n_records, start, path)
-        def write(tmp):
-            import pyedflib
-            w = pyedflib.EdfWriter(tmp, 1, file_type=pyedflib.FILETYPE_EDFPLUS)
-            try:
-                # EDF+ needs one signal: a flat 1-Hz placeholder channel named so no reader takes it for EEG/EMG
-                w.setSignalHeaders([dict(label="scores-only", dimension="", sample_frequency=1, physical_min=-1,
-                                         physical_max=1, digital_min=-32768, digital_max=32767)])
-                w.setStartdatetime(start)
-                w.setRecordingAdditional(f"epoch_s={hyp.epoch_s:g}")
-                _make_room_for_annotations(w, hyp, n_records, path)
-                w.writeSamples([np.zeros(n_records)])
-                _write_annotations(w, hyp)
-            finally: w.close()
+        write, verify = _edf_scores_writer(hyp, path)
     elif fmt == "sleepsign":
         _check_sleepsign(hyp, path)  # refusals before any file; warnings once the file is known to be written
         write = _sleepsign_text(hyp, path).encode("latin-1", "replace")
@@ -218,6 +213,16 @@ def scores_writer(hyp: Hypnogram, path, format: str | None = None) -> tuple:
     else:
         raise ValueError(f"format must be 'csv', 'accusleep', 'edf', 'sleepsign' or 'sirenia', got {format!r}")
     return write, verify
+
+# %% ../../nbs/00_io_write.ipynb 20
+def _bouts(hyp: Hypnogram):
+    "Runs of equal (stage, artefact): (first epoch, n epochs, stage, artefact)."
+    key = hyp.stages.astype(int) * 2 + hyp.artefact
+    edges = np.flatnonzero(np.diff(key)) + 1
+    starts = np.r_[0, edges]; ends = np.r_[edges, len(key)]
+    return [(int(s), int(e - s), int(hyp.stages[s]), bool(hyp.artefact[s])) for s, e in zip(starts, ends)]
+
+_EDF_STAGE = {0: "Sleep stage W", 1: "Sleep stage N", 2: "Sleep stage R", UNSCORED: "Sleep stage ?"}
 
 def _make_room_for_annotations(w, hyp: Hypnogram, n_records: int, path):
     """Give the EDF+ file enough annotation signals for one annotation per bout (two for an artefact bout).
@@ -231,7 +236,15 @@ def _make_room_for_annotations(w, hyp: Hypnogram, n_records: int, path):
                          f"write the scores to CSV", path)
     if need > 1: w.set_number_of_annotation_signals(need)
 
+def _write_annotations(w, hyp: Hypnogram):
+    "One EDF+ annotation per bout of `hyp` (`Sleep stage W`, ...), and one `Artefact` over each artefact bout."
+    for s, k, st, art in _bouts(hyp):
+        w.writeAnnotation(s * hyp.epoch_s, k * hyp.epoch_s, _EDF_STAGE[st])
+        if art: w.writeAnnotation(s * hyp.epoch_s, k * hyp.epoch_s, "Artefact")
+
+# %% ../../nbs/00_io_write.ipynb 24
 def _check_edf_start(start, path):
+    "Refuse a start date EDF cannot store: its header holds two-digit years, read as 1985 to 2084."
     if start is not None and not 1985 <= start.year <= 2084:
         raise FileFormatError(f"EDF stores start dates from 1985 to 2084 only; this one starts on {start:%Y-%m-%d}",
                               path)
@@ -245,6 +258,31 @@ def _edf_start_written(start, path) -> datetime:
               path)
     return start.replace(microsecond=0)
 
+_EDF_TEXT = str.maketrans({"µ": "u", "μ": "u", "ß": "ss", "æ": "ae", "ø": "o", "Æ": "AE", "Ø": "O"})
+
+def _edf_text(text: str, limit: int, what: str, path) -> str:
+    "`text` as the printable ASCII an EDF header holds (accents dropped, at most `limit` characters); warns if changed."
+    import unicodedata
+    out = unicodedata.normalize("NFKD", str(text).translate(_EDF_TEXT)).encode("ascii", "ignore").decode()
+    out = "".join(c if " " <= c <= "~" else "_" for c in out)[:limit]
+    if out != str(text):
+        warn(f"{what} {str(text)!r} is written as {out!r}: EDF headers hold at most {limit} ASCII characters", path)
+    return out
+
+def _phys_range(x: np.ndarray) -> tuple[float, float]:
+    "Physical limits for a 16-bit EDF channel: the data's range, widened a little and rounded outward."
+    lo, hi = float(np.min(x)), float(np.max(x))
+    pad = max(1e-3, 0.01 * (hi - lo))
+    lo, hi = np.floor(lo - pad), np.ceil(hi + pad)
+    return (lo, hi) if hi > lo else (lo - 1, lo + 1)
+
+def _edf_signal_header(name: str, x: np.ndarray, fs: int) -> dict:
+    "pyedflib's header of a 16-bit channel `name` holding samples `x` in µV at `fs` Hz."
+    lo, hi = _phys_range(x)
+    return dict(label=name[:16], dimension="uV", sample_frequency=fs, physical_min=lo, physical_max=hi,
+                digital_min=-32768, digital_max=32767)
+
+# %% ../../nbs/00_io_write.ipynb 28
 def _check_edf_written(tmp, n_records: int, start: datetime, path):
     """Raise `WriteError` for `path` unless the EDF file `tmp` just written holds its whole header, `n_records` data
     records and `start`: pyEDFlib does not report failed writes."""
@@ -261,29 +299,43 @@ def _check_edf_written(tmp, n_records: int, start: datetime, path):
         raise WriteError(f"the EDF file was not written in full ({problem}; is the disk full, or a file size limit "
                          f"set?); nothing was put in its place", path)
 
-_EDF_TEXT = str.maketrans({"µ": "u", "μ": "u", "ß": "ss", "æ": "ae", "ø": "o", "Æ": "AE", "Ø": "O"})
+def _edf_scores_writer(hyp: Hypnogram, path) -> tuple:
+    """(a function writing `hyp` as EDF+ annotations, a function checking the file written) for `scores_writer`:
+    EDF+ needs a signal, so the file holds a flat 1-Hz placeholder channel, named so no reader takes it for EEG/EMG."""
+    _check_edf_start(hyp.start, path)
+    start, n_records = _edf_start_written(hyp.start, path), int(np.ceil(hyp.duration_s))
+    def write(tmp):
+        import pyedflib
+        w = pyedflib.EdfWriter(tmp, 1, file_type=pyedflib.FILETYPE_EDFPLUS)
+        try:
+            w.setSignalHeaders([dict(label="scores-only", dimension="", sample_frequency=1, physical_min=-1,
+                                     physical_max=1, digital_min=-32768, digital_max=32767)])
+            w.setStartdatetime(start)
+            w.setRecordingAdditional(f"epoch_s={hyp.epoch_s:g}")
+            _make_room_for_annotations(w, hyp, n_records, path)
+            w.writeSamples([np.zeros(n_records)])
+            _write_annotations(w, hyp)
+        finally: w.close()
+    return write, lambda tmp: _check_edf_written(tmp, n_records, start, path)
 
-def _edf_text(text: str, limit: int, what: str, path) -> str:
-    "`text` as the printable ASCII an EDF header holds (accents dropped, at most `limit` characters); warns if changed."
-    import unicodedata
-    out = unicodedata.normalize("NFKD", str(text).translate(_EDF_TEXT)).encode("ascii", "ignore").decode()
-    out = "".join(c if " " <= c <= "~" else "_" for c in out)[:limit]
-    if out != str(text):
-        warn(f"{what} {str(text)!r} is written as {out!r}: EDF headers hold at most {limit} ASCII characters", path)
-    return out
+# %% ../../nbs/00_io_write.ipynb 31
+def _edf_channels(rec: Recording, n: int, path) -> list[tuple[str, np.ndarray]]:
+    """(name, samples) of the channels of `rec` to write, the first `n` samples of each checked for what EDF cannot
+    store (NaN or Inf; values its header cannot state), the names as printable ASCII of at most 16 characters."""
+    chans = [("EEG", rec.eeg_channel, rec.eeg)] + ([("EMG", rec.emg_channel, rec.emg)] if rec.has_emg else [])
+    for kind, name, x in chans:
+        bad = int((~np.isfinite(x[:n])).sum())
+        if bad: raise SignalError(f"{kind} channel '{name}' has {bad:,} non-finite samples (NaN/Inf), which EDF "
+                                  f"cannot store; fill or cut them first", path)
+        peak = float(np.max(np.abs(x[:n])))
+        if peak >= 1e7:
+            raise SignalError(f"{kind} channel '{name}' reaches {peak:.3g} µV, more than an EDF header can state "
+                              f"(8 characters); are the values in µV?", path)
+    if n < rec.n_samples: warn(f"dropped the last {rec.n_samples - n} samples (EDF stores whole seconds)", path)
+    chans = [(_edf_text(name, 16, "channel name", path), x) for _, name, x in chans]
+    return chans
 
-def _write_annotations(w, hyp: Hypnogram):
-    for s, k, st, art in _bouts(hyp):
-        w.writeAnnotation(s * hyp.epoch_s, k * hyp.epoch_s, _EDF_STAGE[st])
-        if art: w.writeAnnotation(s * hyp.epoch_s, k * hyp.epoch_s, "Artefact")
-
-def _phys_range(x: np.ndarray) -> tuple[float, float]:
-    "Physical limits for a 16-bit EDF channel: the data's range, widened a little and rounded outward."
-    lo, hi = float(np.min(x)), float(np.max(x))
-    pad = max(1e-3, 0.01 * (hi - lo))
-    lo, hi = np.floor(lo - pad), np.ceil(hi + pad)
-    return (lo, hi) if hi > lo else (lo - 1, lo + 1)
-
+# %% ../../nbs/00_io_write.ipynb 34
 def write_recording(rec: Recording, path, hypnogram: Hypnogram | None = None, overwrite: bool = False) -> Path:
     """Write a recording (and optionally its hypnogram as annotations) to an EDF+ file, atomically.
 
@@ -308,17 +360,7 @@ def write_recording(rec: Recording, path, hypnogram: Hypnogram | None = None, ov
         raise SignalError(f"recording is {rec.duration_s:.2f} s long; EDF stores whole seconds, so there is nothing "
                           f"to write", path)
     _check_edf_start(rec.start, path)
-    chans = [("EEG", rec.eeg_channel, rec.eeg)] + ([("EMG", rec.emg_channel, rec.emg)] if rec.has_emg else [])
-    for kind, name, x in chans:
-        bad = int((~np.isfinite(x[:n])).sum())
-        if bad: raise SignalError(f"{kind} channel '{name}' has {bad:,} non-finite samples (NaN/Inf), which EDF "
-                                  f"cannot store; fill or cut them first", path)
-        peak = float(np.max(np.abs(x[:n])))
-        if peak >= 1e7:
-            raise SignalError(f"{kind} channel '{name}' reaches {peak:.3g} µV, more than an EDF header can state "
-                              f"(8 characters); are the values in µV?", path)
-    if n < rec.n_samples: warn(f"dropped the last {rec.n_samples - n} samples (EDF stores whole seconds)", path)
-    chans = [(_edf_text(name, 16, "channel name", path), x) for _, name, x in chans]
+    chans = _edf_channels(rec, n, path)
     if hypnogram is not None and not len(hypnogram):
         raise ScoreError("the hypnogram holds no epochs: nothing to write", path)
     start = _edf_start_written(rec.start, path)
@@ -326,12 +368,7 @@ def write_recording(rec: Recording, path, hypnogram: Hypnogram | None = None, ov
         import pyedflib
         w = pyedflib.EdfWriter(tmp, len(chans), file_type=pyedflib.FILETYPE_EDFPLUS)
         try:
-            hdrs = []
-            for name, x in chans:
-                lo, hi = _phys_range(x[:n])
-                hdrs.append(dict(label=name[:16], dimension="uV", sample_frequency=fs, physical_min=lo,
-                                 physical_max=hi, digital_min=-32768, digital_max=32767))
-            w.setSignalHeaders(hdrs)
+            w.setSignalHeaders([_edf_signal_header(name, x[:n], fs) for name, x in chans])
             if hypnogram is not None: _make_room_for_annotations(w, hypnogram, n // fs, path)
             w.setStartdatetime(start)
             if rec.animal_id: w.setPatientCode(_edf_text(rec.animal_id, 40, "animal_id", path))
@@ -344,8 +381,7 @@ def write_recording(rec: Recording, path, hypnogram: Hypnogram | None = None, ov
     return atomic_write(path, write, overwrite, protect=(rec.source,),
                         verify=lambda tmp: _check_edf_written(tmp, n // fs, start, path))
 
-
-# %% ../../nbs/00_io_write.ipynb 13
+# %% ../../nbs/00_io_write.ipynb 38
 _SIRENIA_NAMES = ("Wake", "Non REM", "REM", "Unscored")  # by stage index; -1 (unscored) is the last
 _SLEEPSIGN_CODES = ("W", "NR", "R", "")
 
