@@ -71,6 +71,7 @@ def stage_physiology(logf: pd.DataFrame, stages) -> pd.DataFrame:
                              for k in range(3)] for c, v in ((c, logf[c].to_numpy(float)) for c in logf.columns)},
                         index=list(STAGES))
 
+# %% ../nbs/11_adaptive.ipynb 16
 def physiology_problems(phys: pd.DataFrame, nrem_delta_ratio: float = 1.0, wake_emg_ratio: float = 1.0) -> list[str]:
     """The scorer's expectations that stages break, in words; [] when they pass.
 
@@ -105,7 +106,7 @@ def physiology_problems(phys: pd.DataFrame, nrem_delta_ratio: float = 1.0, wake_
                "REM's EMG is not below Wake's" if "log_emg" in phys else "REM's theta/delta is not above Wake's")]
     return [msg for a, b, ok, msg in checks if have[a] and have[b] and not ok]
 
-# %% ../nbs/11_adaptive.ipynb 16
+# %% ../nbs/11_adaptive.ipynb 21
 MIN_ADAPT_S = 20 * 60.0
 "Shortest usable signal (s) the adaptive model fits a recording on."
 MIN_REM_EPOCHS = 8
@@ -120,11 +121,13 @@ _SEEDS = (0, 1, 2)
 class AdaptiveError(SlumberNetError, ValueError):
     "A recording the adaptive model cannot score: too short, flat, or without separable states."
 
+# %% ../nbs/11_adaptive.ipynb 24
 def _robust_scaling(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     "Median and interquartile range / 1.349 (the SD of a normal) of each column."
     q25, q50, q75 = np.percentile(X, [25, 50, 75], axis=0)
     return q50, (q75 - q25) / 1.349
 
+# %% ../nbs/11_adaptive.ipynb 28
 def _carry_forward(X: np.ndarray, valid: np.ndarray) -> np.ndarray:
     "Rows of `X` where `valid` is False replaced by the last valid row before (the first valid one at the start)."
     idx = np.where(valid, np.arange(len(X)), -1)
@@ -132,7 +135,7 @@ def _carry_forward(X: np.ndarray, valid: np.ndarray) -> np.ndarray:
     idx[idx < 0] = int(np.argmax(valid))
     return X[idx]
 
-# %% ../nbs/11_adaptive.ipynb 17
+# %% ../nbs/11_adaptive.ipynb 34
 def _start_split(X: np.ndarray, emg: bool, seed: int) -> np.ndarray:
     "Stages 0/1/2 seeded as a scorer looks: wake against sleep on all features, then REM against NREM within sleep."
     from sklearn.mixture import GaussianMixture
@@ -148,6 +151,7 @@ def _start_split(X: np.ndarray, emg: bool, seed: int) -> np.ndarray:
         out[~wake & rem] = 2
     return out
 
+# %% ../nbs/11_adaptive.ipynb 38
 def _start_three(X: np.ndarray, emg: bool, seed: int) -> np.ndarray | None:
     "Stages 0/1/2 from three clusters: NREM the highest delta, then Wake the louder EMG (EEG only: the lower theta/delta)."
     from sklearn.mixture import GaussianMixture
@@ -159,6 +163,15 @@ def _start_three(X: np.ndarray, emg: bool, seed: int) -> np.ndarray | None:
     wake = rest[int(np.argmax(key))]
     return np.select([lab == wake, lab == nrem], [0, 1], 2)
 
+# %% ../nbs/11_adaptive.ipynb 42
+class _quiet_hmmlearn:
+    "hmmlearn logs 'Model is not converging' when EM's likelihood dips by rounding; the fit is kept and judged on physiology."
+    def __enter__(self):
+        self.logger = logging.getLogger("hmmlearn.base"); self.level = self.logger.level
+        self.logger.setLevel(logging.ERROR)
+    def __exit__(self, *exc): self.logger.setLevel(self.level)
+
+# %% ../nbs/11_adaptive.ipynb 43
 def _fit_hmm(X: np.ndarray, start: np.ndarray, n_states: int, seed: int):
     "A GaussianHMM with `n_states` states seeded by the stages `start`, fitted to `X`; None if a state has too few epochs."
     from hmmlearn.hmm import GaussianHMM
@@ -175,14 +188,7 @@ def _fit_hmm(X: np.ndarray, start: np.ndarray, n_states: int, seed: int):
     except (ValueError, np.linalg.LinAlgError): return None
     return hmm
 
-class _quiet_hmmlearn:
-    "hmmlearn logs 'Model is not converging' when EM's likelihood dips by rounding; the fit is kept and judged on physiology."
-    def __enter__(self):
-        self.logger = logging.getLogger("hmmlearn.base"); self.level = self.logger.level
-        self.logger.setLevel(logging.ERROR)
-    def __exit__(self, *exc): self.logger.setLevel(self.level)
-
-# %% ../nbs/11_adaptive.ipynb 19
+# %% ../nbs/11_adaptive.ipynb 47
 @dataclass(repr=False)
 class AdaptiveFit:
     """A recording scored by the adaptive model.
@@ -237,6 +243,7 @@ class AdaptiveFit:
                 + " ".join(f"{s} {100 * f:.1f}%" for s, f in zip(STAGES, frac))
                 + f" | separation {sep}" + (f" | {len(self.notes)} note(s)" if self.notes else "") + ">")
 
+# %% ../nbs/11_adaptive.ipynb 51
 def _separation(hmm, names) -> dict:
     "Mahalanobis distance between each pair of the HMM's state means, in the states' average covariance."
     inv = np.linalg.pinv(hmm.covars_.mean(0))
@@ -244,24 +251,7 @@ def _separation(hmm, names) -> dict:
                                                           @ (hmm.means_[i] - hmm.means_[j]))), 2)
             for i in range(len(names)) for j in range(i + 1, len(names))}
 
-# %% ../nbs/11_adaptive.ipynb 20
-def _candidates(X: np.ndarray, emg: bool, n_states: int):
-    "Fitted HMMs from each start in turn: the scorer's split first, then three clusters; each over the seeds."
-    for start in (_start_split, _start_three):
-        for seed in _SEEDS:
-            lab = start(X, emg, seed)
-            if lab is None: continue
-            hmm = _fit_hmm(X, np.minimum(lab, n_states - 1), n_states, seed)
-            if hmm is not None: yield hmm
-
-def _first_named(X: np.ndarray, logf: pd.DataFrame, emg: bool, n_states: int, refused: list):
-    "(HMM, stages) of the first candidate whose states all pass `_judge`; None if none does (their problems go in `refused`)."
-    for hmm in _candidates(X, emg, n_states):
-        stages, problems = _judge(hmm, X, logf, n_states)
-        if not problems: return hmm, stages
-        refused += problems
-    return None
-
+# %% ../nbs/11_adaptive.ipynb 55
 def _judge(hmm, X, logf, n_states) -> tuple[np.ndarray, list[str]]:
     "The HMM's Viterbi stages, and what keeps its states from being named W, N(, R)."
     stages = hmm.predict(X)
@@ -273,7 +263,26 @@ def _judge(hmm, X, logf, n_states) -> tuple[np.ndarray, list[str]]:
                  for pair, d in _separation(hmm, STAGES[:n_states]).items() if d < MIN_SEPARATION]
     return stages, problems
 
-# %% ../nbs/11_adaptive.ipynb 21
+# %% ../nbs/11_adaptive.ipynb 59
+def _candidates(X: np.ndarray, emg: bool, n_states: int):
+    "Fitted HMMs from each start in turn: the scorer's split first, then three clusters; each over the seeds."
+    for start in (_start_split, _start_three):
+        for seed in _SEEDS:
+            lab = start(X, emg, seed)
+            if lab is None: continue
+            hmm = _fit_hmm(X, np.minimum(lab, n_states - 1), n_states, seed)
+            if hmm is not None: yield hmm
+
+# %% ../nbs/11_adaptive.ipynb 60
+def _first_named(X: np.ndarray, logf: pd.DataFrame, emg: bool, n_states: int, refused: list):
+    "(HMM, stages) of the first candidate whose states all pass `_judge`; None if none does (their problems go in `refused`)."
+    for hmm in _candidates(X, emg, n_states):
+        stages, problems = _judge(hmm, X, logf, n_states)
+        if not problems: return hmm, stages
+        refused += problems
+    return None
+
+# %% ../nbs/11_adaptive.ipynb 64
 def _usable(logf: pd.DataFrame, epoch_s: float, min_duration_s: float, source) -> np.ndarray:
     "Epochs with finite features; AdaptiveError if they are too few or flat."
     valid = np.isfinite(logf.to_numpy()).all(1)
@@ -286,6 +295,7 @@ def _usable(logf: pd.DataFrame, epoch_s: float, min_duration_s: float, source) -
         raise AdaptiveError(f"{flat} hardly changes over the recording: there are no states to tell apart", source)
     return valid
 
+# %% ../nbs/11_adaptive.ipynb 68
 def fit_states(feats: pd.DataFrame, epoch_s: float = EPOCH_S, reference: AdaptiveFit | None = None,
                min_duration_s: float = MIN_ADAPT_S, source=None) -> AdaptiveFit:
     """Score one recording's epochs by a hidden Markov model fitted to that recording alone.
@@ -341,7 +351,7 @@ def fit_states(feats: pd.DataFrame, epoch_s: float = EPOCH_S, reference: Adaptiv
     return AdaptiveFit(stages.astype(np.int8), P, names, _separation(hmm, names), stage_physiology(logf, stages),
                        notes, valid, epoch_s, hmm, center, scale, tuple(logf.columns))
 
-# %% ../nbs/11_adaptive.ipynb 22
+# %% ../nbs/11_adaptive.ipynb 70
 def _score_with(ref: AdaptiveFit, logf: pd.DataFrame, epoch_s: float, source) -> AdaptiveFit:
     "A recording scored by another recording's fit (its model and scaling), without refitting."
     if tuple(logf.columns) != ref.columns:

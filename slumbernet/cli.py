@@ -40,6 +40,7 @@ def cli_words(message: str) -> str:
     for pattern, replacement in CLI_WORDS: message = re.sub(pattern, replacement, message)
     return message
 
+# %% ../nbs/08_cli.ipynb 10
 def _channel_option(value):
     """A --eeg/--emg/--eog value as `load_recording` takes it: an index for digits, False for 'none', a list for
     comma-separated names (in order of preference), else a name.
@@ -54,6 +55,7 @@ def _channel_option(value):
     if "," in value: return [v.strip() for v in value.split(",") if v.strip()]
     return int(value) if value.strip().lstrip("-").isdigit() else value
 
+# %% ../nbs/08_cli.ipynb 14
 def _load_kw(a) -> dict:
     "`io.load_recording`'s options from --eeg, --emg and --sfreq (and --eog for human recordings)."
     kw = {k: _channel_option(getattr(a, k, None)) for k in ("eeg", "emg", "eog")}
@@ -61,18 +63,173 @@ def _load_kw(a) -> dict:
     if a.sfreq is not None: kw["sfreq_hz"] = a.sfreq
     return kw
 
+# %% ../nbs/08_cli.ipynb 18
 def _out_folder(out) -> Path:
+    "--out as a folder (made later if missing); an error if it names a file."
     if Path(out).exists() and not Path(out).is_dir():
         raise SlumberNetError(f"--out {out} is a file: name a folder for the results (it is made if missing)")
     return Path(out)
 
+# %% ../nbs/08_cli.ipynb 22
 def _epoch_option(value):
     "--epoch-s checked (1 to 30 s), told in CLI words."
     from slumbernet.grid import check_epoch_s
     try: return None if value is None else check_epoch_s(value)
     except SlumberNetError as e: raise SlumberNetError(f"--epoch-s {value}: {e}") from None
 
+# %% ../nbs/08_cli.ipynb 26
+def _positive_number(text: str) -> float:
+    "An option's value as a positive number; argparse reports anything else as a usage error naming the option."
+    try: v = float(text)
+    except ValueError: v = float("nan")
+    if not v > 0 or v == float("inf"): raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return v
+
+# %% ../nbs/08_cli.ipynb 30
+def _recording_options(p, trim: bool = True):
+    "--eeg, --emg, --sfreq, --epoch-s (and --trim) on a command that reads recordings."
+    p.add_argument("--eeg", help="EEG channel: a name, an index (0 = the first channel), or names in order of preference "
+                                 "(C4-A1,C3-A2); default: the first name containing 'EEG'")
+    p.add_argument("--emg", help="EMG channel: a name, an index, or 'none' for EEG only (scored by the bundled EEG-only model); "
+                                 "default: the first name containing 'EMG'")
+    p.add_argument("--sfreq", type=_positive_number, metavar="HZ", help="sampling rate, for files that do not store it (CSV, NPY, text)")
+    p.add_argument("--epoch-s", metavar="SECONDS", help="epoch length, 1 to 30 s: of score files that do not store it "
+                                                        "(for predict: the epochs to score in; default 4)")
+    if trim: p.add_argument("--trim", action="store_true", help="where scores and signal differ in length or start, "
+                                                                "use the time both cover")
+
+# %% ../nbs/08_cli.ipynb 34
+def _species_options(p):
+    "--species and --eog, on the commands that score."
+    p.add_argument("--species", choices=SPECIES, default="mouse", help="human: 30-s epochs scored by YASA's pre-trained "
+                   "staging (pip install \"slumbernet[human]\"), or by --model; channels found by PSG names (C4, C3, EOG, EMG)")
+    p.add_argument("--eog", help="human recordings: the EOG channel for YASA (default: found by name; 'none': leave it out)")
+
+# %% ../nbs/08_cli.ipynb 38
+def _scored_options(p):
+    "The recordings and their score files, and `_recording_options`, on a command that reads scored recordings."
+    p.add_argument("inputs", nargs="+", help="recording files or folders (scores beside them)")
+    p.add_argument("--scores-suffix", default="_scores.csv", help="scores of X.edf are X<suffix>")
+    p.add_argument("--scores", nargs="+", metavar="FILE", help="score files, one per recording in the order given "
+                                                               "(instead of --scores-suffix)")
+    _recording_options(p)
+
+# %% ../nbs/08_cli.ipynb 42
+def _scored_pairs(a) -> list[tuple[Path, Path]]:
+    "The recordings named on the command line, each with the score file --scores names in the same place, or beside it."
+    recordings = find_recordings(a.inputs)
+    if a.scores:
+        if len(a.scores) != len(recordings):
+            raise SlumberNetError(f"--scores names {len(a.scores)} file{'s' * (len(a.scores) != 1)} for {len(recordings)} "
+                                  f"recording{'s' * (len(recordings) != 1)} ({', '.join(r.name for r in recordings)}): "
+                                  f"give one score file per recording, in the same order")
+        pairs = list(zip(recordings, map(Path, a.scores)))
+    else: pairs = pair_scores(recordings, a.scores_suffix)
+    if not pairs: raise SlumberNetError(f"no recordings ({', '.join(RECORDING_SUFFIXES)}) found in {', '.join(a.inputs)}")
+    print(f"{len(pairs)} scored recording{'s' * (len(pairs) != 1)}", file=sys.stderr)
+    return pairs
+
+# %% ../nbs/08_cli.ipynb 46
+def _refuse_inputs(option: str, outputs, inputs) -> None:
+    """Refuse, whatever --overwrite says, an output that is one of the run's inputs (a recording, a score file, a model).
+
+    Examples
+    --------
+    >>> _refuse_inputs("--json", ["a_scores.csv"], [("a.edf", "a_scores.csv")])
+    Traceback (most recent call last):
+    ...
+    slumbernet.io.SlumberNetError: a_scores.csv: --json names one of this run's inputs; it is never written over, even with --overwrite: choose another path
+    """
+    real = lambda p: os.path.normcase(os.path.realpath(p))
+    ours = {real(p) for item in inputs for p in (item if isinstance(item, (tuple, list)) else (item,)) if p is not None}
+    for out in outputs:
+        if real(out) in ours:
+            raise SlumberNetError(f"{option} names one of this run's inputs; it is never written over, even with "
+                                  f"--overwrite: choose another path", out)
+
+# %% ../nbs/08_cli.ipynb 52
+def _compare_parser(sub) -> argparse.ArgumentParser:
+    "`slumbernet compare`: its options, on the subparsers `sub`; its handler `_cmd_compare`."
+    c = sub.add_parser("compare", help="the model against your own scores: run this first (recordings with scores beside them)")
+    _scored_options(c)
+    c.add_argument("--out", required=True, help="folder for comparison.md (the report), comparison.csv and the figures")
+    c.add_argument("--model", help="model file (default: the bundled model)")
+    c.add_argument("--method", choices=METHODS, default="auto", help="who scores (as for predict)")
+    c.add_argument("--no-figures", action="store_true", help="no figure per recording")
+    _species_options(c)
+    c.add_argument("--overwrite", action="store_true", help="replace an earlier comparison in --out")
+    c.set_defaults(func=_cmd_compare)
+    return c
+
+def _cmd_compare(a) -> int:
+    "`slumbernet compare`: the table to stdout, where the report went to stderr; 1 if a recording could not be compared."
+    from slumbernet.workflow import compare_files
+    lab = compare_files(_scored_pairs(a), _out_folder(a.out), a.model, epoch_s=_epoch_option(a.epoch_s), trim=a.trim,
+                        method=a.method, figures=not a.no_figures, overwrite=a.overwrite, load_kw=_load_kw(a),
+                        species=a.species)
+    cols = ["recording", "epochs", "epoch_s", "kappa", "f1_W", "f1_N", "f1_R", "method", "checks", "eeg", "emg", "error"]
+    t = lab.table[cols].assign(error=lab.table.error.map(lambda e: cli_words(e) if isinstance(e, str) else e))
+    print(t.round(3).to_string(index=False))
+    print(f"model: {lab.model}\nreport: {Path(a.out) / 'comparison.md'}; table: {Path(a.out) / 'comparison.csv'}"
+          + ("; a figure per recording (*_comparison.png)" if not a.no_figures else ""), file=sys.stderr)
+    return int(lab.pooled is None or bool(lab.table.error.astype(bool).any()))
+
+# %% ../nbs/08_cli.ipynb 56
+def _calibrate_parser(sub) -> argparse.ArgumentParser:
+    "`slumbernet calibrate`: its options, on the subparsers `sub`; its handler `_cmd_calibrate`."
+    k = sub.add_parser("calibrate", help="fine-tune a model on your scored recordings (one day of one animal will do), "
+                                         "checked on held-out time")
+    _scored_options(k)
+    k.add_argument("--out", required=True, help="model path (writes OUT.keras and OUT.json)")
+    k.add_argument("--model", help="model to start from (default: the bundled model)")
+    k.add_argument("--steps", type=int, default=50, help="optimiser steps per round")
+    k.add_argument("--rounds", type=int, default=6)
+    k.add_argument("--learning-rate", type=float, default=5e-5)
+    k.add_argument("--seed", type=int, default=0)
+    k.add_argument("--overwrite", action="store_true")
+    k.set_defaults(func=_cmd_calibrate)
+    return k
+
+def _cmd_calibrate(a) -> int:
+    "`slumbernet calibrate`: the held-out figures before and after, and where the calibrated model went."
+    from slumbernet.model import model_paths
+    from slumbernet.workflow import calibrate_files
+    pairs = _scored_pairs(a)
+    _refuse_inputs("--out", model_paths(a.out), pairs + ([model_paths(a.model)] if a.model else []))
+    cal = calibrate_files(pairs, a.out, a.model, epoch_s=_epoch_option(a.epoch_s), trim=a.trim, steps=a.steps,
+                          rounds=a.rounds, learning_rate=a.learning_rate, seed=a.seed, overwrite=a.overwrite,
+                          load_kw=_load_kw(a))
+    print(f"held out: {cal.held_out['how']}")
+    for name, m in (("before", cal.before), ("after", cal.after)):
+        print(f"{name}: kappa {m['kappa']:.3f}, F1 W {m['f1_W']:.3f} N {m['f1_N']:.3f} R {m['f1_R']:.3f}")
+    print(f"wrote {cal.path}" + ("" if cal.helped else " (it did not agree better with your scorer on the held-out time: "
+                                                        "keep the model you started from)"))
+    return 0
+
+# %% ../nbs/08_cli.ipynb 60
+def _predict_parser(sub) -> argparse.ArgumentParser:
+    "`slumbernet predict`: its options, on the subparsers `sub`; its handler `_cmd_predict`."
+    pr = sub.add_parser("predict", help="score recordings (files or folders of .edf/.bdf)")
+    pr.add_argument("inputs", nargs="+", help="recording files or folders")
+    pr.add_argument("--out", required=True, help="folder for the results")
+    pr.add_argument("--model", help="model file (default: the bundled model)")
+    pr.add_argument("--format", choices=tuple(OUTPUT_SUFFIXES), default="csv",
+                    help="csv (with probabilities), edf (EDF+ annotations), or labels to import into AccuSleep, SleepSign or Sirenia")
+    pr.add_argument("--jobs", type=int, default=1, help="worker processes")
+    _recording_options(pr, trim=False)
+    pr.add_argument("--flag-impossible", action="store_true", help="flag REM entered from wake")
+    pr.add_argument("--fix-impossible", action="store_true", help="relabel REM entered from wake")
+    pr.add_argument("--method", choices=METHODS, default="auto",
+                    help="who scores: auto (the network, calibrated on where it and the adaptive scorer agree, when its checks pass, else the adaptive scorer), or always one")
+    pr.add_argument("--min-bout", type=int, help="merge bouts shorter than this many epochs")
+    _species_options(pr)
+    pr.add_argument("--overwrite", action="store_true", help="replace existing result files")
+    pr.add_argument("--quiet", action="store_true", help="no progress bar")
+    pr.set_defaults(func=_cmd_predict)
+    return pr
+
 def _cmd_predict(a) -> int:
+    "`slumbernet predict`: the summary table to stdout, the counts to stderr; 1 if a recording failed."
     _out_folder(a.out)
     kw = _load_kw(a)
     if a.epoch_s is not None: kw["epoch_s"] = _epoch_option(a.epoch_s)
@@ -92,47 +249,43 @@ def _cmd_predict(a) -> int:
           f"kept (scored before), {n.get('error', 0)} failed; summary in {Path(a.out) / 'summary.csv'}", file=sys.stderr)
     return int((table.status == "error").any())
 
-def _scored_pairs(a) -> list[tuple[Path, Path]]:
-    "The recordings named on the command line, each with the score file --scores names in the same place, or beside it."
-    recordings = find_recordings(a.inputs)
-    if a.scores:
-        if len(a.scores) != len(recordings):
-            raise SlumberNetError(f"--scores names {len(a.scores)} file{'s' * (len(a.scores) != 1)} for {len(recordings)} "
-                                  f"recording{'s' * (len(recordings) != 1)} ({', '.join(r.name for r in recordings)}): "
-                                  f"give one score file per recording, in the same order")
-        pairs = list(zip(recordings, map(Path, a.scores)))
-    else: pairs = pair_scores(recordings, a.scores_suffix)
-    if not pairs: raise SlumberNetError(f"no recordings ({', '.join(RECORDING_SUFFIXES)}) found in {', '.join(a.inputs)}")
-    print(f"{len(pairs)} scored recording{'s' * (len(pairs) != 1)}", file=sys.stderr)
-    return pairs
+# %% ../nbs/08_cli.ipynb 63
+def _training_options(t) -> None:
+    "The options `train` and `cv` share: the scored recordings (`_scored_options`) and the training settings (`train.TrainConfig`)."
+    _scored_options(t)
+    t.add_argument("--architecture", choices=("default", "paper"), default="default")
+    t.add_argument("--steps", type=int, default=100, help="optimiser steps per round")
+    t.add_argument("--rounds", type=int, default=30, help="most rounds")
+    t.add_argument("--patience", type=int, default=6, help="rounds without improvement before stopping")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--overwrite", action="store_true")
 
-def _refuse_inputs(option: str, outputs, inputs) -> None:
-    """Refuse, whatever --overwrite says, an output that is one of the run's inputs (a recording, a score file, a model).
-
-    Examples
-    --------
-    >>> _refuse_inputs("--json", ["a_scores.csv"], [("a.edf", "a_scores.csv")])
-    Traceback (most recent call last):
-    ...
-    slumbernet.io.SlumberNetError: a_scores.csv: --json names one of this run's inputs; it is never written over, even with --overwrite: choose another path
-    """
-    real = lambda p: os.path.normcase(os.path.realpath(p))
-    ours = {real(p) for item in inputs for p in (item if isinstance(item, (tuple, list)) else (item,)) if p is not None}
-    for out in outputs:
-        if real(out) in ours:
-            raise SlumberNetError(f"{option} names one of this run's inputs; it is never written over, even with "
-                                  f"--overwrite: choose another path", out)
-
+# %% ../nbs/08_cli.ipynb 64
 def _training_data(a, pairs=None):
+    "The scored recordings as the network's training input (`train.prepare_training_data`), from the options."
     from slumbernet.train import prepare_training_data
     return prepare_training_data(pairs or _scored_pairs(a), emg="raw" if a.architecture == "paper" else "envelope", trim=a.trim,
                                  load_kw=_load_kw(a), scores_epoch_s=_epoch_option(a.epoch_s))
 
+# %% ../nbs/08_cli.ipynb 65
 def _train_config(a):
+    "`train.TrainConfig` from --architecture, --steps, --rounds, --patience and --seed."
     from slumbernet.train import TrainConfig
     return TrainConfig(a.architecture, steps=a.steps, max_rounds=a.rounds, patience=a.patience, seed=a.seed)
 
+# %% ../nbs/08_cli.ipynb 69
+def _train_parser(sub) -> argparse.ArgumentParser:
+    "`slumbernet train`: its options, on the subparsers `sub`; its handler `_cmd_train`."
+    t = sub.add_parser("train", help="train a model on scored recordings")
+    _training_options(t)
+    t.add_argument("--out", required=True, help="model path (writes OUT.keras and OUT.json)")
+    t.add_argument("--val", type=int, default=1, help="animals held out for early stopping (with one animal: "
+                                                      "blocks of its time)")
+    t.set_defaults(func=_cmd_train)
+    return t
+
 def _cmd_train(a) -> int:
+    "`slumbernet train`: the last rounds of the training history, and where the model went."
     from slumbernet.model import save_model
     from slumbernet.train import train_model
     from slumbernet.model import model_paths
@@ -156,7 +309,19 @@ def _cmd_train(a) -> int:
     print(hist.tail(3).to_string(index=False)); print(f"wrote {path}: {model}")
     return 0
 
+# %% ../nbs/08_cli.ipynb 73
+def _cv_parser(sub) -> argparse.ArgumentParser:
+    "`slumbernet cv`: its options, on the subparsers `sub`; its handler `_cmd_cv`."
+    t = sub.add_parser("cv", help="cross-validate by animal on scored recordings")
+    _training_options(t)
+    t.add_argument("--k", type=int, default=5, help="folds")
+    t.add_argument("--groups", choices=("animal", "recording"), default="animal")
+    t.add_argument("--json", help="write the results here")
+    t.set_defaults(func=_cmd_cv)
+    return t
+
 def _cmd_cv(a) -> int:
+    "`slumbernet cv`: the agreement per fold and pooled (and with --json, the same as JSON)."
     from slumbernet.train import cross_validate
     pairs = _scored_pairs(a)
     if a.json: _refuse_inputs("--json", [a.json], pairs)
@@ -172,66 +337,16 @@ def _cmd_cv(a) -> int:
         atomic_write(a.json, json.dumps(payload, indent=2, default=str).encode("utf-8"), a.overwrite)
     return 0
 
-def _cmd_compare(a) -> int:
-    from slumbernet.workflow import compare_files
-    lab = compare_files(_scored_pairs(a), _out_folder(a.out), a.model, epoch_s=_epoch_option(a.epoch_s), trim=a.trim,
-                        method=a.method, figures=not a.no_figures, overwrite=a.overwrite, load_kw=_load_kw(a),
-                        species=a.species)
-    cols = ["recording", "epochs", "epoch_s", "kappa", "f1_W", "f1_N", "f1_R", "method", "checks", "eeg", "emg", "error"]
-    t = lab.table[cols].assign(error=lab.table.error.map(lambda e: cli_words(e) if isinstance(e, str) else e))
-    print(t.round(3).to_string(index=False))
-    print(f"model: {lab.model}\nreport: {Path(a.out) / 'comparison.md'}; table: {Path(a.out) / 'comparison.csv'}"
-          + ("; a figure per recording (*_comparison.png)" if not a.no_figures else ""), file=sys.stderr)
-    return int(lab.pooled is None or bool(lab.table.error.astype(bool).any()))
-
-def _cmd_calibrate(a) -> int:
-    from slumbernet.model import model_paths
-    from slumbernet.workflow import calibrate_files
-    pairs = _scored_pairs(a)
-    _refuse_inputs("--out", model_paths(a.out), pairs + ([model_paths(a.model)] if a.model else []))
-    cal = calibrate_files(pairs, a.out, a.model, epoch_s=_epoch_option(a.epoch_s), trim=a.trim, steps=a.steps,
-                          rounds=a.rounds, learning_rate=a.learning_rate, seed=a.seed, overwrite=a.overwrite,
-                          load_kw=_load_kw(a))
-    print(f"held out: {cal.held_out['how']}")
-    for name, m in (("before", cal.before), ("after", cal.after)):
-        print(f"{name}: kappa {m['kappa']:.3f}, F1 W {m['f1_W']:.3f} N {m['f1_N']:.3f} R {m['f1_R']:.3f}")
-    print(f"wrote {cal.path}" + ("" if cal.helped else " (it did not agree better with your scorer on the held-out time: "
-                                                        "keep the model you started from)"))
-    return 0
-
-def _positive_number(text: str) -> float:
-    "An option's value as a positive number; argparse reports anything else as a usage error naming the option."
-    try: v = float(text)
-    except ValueError: v = float("nan")
-    if not v > 0 or v == float("inf"): raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return v
-
-def _species_options(p):
-    "--species and --eog, on the commands that score."
-    p.add_argument("--species", choices=SPECIES, default="mouse", help="human: 30-s epochs scored by YASA's pre-trained "
-                   "staging (pip install \"slumbernet[human]\"), or by --model; channels found by PSG names (C4, C3, EOG, EMG)")
-    p.add_argument("--eog", help="human recordings: the EOG channel for YASA (default: found by name; 'none': leave it out)")
-
-def _recording_options(p, trim: bool = True):
-    "--eeg, --emg, --sfreq, --epoch-s (and --trim) on a command that reads recordings."
-    p.add_argument("--eeg", help="EEG channel: a name, an index (0 = the first channel), or names in order of preference "
-                                 "(C4-A1,C3-A2); default: the first name containing 'EEG'")
-    p.add_argument("--emg", help="EMG channel: a name, an index, or 'none' for EEG only (scored by the bundled EEG-only model); "
-                                 "default: the first name containing 'EMG'")
-    p.add_argument("--sfreq", type=_positive_number, metavar="HZ", help="sampling rate, for files that do not store it (CSV, NPY, text)")
-    p.add_argument("--epoch-s", metavar="SECONDS", help="epoch length, 1 to 30 s: of score files that do not store it "
-                                                        "(for predict: the epochs to score in; default 4)")
-    if trim: p.add_argument("--trim", action="store_true", help="where scores and signal differ in length or start, "
-                                                                "use the time both cover")
-
-def _scored_options(p):
-    p.add_argument("inputs", nargs="+", help="recording files or folders (scores beside them)")
-    p.add_argument("--scores-suffix", default="_scores.csv", help="scores of X.edf are X<suffix>")
-    p.add_argument("--scores", nargs="+", metavar="FILE", help="score files, one per recording in the order given "
-                                                               "(instead of --scores-suffix)")
-    _recording_options(p)
+# %% ../nbs/08_cli.ipynb 77
+def _info_parser(sub) -> argparse.ArgumentParser:
+    "`slumbernet info`: its options, on the subparsers `sub`; its handler `_cmd_info`."
+    i = sub.add_parser("info", help="show a model's metadata")
+    i.add_argument("model", nargs="?", help="model file (default: the bundled model)")
+    i.set_defaults(func=_cmd_info)
+    return i
 
 def _cmd_info(a) -> int:
+    "`slumbernet info`: the model and its metadata, as JSON."
     from slumbernet.core import bundled_model_path
     from slumbernet.model import load_model
     m = load_model(a.model or bundled_model_path())
@@ -239,71 +354,17 @@ def _cmd_info(a) -> int:
     print(json.dumps(m.metadata, indent=2, default=str))
     return 0
 
+# %% ../nbs/08_cli.ipynb 81
 def build_parser() -> argparse.ArgumentParser:
+    "The `slumbernet` command's parser: `--version` and the six commands, in the order `--help` lists them."
     p = argparse.ArgumentParser(prog="slumbernet", description="Score mouse sleep (Wake/NREM/REM) from EEG and EMG.")
     p.add_argument("--version", action="version", version=f"slumbernet {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("compare", help="the model against your own scores: run this first (recordings with scores beside them)")
-    _scored_options(c)
-    c.add_argument("--out", required=True, help="folder for comparison.md (the report), comparison.csv and the figures")
-    c.add_argument("--model", help="model file (default: the bundled model)")
-    c.add_argument("--method", choices=METHODS, default="auto", help="who scores (as for predict)")
-    c.add_argument("--no-figures", action="store_true", help="no figure per recording")
-    _species_options(c)
-    c.add_argument("--overwrite", action="store_true", help="replace an earlier comparison in --out")
-    c.set_defaults(func=_cmd_compare)
-    k = sub.add_parser("calibrate", help="fine-tune a model on your scored recordings (one day of one animal will do), "
-                                         "checked on held-out time")
-    _scored_options(k)
-    k.add_argument("--out", required=True, help="model path (writes OUT.keras and OUT.json)")
-    k.add_argument("--model", help="model to start from (default: the bundled model)")
-    k.add_argument("--steps", type=int, default=50, help="optimiser steps per round")
-    k.add_argument("--rounds", type=int, default=6)
-    k.add_argument("--learning-rate", type=float, default=5e-5)
-    k.add_argument("--seed", type=int, default=0)
-    k.add_argument("--overwrite", action="store_true")
-    k.set_defaults(func=_cmd_calibrate)
-    pr = sub.add_parser("predict", help="score recordings (files or folders of .edf/.bdf)")
-    pr.add_argument("inputs", nargs="+", help="recording files or folders")
-    pr.add_argument("--out", required=True, help="folder for the results")
-    pr.add_argument("--model", help="model file (default: the bundled model)")
-    pr.add_argument("--format", choices=tuple(OUTPUT_SUFFIXES), default="csv",
-                    help="csv (with probabilities), edf (EDF+ annotations), or labels to import into AccuSleep, SleepSign or Sirenia")
-    pr.add_argument("--jobs", type=int, default=1, help="worker processes")
-    _recording_options(pr, trim=False)
-    pr.add_argument("--flag-impossible", action="store_true", help="flag REM entered from wake")
-    pr.add_argument("--fix-impossible", action="store_true", help="relabel REM entered from wake")
-    pr.add_argument("--method", choices=METHODS, default="auto",
-                    help="who scores: auto (the network, calibrated on where it and the adaptive scorer agree, when its checks pass, else the adaptive scorer), or always one")
-    pr.add_argument("--min-bout", type=int, help="merge bouts shorter than this many epochs")
-    _species_options(pr)
-    pr.add_argument("--overwrite", action="store_true", help="replace existing result files")
-    pr.add_argument("--quiet", action="store_true", help="no progress bar")
-    pr.set_defaults(func=_cmd_predict)
-    for name, fn, hlp in (("train", _cmd_train, "train a model on scored recordings"),
-                          ("cv", _cmd_cv, "cross-validate by animal on scored recordings")):
-        t = sub.add_parser(name, help=hlp)
-        _scored_options(t)
-        t.add_argument("--architecture", choices=("default", "paper"), default="default")
-        t.add_argument("--steps", type=int, default=100, help="optimiser steps per round")
-        t.add_argument("--rounds", type=int, default=30, help="most rounds")
-        t.add_argument("--patience", type=int, default=6, help="rounds without improvement before stopping")
-        t.add_argument("--seed", type=int, default=0)
-        t.add_argument("--overwrite", action="store_true")
-        if name == "train":
-            t.add_argument("--out", required=True, help="model path (writes OUT.keras and OUT.json)")
-            t.add_argument("--val", type=int, default=1, help="animals held out for early stopping (with one animal: "
-                                                              "blocks of its time)")
-        else:
-            t.add_argument("--k", type=int, default=5, help="folds")
-            t.add_argument("--groups", choices=("animal", "recording"), default="animal")
-            t.add_argument("--json", help="write the results here")
-        t.set_defaults(func=fn)
-    i = sub.add_parser("info", help="show a model's metadata")
-    i.add_argument("model", nargs="?", help="model file (default: the bundled model)")
-    i.set_defaults(func=_cmd_info)
+    for add_command in (_compare_parser, _calibrate_parser, _predict_parser, _train_parser, _cv_parser, _info_parser):
+        add_command(sub)
     return p
 
+# %% ../nbs/08_cli.ipynb 85
 def main(argv=None) -> int:
     "The `slumbernet` command's work: parse `argv` (default: the command line), run the command, return its exit status."
     args = build_parser().parse_args(argv)
@@ -313,6 +374,7 @@ def main(argv=None) -> int:
         print(f"error: {cli_words(str(e))}", file=sys.stderr)
         return 2
 
+# %% ../nbs/08_cli.ipynb 89
 def console() -> None:
     """Entry point of the `slumbernet` command: `main`, then exit without tearing down every module.
 

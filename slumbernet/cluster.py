@@ -22,6 +22,31 @@ def _failed_task_row(rec: Path, target: Path, exc: BaseException) -> dict:
     return error_row(rec, target, str(SlumberNetError(f"its task failed on the cluster ({type(exc).__name__}: {exc})",
                                                        rec)))
 
+# %% ../nbs/10_cluster.ipynb 10
+def _predict_many(paths, out: Path, client, model, fmt: str, overwrite: bool, progress: bool, predict_kw: dict):
+    "`predict_many`'s work, into the output folder it holds."
+    from dask.distributed import Client, LocalCluster, as_completed
+    from tqdm.auto import tqdm
+    plan = plan_outputs(find_recordings([Path(p).absolute() for p in paths]), out, fmt)
+    rows = [error_row(r, t, err) for r, t, err in plan if err]
+    todo = [(r, t) for r, t, err in plan if not err]
+    path = model_file(model)
+    with contextlib.ExitStack() as stack:
+        if client is None and todo:
+            cluster = stack.enter_context(LocalCluster(n_workers=min(len(todo), os.cpu_count() or 1),
+                                                       threads_per_worker=1))
+            client = stack.enter_context(Client(cluster))
+        if todo and max(client.nthreads().values(), default=1) > 1:
+            warnings.warn("the Dask workers have several threads each: recordings scored side by side in one process "
+                          "may swap their warnings in the summary; start workers with threads_per_worker=1",
+                          SlumberNetWarning, stacklevel=3)
+        futs = [client.submit(score_one, r, t, fmt, overwrite, path, predict_kw, pure=False) for r, t in todo]
+        task = {f.key: rt for f, rt in zip(futs, todo)}
+        for f in tqdm(as_completed(futs), total=len(futs), desc="scoring", unit="file", disable=not progress):
+            rows.append(f.result() if f.status == "finished" else _failed_task_row(*task[f.key], f.exception()))
+    return summary_table(rows, out)
+
+# %% ../nbs/10_cluster.ipynb 12
 def predict_many(paths, out, client=None, model=None, fmt: str = "csv", overwrite: bool = False,
                  progress: bool = True, **predict_kw) -> "pd.DataFrame":
     """Score recordings on a Dask cluster, one task per recording; the same results and summary as `cohort.predict_files`.
@@ -56,26 +81,3 @@ def predict_many(paths, out, client=None, model=None, fmt: str = "csv", overwrit
     """
     with output_folder(Path(out).absolute(), overwrite) as out:
         return _predict_many(paths, out, client, model, fmt, overwrite, progress, predict_kw)
-
-def _predict_many(paths, out: Path, client, model, fmt: str, overwrite: bool, progress: bool, predict_kw: dict):
-    "`predict_many`'s work, into the output folder it holds."
-    from dask.distributed import Client, LocalCluster, as_completed
-    from tqdm.auto import tqdm
-    plan = plan_outputs(find_recordings([Path(p).absolute() for p in paths]), out, fmt)
-    rows = [error_row(r, t, err) for r, t, err in plan if err]
-    todo = [(r, t) for r, t, err in plan if not err]
-    path = model_file(model)
-    with contextlib.ExitStack() as stack:
-        if client is None and todo:
-            cluster = stack.enter_context(LocalCluster(n_workers=min(len(todo), os.cpu_count() or 1),
-                                                       threads_per_worker=1))
-            client = stack.enter_context(Client(cluster))
-        if todo and max(client.nthreads().values(), default=1) > 1:
-            warnings.warn("the Dask workers have several threads each: recordings scored side by side in one process "
-                          "may swap their warnings in the summary; start workers with threads_per_worker=1",
-                          SlumberNetWarning, stacklevel=3)
-        futs = [client.submit(score_one, r, t, fmt, overwrite, path, predict_kw, pure=False) for r, t in todo]
-        task = {f.key: rt for f, rt in zip(futs, todo)}
-        for f in tqdm(as_completed(futs), total=len(futs), desc="scoring", unit="file", disable=not progress):
-            rows.append(f.result() if f.status == "finished" else _failed_task_row(*task[f.key], f.exception()))
-    return summary_table(rows, out)

@@ -37,6 +37,7 @@ __all__ = ['log', 'BUNDLED_MODEL', 'BUNDLED_EEG_ONLY_MODEL', 'METHODS', 'AGREEME
 # %% ../nbs/05_core.ipynb 6
 BUNDLED_MODEL = "slumbernet_default"
 "Name of the model shipped in `slumbernet/models/` (a `.keras` and a `.json` file)."
+
 BUNDLED_EEG_ONLY_MODEL = "slumbernet_eeg_only"
 "Name of the shipped model for recordings without EMG: `predict` scores them with it when no model is given."
 
@@ -45,29 +46,33 @@ def bundled_model_path(eeg_only: bool = False) -> Path:
     name = BUNDLED_EEG_ONLY_MODEL if eeg_only else BUNDLED_MODEL
     return Path(str(resources.files("slumbernet") / "models" / f"{name}.keras"))
 
+# %% ../nbs/05_core.ipynb 10
 @functools.lru_cache(maxsize=1)
 def default_model() -> SleepModel:
     "The model bundled with SlumberNet, in Keras (loaded once per process, checked like any model file)."
     return load_model(bundled_model_path())
 
+# %% ../nbs/05_core.ipynb 12
 @functools.lru_cache(maxsize=2)
 def _bundled_scorer(eeg_only: bool = False) -> SleepModel | NumpyModel:
     "A bundled model for scoring: the NumPy engine (no TensorFlow import), loaded once per process."
     return load_model(bundled_model_path(eeg_only), engine="auto")
 
+# %% ../nbs/05_core.ipynb 13
 def resolve_model(model, eeg_only: bool = False) -> SleepModel | NumpyModel:
     "A model object for scoring: a bundled one for None, a file loaded with the NumPy engine if it can be."
     if model is None: return _bundled_scorer(eeg_only)
     if isinstance(model, (SleepModel, NumpyModel)): return model
     return load_model(model, engine="auto")
 
+# %% ../nbs/05_core.ipynb 17
 def model_metadata(model) -> dict:
     "The metadata of a model (a model object, a path, or None for the bundled one), without loading TensorFlow."
     if isinstance(model, (SleepModel, NumpyModel)): return model.metadata
     _, jpath = model_paths(bundled_model_path() if model is None else model)
     return read_metadata(jpath, required=("input",), missing="model metadata not found")
 
-# %% ../nbs/05_core.ipynb 8
+# %% ../nbs/05_core.ipynb 21
 @dataclass(repr=False)
 class Prediction:
     """A model's scores of one recording.
@@ -181,12 +186,13 @@ class Prediction:
                 + f" | {int((self.flags != '').sum())} flagged"
                 + (f" | by {self.checks['method']}, checks {self.verdict}" if self.checks else "") + ">")
 
-# %% ../nbs/05_core.ipynb 10
+# %% ../nbs/05_core.ipynb 27
 def _rem_bouts(stages) -> list[tuple[int, int, bool]]:
     "(start, length, entered straight from wake) of each REM bout."
     starts, lengths, _ = stage_runs(stages)
     return [(s, n, bool(s > 0 and stages[s - 1] == 0)) for s, n in zip(starts, lengths) if stages[s] == 2]
 
+# %% ../nbs/05_core.ipynb 31
 def flag_impossible(stages: np.ndarray, probabilities: np.ndarray, fix: bool = False):
     """Find REM bouts entered straight from wake; relabel them (if `fix`) as W or N, whichever is more probable.
 
@@ -202,6 +208,7 @@ def flag_impossible(stages: np.ndarray, probabilities: np.ndarray, fix: bool = F
                 flags[s] = "W->R"
     return st, flags
 
+# %% ../nbs/05_core.ipynb 35
 def rescore_rem_entries(stages: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where a REM bout is entered straight from wake, another scorer's stages (`other`) from the start of that wake
     run to the end of the bout.
@@ -219,6 +226,7 @@ def rescore_rem_entries(stages: np.ndarray, other: np.ndarray) -> tuple[np.ndarr
         st[w0:s + n] = other[w0:s + n]
     return st, st != stages
 
+# %% ../nbs/05_core.ipynb 39
 def merge_short_bouts(stages: np.ndarray, probabilities: np.ndarray, min_epochs: int):
     """Merge bouts shorter than `min_epochs` into the neighbouring stage with the higher probability.
 
@@ -238,20 +246,25 @@ def merge_short_bouts(stages: np.ndarray, probabilities: np.ndarray, min_epochs:
         st[s:s + n] = best; changed[s:s + n] = True
     return st, changed
 
-# %% ../nbs/05_core.ipynb 13
+# %% ../nbs/05_core.ipynb 45
 METHODS = ("auto", "network", "adaptive")
 "`predict`'s scorers: auto (the network calibrated on where it and the adaptive scorer agree when its checks pass, else the adaptive scorer), or either one always."
+
 AGREEMENT_KAPPA = 0.6
 "Least kappa between the network and the adaptive scorer for `method='auto'` to keep the network's scores..."
+
 AGREEMENT_FRACTION = 0.9
 "...or least fraction of epochs they agree on (kappa says little when one stage fills a recording)."
+
 MIN_STAGE_EPOCHS = 10
 "Fewest epochs of a stage for its physiology to be compared with another's."
 
+# %% ../nbs/05_core.ipynb 47
 def _without_artefacts(feats: pd.DataFrame, artefact) -> pd.DataFrame:
     "`feats` with the rows of artefact epochs NaN (the adaptive scorer carries the state before them over them)."
     return feats if artefact is None else feats.mask(pd.Series(np.asarray(artefact, bool), index=feats.index), axis=0)
 
+# %% ../nbs/05_core.ipynb 51
 def adapt(feats: pd.DataFrame, epoch_s: float, reference=None, source=None, artefact=None):
     """The adaptive scorer's fit of a recording (`adaptive.fit_states`), or the `AdaptiveError` that says why it could not run.
 
@@ -261,6 +274,7 @@ def adapt(feats: pd.DataFrame, epoch_s: float, reference=None, source=None, arte
     try: return fit_states(_without_artefacts(feats, artefact), epoch_s, reference=reference, source=source)
     except AdaptiveError as e: return e
 
+# %% ../nbs/05_core.ipynb 55
 def check_network(feats: pd.DataFrame, stages: np.ndarray, adapted, artefact=None) -> dict:
     """Check a network's stages against their physiology and against the adaptive scorer.
 
@@ -307,6 +321,7 @@ def check_network(feats: pd.DataFrame, stages: np.ndarray, adapted, artefact=Non
     return {"passed": passed, "problems": problems, "agreement_kappa": kappa, "agreement_fraction": same,
             "adaptive": about, "only_rem_entry": rem_entry and len(problems) == 1}
 
+# %% ../nbs/05_core.ipynb 59
 def _choose(method: str, checks: dict, fit, source, emg: bool = True) -> tuple[str, str]:
     "Which scores `predict` keeps (for a recording with an EMG, or EEG only), and the message that says why."
     why = "; ".join(checks["problems"])
@@ -328,6 +343,7 @@ def _choose(method: str, checks: dict, fit, source, emg: bool = True) -> tuple[s
                            + ("" if fit else f" and the adaptive scorer {checks['adaptive']}") + ": check them by eye")
     return "adaptive", f"the network's stages fail the checks ({why}): scored by the adaptive scorer instead"
 
+# %% ../nbs/05_core.ipynb 63
 def _calibrated(probs: np.ndarray, feats, fit, message: str) -> tuple[np.ndarray, str, str]:
     """The network's probabilities calibrated on the epochs it and the adaptive scorer agree on with confidence
     (`calibrate.agreed_labels`), with the method and message that say so; as they were where too few agree."""
@@ -337,8 +353,7 @@ def _calibrated(probs: np.ndarray, feats, fit, message: str) -> tuple[np.ndarray
     return probs, "calibrated", (f"{message}; calibrated on the {int((labels >= 0).sum())} epochs it and the adaptive "
                                  "scorer agree on")
 
-
-# %% ../nbs/05_core.ipynb 15
+# %% ../nbs/05_core.ipynb 69
 class _BackgroundImport:
     """Import SciPy's signal package (and Keras/TensorFlow if `keras` is True) on a thread while the caller
     reads the recording; `then` imports more on another thread. `wait_first` waits for the first group
@@ -364,6 +379,21 @@ class _BackgroundImport:
     def join(self):
         for t in self.threads: t.join()
 
+# %% ../nbs/05_core.ipynb 73
+def _choose_model(model, meta: dict, reader) -> tuple[dict, bool]:
+    """The metadata of the model that scores the recording `reader` opened (`meta`: the named model's, or the
+    bundled one's), and whether it is the bundled EEG-only model: it is when no model is named and the recording has
+    no EMG. SlumberNetError if the model needs an EMG the recording has not."""
+    eeg_only = model is None and not reader.has_emg
+    if eeg_only:  # no EMG and no model named: the bundled EEG-only model scores it
+        meta = model_metadata(bundled_model_path(eeg_only=True))
+        log.info("%s has no EMG: scored by the bundled EEG-only model", reader.source or "the recording")
+    if not reader.has_emg and not meta.get("eeg_only", False):
+        raise SlumberNetError("the recording has no EMG, but this model needs it (load it with emg= naming "
+                              "the EMG channel)", reader.source)
+    return meta, eeg_only
+
+# %% ../nbs/05_core.ipynb 77
 STREAM_ABOVE_SAMPLES = 26 * 3600 * 256
 """`predict` scores a recording with more samples per channel than this (26 h at 256 Hz, about 1.1 GB at peak in one
 piece) chunk by chunk (see `preprocess.EpochStream`), in chunks of as many samples as `STREAM_CHUNK_S` holds at 256 Hz."""
@@ -372,6 +402,67 @@ def _chunk_s(sfreq_hz: float) -> float:
     "The chunks' length in s at `sfreq_hz`: `STREAM_CHUNK_S` at 256 Hz or slower, as many samples at faster rates."
     return min(STREAM_CHUNK_S, STREAM_CHUNK_S * 256 / sfreq_hz)
 
+# %% ../nbs/05_core.ipynb 81
+def _stream_chunk_s(reader, chunk_s: float | None) -> float | None:
+    """The length (s) of the chunks to score `reader`'s recording in, or None to score it in one piece: `chunk_s` if
+    given, else `_chunk_s` for a recording of more than `STREAM_ABOVE_SAMPLES` samples per channel."""
+    if chunk_s is not None:
+        log.debug("%s: scored in chunks of %.1f h, as asked (chunk_s)", reader.source or "the recording", chunk_s / 3600)
+    elif reader.n_samples > STREAM_ABOVE_SAMPLES:
+        chunk_s = _chunk_s(reader.sfreq_hz)
+        log.info("%s: %s samples per channel, scored in chunks of %.1f h", reader.source or "the recording",
+                 f"{reader.n_samples:,}", chunk_s / 3600)
+    return chunk_s
+
+# %% ../nbs/05_core.ipynb 85
+def _prep_options(inp: dict) -> dict:
+    """`preprocess.prepare_epochs`'s options from a model's `input` metadata: the recording is prepared as the model's
+    training data were."""
+    return dict(sfreq_hz=inp["sfreq_hz"], epoch_s=inp["epoch_s"], emg=inp["emg"],
+                eeg_band_hz=tuple(inp.get("eeg_band_hz", (0.5, 30.0))))
+
+# %% ../nbs/05_core.ipynb 89
+def _reference_fit(reference, prep: dict, eeg, emg, sfreq_hz, load_kw: dict) -> tuple:
+    """The normalisation of the `reference` recording (the recording scored is put in its units, and so are its
+    powers) and the adaptive scorer's fit of it; (None, None) without one. A reference the adaptive scorer cannot
+    fit is warned about, and its normalisation still used."""
+    if reference is None: return None, None
+    ref = reference if isinstance(reference, Recording) else \
+        load_recording(reference, eeg=eeg, emg=emg, sfreq_hz=sfreq_hz, **load_kw)
+    ref_ep = prepare_epochs(ref, **prep)
+    try: return ref_ep.scaling, fit_states(epoch_powers(ref_ep), prep["epoch_s"], source=ref.source)
+    except AdaptiveError as e: warnings.warn(f"{e}: the adaptive scorer fits this recording alone", SlumberNetWarning)
+    return ref_ep.scaling, None
+
+# %% ../nbs/05_core.ipynb 93
+def _read(recording, model, meta: dict, eeg, emg, sfreq_hz, reference, chunk_s, load_kw: dict) -> dict:
+    """`predict`'s reading: the recording opened (lazily for a file), the model that scores it chosen
+    (`_choose_model`), read in one piece or left to stream (`_stream_chunk_s`), and the network's input prepared, in
+    the reference's units if one is given (`_reference_fit`). The warnings raised meanwhile are returned in `caught`,
+    not shown; the reader is closed if anything fails."""
+    reader = None
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            reader = RecordingReader.of(recording) if isinstance(recording, Recording) else \
+                open_recording(recording, eeg=eeg, emg=emg, sfreq_hz=sfreq_hz, **load_kw)
+            meta, eeg_only = _choose_model(model, meta, reader)
+            chunk_s = _stream_chunk_s(reader, chunk_s)
+            if chunk_s is not None: rec = reader
+            else:
+                with reader: rec = reader.load()
+            t1 = time.perf_counter()
+            prep = _prep_options(meta["input"])
+            scaling, ref_fit = _reference_fit(reference, prep, eeg, emg, sfreq_hz, load_kw)
+            data = EpochStream(reader, scaling=scaling, chunk_s=chunk_s, **prep) if chunk_s is not None else \
+                prepare_epochs(rec, scaling=scaling, **prep)
+    except BaseException:
+        if reader is not None: reader.close()
+        raise
+    return dict(reader=reader, rec=rec, meta=meta, eeg_only=eeg_only, streamed=chunk_s is not None, data=data,
+                ref_fit=ref_fit, t1=t1, caught=caught)
+
+# %% ../nbs/05_core.ipynb 97
 def _score_stream(m, stream: EpochStream) -> tuple[np.ndarray, float, pd.DataFrame]:
     """Probabilities of a recording prepared chunk by chunk, the seconds spent in the network, and each epoch's
     `epoch_powers` (for the checks). The default network encodes each chunk's epochs, then its temporal head reads
@@ -386,73 +477,36 @@ def _score_stream(m, stream: EpochStream) -> tuple[np.ndarray, float, pd.DataFra
     probs = np.concatenate(parts) if m.architecture == "paper" else m.proba_from_embeddings(np.concatenate(parts))
     return probs, net_s + time.perf_counter() - t, pd.concat(powers, ignore_index=True)
 
-def _score_windows(recording, model, eeg, emg, impossible, sfreq_hz, reference, chunk_s, method, load_kw) -> dict:
-    """`predict`'s work on the network's own back-to-back windows: stages and probabilities by the scorer `method`
-    chooses, before the clean-up rules, with each window's signal problems, the checks, and the recording's facts."""
-    t0 = time.perf_counter()
-    meta = model_metadata(model)
-    inp = meta["input"]
-    bg = _BackgroundImport(keras=not isinstance(model, NumpyModel) and meta.get("architecture") != "default")
-    reader, stream = None, None
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            reader = RecordingReader.of(recording) if isinstance(recording, Recording) else \
-                open_recording(recording, eeg=eeg, emg=emg, sfreq_hz=sfreq_hz, **load_kw)
-            eeg_only = model is None and not reader.has_emg
-            if eeg_only:  # no EMG and no model named: the bundled EEG-only model scores it
-                meta = model_metadata(bundled_model_path(eeg_only=True))
-                inp = meta["input"]
-                log.info("%s has no EMG: scored by the bundled EEG-only model", reader.source or "the recording")
-            if not reader.has_emg and not meta.get("eeg_only", False):
-                raise SlumberNetError("the recording has no EMG, but this model needs it (load it with emg= naming "
-                                      "the EMG channel)", reader.source)
-            streamed = chunk_s is not None or reader.n_samples > STREAM_ABOVE_SAMPLES
-            if streamed and chunk_s is None:
-                chunk_s = _chunk_s(reader.sfreq_hz)
-                log.info("%s: %s samples per channel, scored in chunks of %.1f h", reader.source or "the recording",
-                         f"{reader.n_samples:,}", chunk_s / 3600)
-            if streamed: rec = reader
-            else:
-                with reader: rec = reader.load()
-            t1 = time.perf_counter()
-            prep = dict(sfreq_hz=inp["sfreq_hz"], epoch_s=inp["epoch_s"], emg=inp["emg"],
-                        eeg_band_hz=tuple(inp.get("eeg_band_hz", (0.5, 30.0))))
-            scaling, ref_fit = None, None
-            if reference is not None:
-                ref = reference if isinstance(reference, Recording) else \
-                    load_recording(reference, eeg=eeg, emg=emg, sfreq_hz=sfreq_hz, **load_kw)
-                ref_ep = prepare_epochs(ref, **prep)
-                scaling = ref_ep.scaling  # this recording's input is in the reference's units, so are its powers
-                try: ref_fit = fit_states(epoch_powers(ref_ep), inp["epoch_s"], source=ref.source)
-                except AdaptiveError as e: warnings.warn(f"{e}: the adaptive scorer fits this recording alone", SlumberNetWarning)
-            if streamed: stream = EpochStream(reader, scaling=scaling, chunk_s=chunk_s, **prep)
-            else: ep = prepare_epochs(rec, scaling=scaling, **prep)
-    except BaseException:
-        if reader is not None: reader.close()
-        raise
-    finally:
-        bg.wait_first()  # TensorFlow's import silences stderr: nothing may be printed before it is done
-    for w in caught: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    bg.then("pandas", "hmmlearn.hmm")  # for the checks and the table: while the network runs (during preparation they would compete for the GIL)
-    t2 = time.perf_counter()
-    m = resolve_model(model, eeg_only)
-    if streamed:
-        with reader: probs, net_s, feats = _score_stream(m, stream)
-        problems, t3 = stream.problems, time.perf_counter()
+# %% ../nbs/05_core.ipynb 101
+def _score(m, read: dict, t2: float) -> tuple:
+    """The network's probabilities and the adaptive scorer's fit of what `_read` prepared, with each epoch's powers
+    (for the checks) and signal problems, and the times preparing and scoring ended (`t2`: when scoring began).
+    In one piece, the adaptive scorer fits on a thread while the network scores; streamed, after it."""
+    epoch_s, ref_fit, source = read["meta"]["input"]["epoch_s"], read["ref_fit"], read["rec"].source
+    if read["streamed"]:
+        with read["reader"]: probs, net_s, feats = _score_stream(m, read["data"])
+        problems, t3 = read["data"].problems, time.perf_counter()
         t2 = t3 - net_s  # preparing the chunks counts as preparing, the network's share as scoring
-        adapted = adapt(feats, inp["epoch_s"], ref_fit, rec.source, problems != "")
-    else:
-        problems, feats = ep.problems, epoch_powers(ep)
-        from threadpoolctl import threadpool_limits
-        # The network keeps one core and the adaptive scorer fits on the other, both on one BLAS thread: the
-        # limit is process-wide, and scikit-learn's k-means (starting the HMM) sets and restores it, which
-        # would otherwise change the network's sums under it now and then (the fourth decimal of a probability).
-        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(1) as pool:
-            adapting = pool.submit(adapt, feats, inp["epoch_s"], ref_fit, rec.source, problems != "")
-            probs = m.predict_proba(ep)
-            t3 = time.perf_counter()
-            adapted = adapting.result()
+        return probs, feats, problems, adapt(feats, epoch_s, ref_fit, source, problems != ""), t2, t3
+    ep = read["data"]
+    problems, feats = ep.problems, epoch_powers(ep)
+    from threadpoolctl import threadpool_limits
+    # The network keeps one core and the adaptive scorer fits on the other, both on one BLAS thread: the
+    # limit is process-wide, and scikit-learn's k-means (starting the HMM) sets and restores it, which
+    # would otherwise change the network's sums under it now and then (the fourth decimal of a probability).
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(1) as pool:
+        adapting = pool.submit(adapt, feats, epoch_s, ref_fit, source, problems != "")
+        probs = m.predict_proba(ep)
+        t3 = time.perf_counter()
+        adapted = adapting.result()
+    return probs, feats, problems, adapted, t2, t3
+
+# %% ../nbs/05_core.ipynb 105
+def _decide(method: str, probs: np.ndarray, feats, problems, adapted, rec, impossible) -> tuple:
+    """Who scores the recording `rec` (`_choose`), and their stages and probabilities: the network's as they are,
+    calibrated (`_calibrated`, with REM entered from Wake rescored by the adaptive scorer where that is the only
+    problem: `impossible` becomes "fix"), or the adaptive scorer's. Warns, naming the file, unless the checks passed.
+    Returns (stages, probabilities, checks, rescored epochs or None, impossible)."""
     stages = probs.argmax(1).astype(np.int8)
     checks = check_network(feats, stages, adapted, problems != "")
     fit = None if isinstance(adapted, AdaptiveError) else adapted
@@ -466,25 +520,61 @@ def _score_windows(recording, model, eeg, emg, impossible, sfreq_hz, reference, 
             stages, rescored = rescore_rem_entries(stages, fit.stages[:len(stages)])
             impossible = "fix"
     checks = {"method": used, **checks, "message": message}
-    if checks["passed"] is not True: warnings.warn(f"{rec.source or rec.recording_id}: {message}", SlumberNetWarning, stacklevel=3)  # the caller of predict
+    log.info("%s: scored by %r (method=%r): %s", rec.source or rec.recording_id or "the recording", used, method, message)
+    if checks["passed"] is not True: warnings.warn(f"{rec.source or rec.recording_id}: {message}", SlumberNetWarning, stacklevel=4)  # the caller of predict
     if used == "adaptive":
         probs = fit.probabilities[:len(stages)]; stages = fit.stages[:len(stages)]
-    t4 = time.perf_counter()
+    return stages, probs, checks, rescored, impossible
+
+# %% ../nbs/05_core.ipynb 109
+def _warn_one_stage(stages: np.ndarray, epoch_s: float, reference, used: str, rec) -> None:
+    """Warn, naming the file, when the network scored an hour or more over 90 % as one stage, normalised by the
+    recording itself: the normalisation assumes a mix of stages (a reference, or the adaptive scorer, does not)."""
     frac = np.bincount(stages, minlength=3) / len(stages)
-    if reference is None and used != "adaptive" and len(stages) * inp["epoch_s"] >= 3600 and frac.max() > 0.9:
+    if reference is None and used != "adaptive" and len(stages) * epoch_s >= 3600 and frac.max() > 0.9:
         warnings.warn(f"{rec.source or rec.recording_id}: scored {100 * frac.max():.0f}% {STAGE_NAMES[STAGES[frac.argmax()]]}. "
                       f"Normalisation per recording assumes a mix of stages; if this recording really is nearly all one "
                       f"stage (sleep deprivation, say), score it with reference= a baseline recording of the same animal",
-                      SlumberNetWarning, stacklevel=3)  # the caller of predict
-    info = {"architecture": m.architecture, "engine": "numpy" if isinstance(m, NumpyModel) else "keras",
+                      SlumberNetWarning, stacklevel=4)  # the caller of predict
+
+# %% ../nbs/05_core.ipynb 113
+def _model_info(m) -> dict:
+    "What `Prediction.model` says of the model that scored: its architecture, engine, file hash and training summary."
+    return {"architecture": m.architecture, "engine": "numpy" if isinstance(m, NumpyModel) else "keras",
             "sha256": m.metadata.get("file", {}).get("sha256"),
             "summary": m.metadata.get("training", {}).get("summary", "")}
+
+# %% ../nbs/05_core.ipynb 117
+def _score_windows(recording, model, eeg, emg, impossible, sfreq_hz, reference, chunk_s, method, load_kw) -> dict:
+    """`predict`'s work on the network's own back-to-back windows: stages and probabilities by the scorer `method`
+    chooses, before the clean-up rules, with each window's signal problems, the checks, and the recording's facts.
+    The steps are `_read`, `_score` and `_decide`; TensorFlow (for a Keras network) and SciPy are imported on
+    threads meanwhile (`_BackgroundImport`)."""
+    t0 = time.perf_counter()
+    meta = model_metadata(model)
+    bg = _BackgroundImport(keras=not isinstance(model, NumpyModel) and meta.get("architecture") != "default")
+    try: read = _read(recording, model, meta, eeg, emg, sfreq_hz, reference, chunk_s, load_kw)
+    finally:
+        bg.wait_first()  # TensorFlow's import silences stderr: nothing may be printed before it is done
+    for w in read["caught"]: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    bg.then("pandas", "hmmlearn.hmm")  # for the checks and the table: while the network runs (during preparation they would compete for the GIL)
+    rec, inp = read["rec"], read["meta"]["input"]
+    t2 = time.perf_counter()
+    m = resolve_model(model, read["eeg_only"])
+    log.debug("%s: the %s network, run by the %s engine", rec.source or "the recording", m.architecture,
+              "NumPy" if isinstance(m, NumpyModel) else "Keras")
+    probs, feats, problems, adapted, t2, t3 = _score(m, read, t2)
+    stages, probs, checks, rescored, impossible = _decide(method, probs, feats, problems, adapted, rec, impossible)
+    t4 = time.perf_counter()
+    _warn_one_stage(stages, inp["epoch_s"], reference, checks["method"], rec)
+    info = _model_info(m)
     bg.join()
     return dict(stages=stages, probs=probs, problems=problems, rescored=rescored, impossible=impossible, checks=checks,
                 window_s=inp["epoch_s"], duration_s=rec.duration_s, start=rec.start, recording_id=rec.recording_id,
                 animal_id=rec.animal_id, source=rec.source, eeg_channel=rec.eeg_channel, emg_channel=rec.emg_channel, info=info,
-                seconds={"read": t1 - t0, "prepare": t2 - t1, "score": t3 - t2, "check": t4 - t3})
+                seconds={"read": read["t1"] - t0, "prepare": t2 - read["t1"], "score": t3 - t2, "check": t4 - t3})
 
+# %% ../nbs/05_core.ipynb 121
 def _score_epochs(recording, epoch_s: float, window_s: float, args: tuple):
     """`_score_windows` in the lab's epochs of `epoch_s`: the windows of one pass, or of several shifted passes
     (`grid.window_offsets_s`), weighted by the seconds they share with each epoch. Returns the first pass's
@@ -524,6 +614,35 @@ def _score_epochs(recording, epoch_s: float, window_s: float, args: tuple):
              len(starts), window_s, len(offsets), n, epoch_s)
     return first, stages, probs, problems, rescored
 
+# %% ../nbs/05_core.ipynb 125
+def _human_network_input(recording, eeg, emg, epoch_s, method: str, sfreq_hz, load_kw: dict) -> tuple:
+    """A human recording that a network (a model named) scores: the recording, read by PSG channel names
+    (`human.read_human`) unless loaded; the method, the network alone (the checks are mouse physiology); and
+    the epoch length, 30 s unless given."""
+    if method == "adaptive":
+        raise SlumberNetError("the adaptive scorer knows mouse physiology only: score human recordings with YASA "
+                              "(no model) or a network (a model)")
+    if method == "auto": log.info("a human recording scored by a network: by the network alone (its checks are mouse physiology)")
+    method, epoch_s = "network", HUMAN_EPOCH_S if epoch_s is None else epoch_s
+    if not isinstance(recording, Recording):
+        recording, _ = read_human(recording, eeg, emg, False, sfreq_hz=sfreq_hz, **load_kw)
+    return recording, method, epoch_s
+
+# %% ../nbs/05_core.ipynb 129
+def _clean_up(stages: np.ndarray, probs: np.ndarray, problems: np.ndarray, rescored, impossible,
+              min_bout_epochs) -> tuple[np.ndarray, np.ndarray]:
+    """The clean-up rules on the scored epochs, in order: REM entered from Wake flagged or fixed (`impossible`), the
+    bouts the adaptive scorer rescored marked, bouts shorter than `min_bout_epochs` merged, and each epoch's
+    signal problem marked. Returns (stages, flags)."""
+    flags = np.full(len(stages), "", dtype=object)
+    if impossible: stages, flags = flag_impossible(stages, probs, fix=impossible == "fix")
+    if rescored is not None: flags[rescored & (flags == "")] = "rescored W->R"
+    if min_bout_epochs and min_bout_epochs > 1:
+        stages, changed = merge_short_bouts(stages, probs, min_bout_epochs)
+        flags[changed & (flags == "")] = "short bout"
+    return stages, mark_artefacts(flags, problems)
+
+# %% ../nbs/05_core.ipynb 133
 def predict(recording, model=None, eeg=None, emg=None, *, epoch_s: float | None = None, impossible: str | None = None,
             min_bout_epochs: int | None = None, sfreq_hz: float | None = None, reference=None,
             chunk_s: float | None = None, method: str = "auto", species: str = "mouse", eog=None, **load_kw) -> Prediction:
@@ -586,13 +705,7 @@ def predict(recording, model=None, eeg=None, emg=None, *, epoch_s: float | None 
     if species not in SPECIES: raise ValueError(f"species must be one of {', '.join(SPECIES)}, got {species!r}")
     if species == "human":
         if model is None: return predict_human(recording, eeg, emg, eog, epoch_s, sfreq_hz=sfreq_hz, **load_kw)
-        if method == "adaptive":
-            raise SlumberNetError("the adaptive scorer knows mouse physiology only: score human recordings with YASA "
-                                  "(no model) or a network (a model)")
-        if method == "auto": log.info("a human recording scored by a network: by the network alone (its checks are mouse physiology)")
-        method, epoch_s = "network", HUMAN_EPOCH_S if epoch_s is None else epoch_s
-        if not isinstance(recording, Recording):
-            recording, _ = read_human(recording, eeg, emg, False, sfreq_hz=sfreq_hz, **load_kw)
+        recording, method, epoch_s = _human_network_input(recording, eeg, emg, epoch_s, method, sfreq_hz, load_kw)
     window_s = float(model_metadata(model)["input"]["epoch_s"])
     if epoch_s is not None:
         epoch_s = check_epoch_s(epoch_s, None if isinstance(recording, Recording) else recording)
@@ -602,14 +715,7 @@ def predict(recording, model=None, eeg=None, emg=None, *, epoch_s: float | None 
         stages, probs, problems, rescored = w["stages"], w["probs"], w["problems"], w["rescored"]
     else:
         w, stages, probs, problems, rescored = _score_epochs(recording, epoch_s, window_s, args)
-    flags = np.full(len(stages), "", dtype=object)
-    if w["impossible"]: stages, flags = flag_impossible(stages, probs, fix=w["impossible"] == "fix")
-    if rescored is not None: flags[rescored & (flags == "")] = "rescored W->R"
-    if min_bout_epochs and min_bout_epochs > 1:
-        stages, changed = merge_short_bouts(stages, probs, min_bout_epochs)
-        flags[changed & (flags == "")] = "short bout"
-    flags = mark_artefacts(flags, problems)
+    stages, flags = _clean_up(stages, probs, problems, rescored, w["impossible"], min_bout_epochs)
     return Prediction(stages, probs.astype(np.float32), epoch_s or window_s, w["start"], flags, w["recording_id"],
                       w["animal_id"], w["source"], w["info"], {k: round(v, 3) for k, v in w["seconds"].items()},
                       problems != "", w["checks"], w["eeg_channel"], w["emg_channel"])
-

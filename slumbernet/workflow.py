@@ -26,7 +26,20 @@ ARCHITECTURE_ROWS = ("W_%", "N_%", "R_%", "W_bouts", "N_bouts", "R_bouts", "W_me
 __all__ = ['log', 'ARCHITECTURE_ROWS', 'HOLDOUT_BLOCK_S', 'HOLDOUT_EVERY', 'LabComparison', 'compare_files', 'holdout_blocks',
            'Calibration', 'split_held_out', 'hold_out_time', 'calibrate_files']
 
-# %% ../nbs/15_workflow.ipynb 6
+# %% ../nbs/15_workflow.ipynb 7
+def _advice(pooled) -> str:
+    "What a lab should do next, from the pooled agreement."
+    if pooled is None: return "Nothing could be compared: see the errors above."
+    k, r = pooled.metrics["kappa"], pooled.metrics["f1_R"]
+    if k >= 0.8 and not r < 0.7:
+        return (f"Kappa {k:.2f} is at least what two human scorers reach (about 0.8-0.9 on mouse recordings, 0.75-0.8 on "
+                f"human nights): "
+                f"score your other recordings with `slumbernet predict`, and review the low-confidence epochs.")
+    return (f"Kappa {k:.2f}, REM F1 {r:.2f}: below what two human scorers reach (kappa about 0.8-0.9 on mouse "
+            f"recordings). Calibrate the "
+            f"model on these scored recordings (`slumbernet calibrate`) and compare again on recordings it did not learn from.")
+
+# %% ../nbs/15_workflow.ipynb 11
 @dataclass(repr=False)
 class LabComparison:
     """A model's scores of a lab's recordings against the lab's own scorer.
@@ -80,19 +93,103 @@ class LabComparison:
         lines += [_advice(self.pooled), ""]
         return "\n".join(lines)
 
-def _advice(pooled) -> str:
-    "What a lab should do next, from the pooled agreement."
-    if pooled is None: return "Nothing could be compared: see the errors above."
-    k, r = pooled.metrics["kappa"], pooled.metrics["f1_R"]
-    if k >= 0.8 and not r < 0.7:
-        return (f"Kappa {k:.2f} is at least what two human scorers reach (about 0.8-0.9 on mouse recordings, 0.75-0.8 on "
-                f"human nights): "
-                f"score your other recordings with `slumbernet predict`, and review the low-confidence epochs.")
-    return (f"Kappa {k:.2f}, REM F1 {r:.2f}: below what two human scorers reach (kappa about 0.8-0.9 on mouse "
-            f"recordings). Calibrate the "
-            f"model on these scored recordings (`slumbernet calibrate`) and compare again on recordings it did not learn from.")
+# %% ../nbs/15_workflow.ipynb 15
+def _output_files(pairs, out: Path | None, figures: bool, overwrite: bool) -> list[Path]:
+    """The files `compare_files` writes into `out` (none without it), made sure of before anything is scored: the
+    folder made, no file one of the inputs, none already there unless `overwrite`."""
+    if out is None: return []
+    out.mkdir(parents=True, exist_ok=True)
+    targets = [out / "comparison.csv", out / "comparison.md"] + \
+              ([out / f"{r.stem}_comparison.png" for r, _ in pairs] if figures else [])
+    ours = {p.resolve() for pair in pairs for p in pair}
+    for t in targets:
+        if t.resolve() in ours: raise SlumberNetError("is one of the inputs; choose another output folder", t)
+        if t.exists() and not overwrite: raise OutputExistsError("already exists; pass overwrite=True to replace it", t)
+    return targets
 
-# %% ../nbs/15_workflow.ipynb 7
+# %% ../nbs/15_workflow.ipynb 19
+def _aligned(rec_path, hyp, trim: bool, species: str, load_kw: dict):
+    """The recording and scores cropped to the epochs both cover (`io.align`), and for a human recording its EOG
+    (µV) cropped alike, or None."""
+    if species != "human": return (*align(load_recording(rec_path, **load_kw), hyp, trim=trim), None)
+    from slumbernet.human import read_human
+    kw = dict(load_kw)
+    full, eog = read_human(rec_path, kw.pop("eeg", None), kw.pop("emg", None), kw.pop("eog", None), **kw)
+    rec, hyp = align(full, hyp, trim=trim)
+    if eog is not None:
+        i0 = 0 if full.start is None or rec.start is None else int(round((rec.start - full.start).total_seconds() * full.sfreq_hz))
+        eog = eog[i0:i0 + rec.n_samples]
+    return rec, hyp, eog
+
+# %% ../nbs/15_workflow.ipynb 23
+def _score_against(rec_path: Path, scores_path: Path, model, epoch_s, trim: bool, method: str, species: str,
+                   load_kw: dict):
+    """One recording scored in its score file's epochs and compared with them: (the recording, the lab's scores,
+    the model's, their `evaluate.Comparison`). SlumberNetError if it cannot be."""
+    from slumbernet.core import predict
+    hyp = load_scores(scores_path, epoch_s=epoch_s)
+    check_epoch_s(hyp.epoch_s, scores_path)
+    rec, hyp, eog = _aligned(rec_path, hyp, trim, species, load_kw)
+    pred = predict(rec, model=model, epoch_s=hyp.epoch_s, method=method, species=species,
+                   **({"eog": eog} if eog is not None else {}))
+    return rec, hyp, pred, compare(hyp, pred, label=rec_path.stem)
+
+# %% ../nbs/15_workflow.ipynb 27
+def _save_figure(rec, hyp, pred, path: Path, overwrite: bool):
+    "`evaluate.plot_scores` of one recording, written atomically as a PNG."
+    import matplotlib.pyplot as plt
+    from slumbernet.evaluate import plot_scores
+    fig = plot_scores(rec, hyp, pred, names=("your scorer", "SlumberNet"))
+    try: atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"), overwrite=overwrite)
+    finally: plt.close(fig)
+
+# %% ../nbs/15_workflow.ipynb 29
+def _compare_each(pairs, out: Path | None, model, epoch_s, trim: bool, method: str, figures: bool, overwrite: bool,
+                  load_kw: dict, species: str) -> tuple[list, list, list]:
+    """Each recording compared with its scores (`_score_against`) and its figure saved: (a table row per recording,
+    the architecture frames, the (scores, prediction) pairs compared). A recording that cannot be compared is
+    a row with its error; the others go on."""
+    rows, arch, compared = [], [], []
+    for rec_path, scores_path in pairs:
+        row = {"recording": rec_path.name, "scores": scores_path.name}
+        try:
+            rec, hyp, pred, c = _score_against(rec_path, scores_path, model, epoch_s, trim, method, species, load_kw)
+            compared.append((hyp, pred))
+            row.update(epochs=c.metrics["n"], epoch_s=hyp.epoch_s, **{k: c.metrics[k] for k in ("accuracy", "kappa", "f1_W", "f1_N", "f1_R")},
+                       method=pred.checks.get("method"), checks=pred.verdict, eeg=rec.eeg_channel, emg=rec.emg_channel or "none", error="")
+            d = architecture_difference(hyp, pred).loc[list(ARCHITECTURE_ROWS)]
+            arch.append(d.rename_axis("figure").reset_index().assign(recording=rec_path.name))
+            if figures and out is not None: _save_figure(rec, hyp, pred, out / f"{rec_path.stem}_comparison.png", overwrite)
+        except SlumberNetError as e:
+            row["error"] = str(e)
+        rows.append(row)
+    return rows, arch, compared
+
+# %% ../nbs/15_workflow.ipynb 33
+def _comparison_tables(rows: list, arch: list, compared: list) -> tuple:
+    """`LabComparison`'s table (the rows, and the row "all" pooling every compared epoch), its pooled `Comparison`
+    (None if nothing was compared) and its architecture frame."""
+    pooled = compare_recordings(compared, label="all") if compared else None
+    if pooled is not None:
+        lengths = {h.epoch_s for h, _ in compared}
+        rows = rows + [{"recording": "all", "epochs": pooled.metrics["n"], "epoch_s": lengths.pop() if len(lengths) == 1 else None,
+                        **{k: pooled.metrics[k] for k in ("accuracy", "kappa", "f1_W", "f1_N", "f1_R")}, "error": ""}]
+    cols = ["recording", "scores", "epochs", "epoch_s", "accuracy", "kappa", "f1_W", "f1_N", "f1_R", "method", "checks",
+            "eeg", "emg", "error"]
+    table = pd.DataFrame(rows, columns=cols)
+    table["epochs"] = table.epochs.astype("Int64")
+    architecture = pd.concat(arch, ignore_index=True)[["recording", "figure", "manual", "model", "difference"]] if arch else \
+        pd.DataFrame(columns=["recording", "figure", "manual", "model", "difference"])
+    return table, pooled, architecture
+
+# %% ../nbs/15_workflow.ipynb 37
+def _model_name(model, species: str) -> str:
+    "What scored, for the report: the model file and what it was trained on (its metadata's summary)."
+    from slumbernet.core import model_metadata
+    if species == "human" and model is None: return "YASA's pre-trained human staging (SlumberNet's human mode)"
+    return f"{'the bundled model' if model is None else Path(model).name} ({model_metadata(model).get('training', {}).get('summary', '')})"
+
+# %% ../nbs/15_workflow.ipynb 41
 def compare_files(pairs, out=None, model=None, *, epoch_s: float | None = None, trim: bool = False, method: str = "auto",
                   figures: bool = True, overwrite: bool = False, load_kw: dict | None = None,
                   species: str = "mouse") -> LabComparison:
@@ -134,80 +231,19 @@ def compare_files(pairs, out=None, model=None, *, epoch_s: float | None = None, 
     >>> round(float(lab.table.kappa.iloc[-1]), 2) > 0.8
     True
     """
-    from slumbernet.core import model_metadata, predict
     pairs, load_kw = [(Path(r), Path(s)) for r, s in pairs], load_kw or {}
     if epoch_s is not None: epoch_s = check_epoch_s(epoch_s)
-    targets = []
+    out = None if out is None else Path(out)
+    targets = _output_files(pairs, out, figures, overwrite)
+    rows, arch, compared = _compare_each(pairs, out, model, epoch_s, trim, method, figures, overwrite, load_kw, species)
+    lab = LabComparison(*_comparison_tables(rows, arch, compared), _model_name(model, species))
     if out is not None:
-        out = Path(out); out.mkdir(parents=True, exist_ok=True)
-        targets = [out / "comparison.csv", out / "comparison.md"] + \
-                  ([out / f"{r.stem}_comparison.png" for r, _ in pairs] if figures else [])
-        ours = {p.resolve() for pair in pairs for p in pair}
-        for t in targets:
-            if t.resolve() in ours: raise SlumberNetError("is one of the inputs; choose another output folder", t)
-            if t.exists() and not overwrite: raise OutputExistsError("already exists; pass overwrite=True to replace it", t)
-    rows, arch, compared = [], [], []
-    for rec_path, scores_path in pairs:
-        row = {"recording": rec_path.name, "scores": scores_path.name}
-        try:
-            hyp = load_scores(scores_path, epoch_s=epoch_s)
-            check_epoch_s(hyp.epoch_s, scores_path)
-            rec, hyp, eog = _aligned(rec_path, hyp, trim, species, load_kw)
-            pred = predict(rec, model=model, epoch_s=hyp.epoch_s, method=method, species=species,
-                           **({"eog": eog} if eog is not None else {}))
-            c = compare(hyp, pred, label=rec_path.stem)
-            compared.append((hyp, pred))
-            row.update(epochs=c.metrics["n"], epoch_s=hyp.epoch_s, **{k: c.metrics[k] for k in ("accuracy", "kappa", "f1_W", "f1_N", "f1_R")},
-                       method=pred.checks.get("method"), checks=pred.verdict, eeg=rec.eeg_channel, emg=rec.emg_channel or "none", error="")
-            d = architecture_difference(hyp, pred).loc[list(ARCHITECTURE_ROWS)]
-            arch.append(d.rename_axis("figure").reset_index().assign(recording=rec_path.name))
-            if figures and out is not None: _save_figure(rec, hyp, pred, out / f"{rec_path.stem}_comparison.png", overwrite)
-        except SlumberNetError as e:
-            row["error"] = str(e)
-        rows.append(row)
-    pooled = compare_recordings(compared, label="all") if compared else None
-    if pooled is not None:
-        lengths = {h.epoch_s for h, _ in compared}
-        rows.append({"recording": "all", "epochs": pooled.metrics["n"], "epoch_s": lengths.pop() if len(lengths) == 1 else None,
-                     **{k: pooled.metrics[k] for k in ("accuracy", "kappa", "f1_W", "f1_N", "f1_R")}, "error": ""})
-    cols = ["recording", "scores", "epochs", "epoch_s", "accuracy", "kappa", "f1_W", "f1_N", "f1_R", "method", "checks",
-            "eeg", "emg", "error"]
-    table = pd.DataFrame(rows, columns=cols)
-    table["epochs"] = table.epochs.astype("Int64")
-    architecture = pd.concat(arch, ignore_index=True)[["recording", "figure", "manual", "model", "difference"]] if arch else \
-        pd.DataFrame(columns=["recording", "figure", "manual", "model", "difference"])
-    if species == "human" and model is None: name = "YASA's pre-trained human staging (SlumberNet's human mode)"
-    else: name = f"{'the bundled model' if model is None else Path(model).name} ({model_metadata(model).get('training', {}).get('summary', '')})"
-    lab = LabComparison(table, pooled, architecture, name)
-    if out is not None:
-        atomic_write(out / "comparison.csv", table.to_csv(index=False).encode("utf-8"), overwrite=overwrite)
-        text = lab.to_markdown()
-        atomic_write(out / "comparison.md", text.encode("utf-8"), overwrite=overwrite)
+        atomic_write(out / "comparison.csv", lab.table.to_csv(index=False).encode("utf-8"), overwrite=overwrite)
+        atomic_write(out / "comparison.md", lab.to_markdown().encode("utf-8"), overwrite=overwrite)
         lab.files = [t for t in targets if t.exists()]
     return lab
 
-def _aligned(rec_path, hyp, trim: bool, species: str, load_kw: dict):
-    """The recording and scores cropped to the epochs both cover (`io.align`), and for a human recording its EOG
-    (µV) cropped alike, or None."""
-    if species != "human": return (*align(load_recording(rec_path, **load_kw), hyp, trim=trim), None)
-    from slumbernet.human import read_human
-    kw = dict(load_kw)
-    full, eog = read_human(rec_path, kw.pop("eeg", None), kw.pop("emg", None), kw.pop("eog", None), **kw)
-    rec, hyp = align(full, hyp, trim=trim)
-    if eog is not None:
-        i0 = 0 if full.start is None or rec.start is None else int(round((rec.start - full.start).total_seconds() * full.sfreq_hz))
-        eog = eog[i0:i0 + rec.n_samples]
-    return rec, hyp, eog
-
-def _save_figure(rec, hyp, pred, path: Path, overwrite: bool):
-    "`evaluate.plot_scores` of one recording, written atomically as a PNG."
-    import matplotlib.pyplot as plt
-    from slumbernet.evaluate import plot_scores
-    fig = plot_scores(rec, hyp, pred, names=("your scorer", "SlumberNet"))
-    try: atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"), overwrite=overwrite)
-    finally: plt.close(fig)
-
-# %% ../nbs/15_workflow.ipynb 19
+# %% ../nbs/15_workflow.ipynb 53
 HOLDOUT_BLOCK_S = 3600.0
 "Length of the blocks of time held out to validate on when a lab's scored recordings come from one animal, in s."
 HOLDOUT_EVERY = 4
@@ -230,7 +266,7 @@ def holdout_blocks(n_epochs: int, epoch_s: float, block_s: float = HOLDOUT_BLOCK
     b = (np.arange(n_epochs) * epoch_s // max(block, epoch_s)).astype(int)
     return b % every == every // 2
 
-# %% ../nbs/15_workflow.ipynb 22
+# %% ../nbs/15_workflow.ipynb 57
 @dataclass(repr=False)
 class Calibration:
     """A model calibrated on a lab's scored recordings, and how it did on time held out from them.
@@ -259,6 +295,7 @@ class Calibration:
         return (f"<Calibration | {self.path.name} | held-out kappa {self.before['kappa']:.3f} -> {self.after['kappa']:.3f}, "
                 f"REM F1 {self.before['f1_R']:.3f} -> {self.after['f1_R']:.3f} | {self.held_out['how']}>")
 
+# %% ../nbs/15_workflow.ipynb 61
 def split_held_out(d, held: np.ndarray) -> tuple:
     """Two copies of `d` (`preprocess.Epochs`): one labelled outside `held` (to learn from), one inside it (to
     validate on); the signal is shared, not copied, and stays context for both."""
@@ -266,6 +303,7 @@ def split_held_out(d, held: np.ndarray) -> tuple:
     return (dataclasses.replace(d, labels=np.where(held, -1, d.labels).astype(np.int8)),
             dataclasses.replace(d, labels=np.where(held, d.labels, -1).astype(np.int8)))
 
+# %% ../nbs/15_workflow.ipynb 65
 def hold_out_time(data) -> tuple[list, list, str]:
     """Split each recording's labels (`preprocess.Epochs`) by `holdout_blocks`: the copies to learn from, the copies
     to validate on, and what was held out, in words.
@@ -284,6 +322,19 @@ def hold_out_time(data) -> tuple[list, list, str]:
            f"({n_val:,} of {n_all:,} labelled {data[0].epoch_s:g}-s windows)")
     return train, val, how
 
+# %% ../nbs/15_workflow.ipynb 69
+def _note_calibration(metadata: dict, pairs, how: str, before: dict, after: dict, model, fit: dict):
+    """Record a calibration in the calibrated model's metadata: `calibration` (what it learnt from, what was held
+    out, the held-out figures before and after, `fine_tune`'s settings `fit`, the model it started from), and the
+    held-out kappas at the end of `training`'s summary."""
+    metadata["calibration"] = {"recordings": [str(r) for r, _ in pairs], "scores": [str(s) for _, s in pairs],
+                               "held_out": how, "before": before, "after": after,
+                               **fit, "started_from": str(model or "the bundled model")}
+    tr = metadata.setdefault("training", {})
+    tr["summary"] = (f"{tr.get('summary', '')}; calibrated on {len(pairs)} scored recording(s): held-out kappa "
+                     f"{before['kappa']:.3f} -> {after['kappa']:.3f}").lstrip("; ")
+
+# %% ../nbs/15_workflow.ipynb 73
 def calibrate_files(pairs, out, model=None, *, epoch_s: float | None = None, trim: bool = False, steps: int = 50,
                     rounds: int = 6, learning_rate: float = 5e-5, seed: int = 0, overwrite: bool = False,
                     load_kw: dict | None = None) -> Calibration:
@@ -332,13 +383,8 @@ def calibrate_files(pairs, out, model=None, *, epoch_s: float | None = None, tri
     except ValueError as e: raise SlumberNetError(f"cannot calibrate on these scores: {e}", pairs[0][1]) from None
     after = evaluate_model(tuned, val)
     strip = lambda m: {k: m[k] for k in ("n", "accuracy", "kappa", "f1_W", "f1_N", "f1_R")}
-    tuned.metadata["calibration"] = {"recordings": [str(r) for r, _ in pairs], "scores": [str(s) for _, s in pairs],
-                                     "held_out": how, "before": strip(before), "after": strip(after),
-                                     "steps": steps, "rounds": rounds, "learning_rate": learning_rate, "seed": seed,
-                                     "started_from": str(model or "the bundled model")}
-    tr = tuned.metadata.setdefault("training", {})
-    tr["summary"] = (f"{tr.get('summary', '')}; calibrated on {len(pairs)} scored recording(s): held-out kappa "
-                     f"{before['kappa']:.3f} -> {after['kappa']:.3f}").lstrip("; ")
+    _note_calibration(tuned.metadata, pairs, how, strip(before), strip(after), model,
+                      dict(steps=steps, rounds=rounds, learning_rate=learning_rate, seed=seed))
     path = save_model(tuned, out, overwrite=overwrite)
     result = Calibration(path, strip(before), strip(after), {"epochs": n_val, "fraction": n_val / max(n_all, 1), "how": how})
     if not result.helped:
