@@ -20,11 +20,10 @@ from .io.utils import (LazyModule, check_channel_range, check_rate_and_length, f
                                        hms, warn)
 
 # %% auto 0
-__all__ = ['signal', 'STREAM_CHUNK_S', 'STREAM_PAD_S', 'FEATURE_BANDS_HZ', 'STAGE_COLORS', 'filtfilt_sos', 'bandpass', 'notch',
-           'resample', 'detect_line_noise', 'epochs_view', 'robust_scale', 'window_means', 'emg_envelope',
-           'fill_nonfinite', 'signal_quality', 'mark_artefacts', 'Epochs', 'prepare_epochs', 'EpochStream',
-           'spectrogram', 'band_powers', 'emg_rms', 'epoch_features', 'epoch_powers', 'plot_hypnogram',
-           'plot_spectrogram', 'MODEL_SFREQ_HZ', 'EPOCH_S']
+__all__ = ['signal', 'STREAM_CHUNK_S', 'STREAM_PAD_S', 'FEATURE_BANDS_HZ', 'filtfilt_sos', 'bandpass', 'notch', 'resample',
+           'detect_line_noise', 'epochs_view', 'robust_scale', 'window_means', 'emg_envelope', 'fill_nonfinite',
+           'signal_quality', 'mark_artefacts', 'Epochs', 'prepare_epochs', 'EpochStream', 'spectrogram', 'band_powers',
+           'emg_rms', 'epoch_features', 'epoch_powers', 'MODEL_SFREQ_HZ', 'EPOCH_S']
 
 # %% ../nbs/02_preprocess.ipynb 8
 signal = LazyModule("scipy.signal")  # imported on first use (see `io.utils.LazyModule`)
@@ -747,47 +746,3 @@ def epoch_powers(ep: Epochs) -> pd.DataFrame:
         x = ep.data[:, :, 1].astype(np.float64)
         out["emg_rms"] = np.sqrt(np.exp(2 * x).mean(1)) if ep.emg_mode == "envelope" else x.std(1)
     return out
-
-# %% ../nbs/02_preprocess.ipynb 34
-STAGE_COLORS = {"W": "#e6550d", "N": "#3182bd", "R": "#31a354"}
-"Colours of the stages in every SlumberNet plot."
-
-def plot_hypnogram(hyp: Hypnogram, ax=None, color: str = "k", label: str | None = None, clock: bool = False):
-    """Step plot of a hypnogram (Wake top, REM bottom) on `ax` (hours from the start, or clock time)."""
-    import matplotlib.pyplot as plt
-    ax = ax or plt.gca()
-    y = np.array([2, 1, 0, np.nan])[hyp.stages]  # W=2, N=1, R=0, unscored = gap
-    x = hyp.onsets_s / 3600 if not clock or hyp.start is None else hyp.times
-    ax.step(x, y, where="post", color=color, lw=0.8, label=label)
-    art = np.flatnonzero(hyp.artefact)
-    if len(art): ax.plot(np.asarray(x)[art], y[art], "x", color="0.4", ms=3)
-    ax.set_yticks([0, 1, 2], ["REM", "NREM", "Wake"]); ax.set_ylim(-0.5, 2.5)
-    return ax
-
-def plot_spectrogram(rec: Recording, hyp: Hypnogram | None = None, fmax_hz: float = 30.0, epoch_s: float = EPOCH_S,
-                     method: str = "multitaper", max_columns: int = 600, figsize=(11, 5)):
-    """Spectrogram of the EEG (dB), the EMG RMS, and the hypnogram, on one time axis (hours).
-
-    Recordings longer than `max_columns` epochs are shown as averages over blocks of epochs
-    (a day of 4-s epochs: 36 epochs, 2.4 min, per column). Returns the matplotlib figure.
-    """
-    import matplotlib.pyplot as plt
-    eeg = bandpass(fill_nonfinite(rec.eeg), rec.sfreq_hz, 0.3, None)
-    f, p = spectrogram(eeg, rec.sfreq_hz, epoch_s, method, fmax_hz)
-    k = max(1, int(np.ceil(len(p) / max_columns)))
-    p = p[: len(p) // k * k].reshape(-1, k, p.shape[1]).mean(1)
-    hours = np.arange(len(p) + 1) * k * epoch_s / 3600
-    rows = 3 if hyp is not None else 2
-    fig, ax = plt.subplots(rows, 1, figsize=figsize, sharex=True, gridspec_kw={"height_ratios": [3, 1, 1][:rows]})
-    db = 10 * np.log10(np.maximum(p.T, 1e-6))
-    lo, hi = np.percentile(db, [5, 99])
-    ax[0].pcolormesh(hours, np.r_[f, f[-1] + f[1] - f[0]], db, vmin=lo, vmax=hi, cmap="magma", shading="flat")
-    ax[0].set_ylabel("EEG Hz")
-    if rec.has_emg:
-        rms = emg_rms(fill_nonfinite(rec.emg), rec.sfreq_hz, epoch_s)
-        ax[1].semilogy(np.arange(len(rms)) * epoch_s / 3600, rms, lw=0.5, color="C3")
-    ax[1].set_ylabel("EMG RMS µV")
-    if hyp is not None: plot_hypnogram(hyp, ax[2])
-    ax[-1].set_xlabel("hours from start")
-    fig.tight_layout()
-    return fig

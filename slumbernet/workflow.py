@@ -202,7 +202,7 @@ def _aligned(rec_path, hyp, trim: bool, species: str, load_kw: dict):
 def _save_figure(rec, hyp, pred, path: Path, overwrite: bool):
     "`evaluate.plot_scores` of one recording, written atomically as a PNG."
     import matplotlib.pyplot as plt
-    from slumbernet.evaluate import plot_scores
+    from slumbernet.plotting import plot_scores
     fig = plot_scores(rec, hyp, pred, names=("your scorer", "SlumberNet"))
     try: atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"), overwrite=overwrite)
     finally: plt.close(fig)
