@@ -107,6 +107,7 @@ def light_phase(hyp: Hypnogram, lights_on_h: float = 7.0, lights_off_h: float = 
     h = (t.hour + t.minute / 60 + t.second / 3600).to_numpy()
     return np.where(is_light(h, lights_on_h, lights_off_h), "light", "dark")
 
+# %% ../nbs/06_evaluate.ipynb 15
 @dataclass(repr=False)
 class Comparison:
     """Agreement of a model (or a second scorer) with a manual scorer.
@@ -147,6 +148,7 @@ class Comparison:
         return (f"<Comparison{' ' + self.label if self.label else ''} | {m['n']:,} epochs | accuracy {m['accuracy']:.3f} "
                 f"kappa {m['kappa']:.3f} | F1 W {m['f1_W']:.3f} N {m['f1_N']:.3f} R {m['f1_R']:.3f} | excluded: {ex}{groups}>")
 
+# %% ../nbs/06_evaluate.ipynb 17
 def compare(manual: Hypnogram, predicted, groups=None, label: str = "") -> Comparison:
     """Compare predicted stages with a manual scorer's, overall and per group of epochs.
 
@@ -190,6 +192,7 @@ def compare(manual: Hypnogram, predicted, groups=None, label: str = "") -> Compa
         by = pd.DataFrame.from_dict(rows, orient="index").rename_axis("group")
     return Comparison(C, metrics_from_confusion(C), excluded, by, label)
 
+# %% ../nbs/06_evaluate.ipynb 21
 def compare_recordings(pairs, groups=None, label: str = "") -> Comparison:
     """Pool the epochs of several recordings: `pairs` of (manual Hypnogram, prediction), `groups` one name per pair.
 
@@ -211,8 +214,7 @@ def compare_recordings(pairs, groups=None, label: str = "") -> Comparison:
     g = None if groups is None else np.concatenate([[name] * len(m) for (m, _), name in zip(pairs, groups)])
     return compare(manual, pred, g, label)
 
-
-# %% ../nbs/06_evaluate.ipynb 15
+# %% ../nbs/06_evaluate.ipynb 24
 def bouts(hyp: Hypnogram) -> pd.DataFrame:
     """One row per bout (a run of consecutive epochs of one stage): stage, first epoch, epochs, onset_s, duration_s.
 
@@ -252,6 +254,7 @@ def transitions(hyp: Hypnogram, probabilities: bool = False) -> pd.DataFrame:
         with np.errstate(invalid="ignore"): df = df.div(df.sum(axis=1), axis=0)
     return df
 
+# %% ../nbs/06_evaluate.ipynb 28
 def minutes_per_hour(hyp: Hypnogram, hours: float = 1.0) -> pd.DataFrame:
     """Minutes of W, N and R in each `hours`-long bin from the start (index: bin start in hours; a
     `time` column gives the clock time when the start is known). A partial last bin is kept."""
@@ -282,6 +285,7 @@ def rem_latency_min(hyp: Hypnogram, onset_bout_s: float = 60.0) -> tuple[float, 
     latency = rem[0] * hyp.epoch_s / 60 if len(rem) else float("nan")
     return onset * hyp.epoch_s / 60, float(latency)
 
+# %% ../nbs/06_evaluate.ipynb 31
 def sleep_architecture(hyp: Hypnogram, onset_bout_s: float = 60.0) -> pd.Series:
     """The usual summary of a hypnogram: time in each stage, bouts, REM latency, transition chances.
 
@@ -329,6 +333,7 @@ def architecture_difference(manual: Hypnogram, predicted, onset_bout_s: float = 
     df["difference"] = df.model - df.manual
     return df
 
+# %% ../nbs/06_evaluate.ipynb 36
 def nrem_delta_uv2(rec: Recording, hyp: Hypnogram, hours: float = 1.0, band_hz: tuple = (0.5, 4.0)) -> pd.Series:
     """Mean EEG delta power (µV², `band_hz`) of the NREM epochs in each `hours`-long bin (NaN where none).
 
@@ -356,8 +361,7 @@ def delta_vs_baseline(baseline_rec: Recording, baseline_hyp: Hypnogram, rec: Rec
     base = nrem_delta_uv2(baseline_rec, baseline_hyp, hours=len(baseline_hyp) * baseline_hyp.epoch_s / 3600, band_hz=band_hz)
     return (100 * nrem_delta_uv2(rec, hyp, hours, band_hz) / base.iloc[0]).rename("nrem_delta_%_of_baseline")
 
-
-# %% ../nbs/06_evaluate.ipynb 21
+# %% ../nbs/06_evaluate.ipynb 40
 MANUAL_SCORING_H_PER_DAY = 3.0
 "Default hours a trained person needs to score 24 h of mouse EEG/EMG by hand: the middle of the 2-4 h labs report; enter your own."
 

@@ -241,6 +241,35 @@ def _draw_hypnodensity(ax, probs, k: int, mid_h: np.ndarray):
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=3, fontsize=9, frameon=False,
               borderaxespad=0.1, handlelength=1.2)
 
+def _draw_tracks(fig, rec: Recording, hyps: list, probs, clock_start, fmax_hz: float, max_columns: int,
+                 lights_on_h: float | None, lights_off_h: float) -> float:
+    """`plot_scores`' tracks on `fig`, top to bottom: the light/dark bar (with `clock_start`, the start when the axis is
+    in clock time, unless `lights_on_h` is None), the (name, Hypnogram) `hyps`, the spectrogram and its colour bar,
+    the EMG (with one) and the hypnodensity (with `probs`). Returns the span drawn, in hours."""
+    epoch_s = hyps[0][1].epoch_s
+    f, p, k, n_epochs = _eeg_spectrogram(rec, epoch_s, fmax_hz, max_columns)
+    span_h = max([n_epochs] + [len(h) for _, h in hyps]) * epoch_s / 3600
+    edges_h = np.arange(len(p) + 1) * k * epoch_s / 3600
+    mid_h = (edges_h[:-1] + edges_h[1:]) / 2
+    bar = clock_start is not None and lights_on_h is not None
+    ax, gs = _track_axes(fig, ([("light_dark", 0.22)] if bar else []) + [(name, 0.85) for name, _ in hyps] +
+                         [("spectrogram", 2.0)] + ([("emg", 0.85)] if rec.has_emg else []) +
+                         ([("hypnodensity", 0.9)] if probs is not None else []))
+    if bar: _draw_light_dark(ax["light_dark"], clock_start, span_h, lights_on_h, lights_off_h)
+    for name, h in hyps:
+        plot_hypnogram(h, ax[name], "0.25")
+        ax[name].set_ylabel(name, fontsize=10)
+    mesh = _draw_spectrogram(ax["spectrogram"], f, p, edges_h)
+    cax = fig.add_subplot(gs[list(ax).index("spectrogram"), 1], label="colorbar")
+    fig.colorbar(mesh, cax=cax).set_label("dB re 1 µV²/Hz", fontsize=10)
+    if rec.has_emg: _draw_emg(ax["emg"], rec, epoch_s, k, mid_h)
+    if probs is not None: _draw_hypnodensity(ax["hypnodensity"], probs, k, mid_h)
+    bottom = list(ax.values())[-1]
+    bottom.set_xlim(0, span_h)
+    _time_axis(bottom, span_h, clock_start, lights_on_h or 0.0)
+    fig.align_ylabels(list(ax.values()))
+    return span_h
+
 # %% ../nbs/06_plotting.ipynb 34
 def plot_scores(rec: Recording, manual: Hypnogram | None = None, pred=None, fmax_hz: float = 30.0,
                 max_columns: int = 900, figsize=(14, 7), *, clock: bool | None = None,
@@ -295,30 +324,10 @@ def plot_scores(rec: Recording, manual: Hypnogram | None = None, pred=None, fmax
     probs = getattr(pred, "probabilities", None)
     pred = _as_hypnogram(pred, manual)
     hyps = [(name, h) for name, h in zip(names, (manual, pred)) if h is not None]
-    epoch_s = hyps[0][1].epoch_s
     start = next((x.start for x in (rec, manual, pred) if x is not None and x.start is not None), None)
     clock = start is not None if clock is None else bool(clock and start is not None)
-    f, p, k, n_epochs = _eeg_spectrogram(rec, epoch_s, fmax_hz, max_columns)
-    span_h = max([n_epochs] + [len(h) for _, h in hyps]) * epoch_s / 3600
-    edges_h = np.arange(len(p) + 1) * k * epoch_s / 3600
-    mid_h = (edges_h[:-1] + edges_h[1:]) / 2
     fig = plt.figure(figsize=figsize, layout="constrained")
-    ax, gs = _track_axes(fig, ([("light_dark", 0.22)] if clock and lights_on_h is not None else []) +
-                         [(name, 0.85) for name, _ in hyps] + [("spectrogram", 2.0)] +
-                         ([("emg", 0.85)] if rec.has_emg else []) + ([("hypnodensity", 0.9)] if probs is not None else []))
-    if "light_dark" in ax: _draw_light_dark(ax["light_dark"], start, span_h, lights_on_h, lights_off_h)
-    for name, h in hyps:
-        plot_hypnogram(h, ax[name], "0.25")
-        ax[name].set_ylabel(name, fontsize=10)
-    mesh = _draw_spectrogram(ax["spectrogram"], f, p, edges_h)
-    cax = fig.add_subplot(gs[list(ax).index("spectrogram"), 1], label="colorbar")
-    fig.colorbar(mesh, cax=cax).set_label("dB re 1 µV²/Hz", fontsize=10)
-    if rec.has_emg: _draw_emg(ax["emg"], rec, epoch_s, k, mid_h)
-    if probs is not None: _draw_hypnodensity(ax["hypnodensity"], probs, k, mid_h)
-    bottom = list(ax.values())[-1]
-    bottom.set_xlim(0, span_h)
-    _time_axis(bottom, span_h, start if clock else None, lights_on_h or 0.0)
-    fig.align_ylabels(list(ax.values()))
+    span_h = _draw_tracks(fig, rec, hyps, probs, start if clock else None, fmax_hz, max_columns, lights_on_h, lights_off_h)
     fig.suptitle(_scores_title(rec, manual, pred, names, span_h, start) if title is None else title, fontsize=11)
     return fig
 
