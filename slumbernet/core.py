@@ -24,7 +24,8 @@ from .adaptive import AdaptiveError, fit_states, physiology_problems, stage_phys
 from .calibrate import agreed_labels, calibrate
 from .grid import check_epoch_s, overlap_weights, to_epochs, window_offsets_s
 from .human import HUMAN_EPOCH_S, SPECIES, predict_human, read_human
-from .preprocess import STREAM_CHUNK_S, EpochStream, epoch_powers, mark_artefacts, prepare_epochs
+from .preprocess import STREAM_CHUNK_S, EpochStream, mark_artefacts, prepare_epochs
+from .spectral import epoch_powers
 
 log = logging.getLogger(__name__)
 

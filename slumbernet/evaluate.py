@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from .io import STAGES, Hypnogram, Recording
-from .preprocess import band_powers, bandpass, fill_nonfinite, spectrogram
+from .preprocess import bandpass, fill_nonfinite
+from .spectral import band_powers, spectrogram
 
 # %% auto 0
 __all__ = ['MANUAL_SCORING_H_PER_DAY', 'confusion', 'metrics_from_confusion', 'agreement', 'confusion_frame', 'is_light',

@@ -19,7 +19,8 @@ from .evaluate import agreement
 from .io import (STAGE_NAMES, STAGES, Hypnogram, OutputExistsError, Recording, SlumberNetError,
                            atomic_write, align, write_scores)
 from .plotting import STAGE_COLORS
-from .preprocess import bandpass, fill_nonfinite, spectrogram
+from .preprocess import bandpass, fill_nonfinite
+from .spectral import spectrogram
 
 # %% auto 0
 __all__ = ['FONT_PT', 'EDIT_COLUMNS', 'CONFUSION_HINTS', 'disagreements', 'epoch_spectra', 'amplitude_scales_uv', 'plot_epoch',

@@ -13,7 +13,8 @@ import pandas as pd
 from .evaluate import bouts, compare, is_light, minutes_per_hour
 from .io import STAGE_NAMES, STAGES, Hypnogram, Recording
 from .io.data import EPOCH_S
-from .preprocess import bandpass, emg_rms, fill_nonfinite, spectrogram
+from .preprocess import bandpass, fill_nonfinite
+from .spectral import emg_rms, spectrogram
 
 # %% auto 0
 __all__ = ['STAGE_COLORS', 'plot_hypnogram', 'light_intervals', 'plot_spectrogram', 'plot_scores', 'plot_confusion',
