@@ -47,7 +47,7 @@ SEED = 2026
 def recordings(quick: bool) -> dict:
     "name -> (Recording or None, per-epoch features, Hypnogram)."
     from slumbernet.io import load_bandpower_table
-    from slumbernet.preprocess import epoch_features
+    from slumbernet.spectral import epoch_features
     from slumbernet.simulate import random_animal, simulate_recording, surrogate_from_bandpower
     hours = 2 if quick else 12
     sim = simulate_recording(hours, "baseline", animal=random_animal(SEED + 1, "other"), seed=SEED + 2, lab="other",

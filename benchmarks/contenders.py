@@ -196,8 +196,8 @@ TABLE_FEATURES = ("Delta", "Theta", "Alpha", "Beta", "Gamma", "theta_delta", "EM
 
 def recording_features(rec: Recording, epoch_s: float = EPOCH_S) -> np.ndarray:
     """Log features per epoch (`RECORDING_FEATURES`), not yet scaled: EEG band powers (µV², from
-    `slumbernet.preprocess.epoch_features`), theta/delta ratio, EMG RMS (µV; NaN columns without EMG)."""
-    from slumbernet.preprocess import epoch_features
+    `slumbernet.spectral.epoch_features`), theta/delta ratio, EMG RMS (µV; NaN columns without EMG)."""
+    from slumbernet.spectral import epoch_features
     f = epoch_features(rec, epoch_s)
     if "emg_rms" not in f: f["emg_rms"] = np.nan
     return log_powers(f[list(RECORDING_FEATURES)].to_numpy())

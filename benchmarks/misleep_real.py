@@ -23,7 +23,7 @@ from slumbernet.adaptive import physiology_problems, stage_physiology, state_fea
 from slumbernet.core import MIN_STAGE_EPOCHS, predict
 from slumbernet.evaluate import agreement
 from slumbernet.io import Recording, align, load_recording, load_scores
-from slumbernet.preprocess import epoch_features
+from slumbernet.spectral import epoch_features
 
 UNLABELLED = SHARED / "real_unlabelled"
 FASTER2, MISLEEP_MAT = UNLABELLED / "faster2_8mice_248s.edf", UNLABELLED / "misleep_10min_example.mat"

@@ -34,7 +34,7 @@ from benchmarks.misleep_real import FASTER2, mix, physiology, real_recordings
 from slumbernet.core import predict
 from slumbernet.evaluate import agreement
 from slumbernet.model import load_model
-from slumbernet.preprocess import epoch_features
+from slumbernet.spectral import epoch_features
 
 OLD_REV = "7c1721c"
 MODELS = {"EEG + EMG": "slumbernet_default", "EEG only": "slumbernet_eeg_only"}

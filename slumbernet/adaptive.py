@@ -30,7 +30,7 @@ def state_features(feats: pd.DataFrame) -> pd.DataFrame:
     ----------
     feats : DataFrame
         Columns `delta` and `theta` (EEG band powers, any unit) and, when there is an EMG, `emg_rms`
-        (any unit), one row per epoch: `preprocess.epoch_features` gives them.
+        (any unit), one row per epoch: `spectral.epoch_features` gives them.
 
     Returns
     -------
@@ -303,7 +303,7 @@ def fit_states(feats: pd.DataFrame, epoch_s: float = EPOCH_S, reference: Adaptiv
     Parameters
     ----------
     feats : DataFrame
-        Per-epoch `delta`, `theta` and (optional) `emg_rms`, e.g. `preprocess.epoch_features`.
+        Per-epoch `delta`, `theta` and (optional) `emg_rms`, e.g. `spectral.epoch_features`.
     epoch_s : float
         Epoch length in s.
     reference : AdaptiveFit, optional

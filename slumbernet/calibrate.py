@@ -95,7 +95,7 @@ def propose_epochs(probabilities, n: int, labels=None, other_stages=None, doubt_
 def calibration_features(probabilities, feats, context_epochs: int = CONTEXT_EPOCHS) -> np.ndarray:
     """What `calibrate` reads per epoch: log probabilities, then the scaled log features of the epoch and its neighbours.
 
-    `feats`: per-epoch `delta`, `theta` (and `emg_rms`), as `preprocess.epoch_features` gives them.
+    `feats`: per-epoch `delta`, `theta` (and `emg_rms`), as `spectral.epoch_features` gives them.
     Missing features (artefacts) count as the recording's median.
     """
     logp = np.log(np.clip(np.asarray(probabilities, float), 1e-6, 1.0))
@@ -118,7 +118,7 @@ def calibrate(probabilities, feats, labels, C: float = REGULARISATION_C) -> np.n
     probabilities : array (n_epochs, 3)
         The scorer's probabilities (`Prediction.probabilities`, or `AdaptiveFit.probabilities`).
     feats : DataFrame
-        Per-epoch `delta`, `theta` (and `emg_rms`) of the same recording (`preprocess.epoch_features`).
+        Per-epoch `delta`, `theta` (and `emg_rms`) of the same recording (`spectral.epoch_features`).
     labels : array of int
         The lab's stages (0 W, 1 N, 2 R), -1 where not labelled; at least `MIN_LABELS_PER_STAGE` of each.
     C : float

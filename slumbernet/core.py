@@ -24,7 +24,8 @@ from .adaptive import AdaptiveError, fit_states, physiology_problems, stage_phys
 from .calibrate import agreed_labels, calibrate
 from .grid import check_epoch_s, overlap_weights, to_epochs, window_offsets_s
 from .human import HUMAN_EPOCH_S, SPECIES, predict_human, read_human
-from .preprocess import STREAM_CHUNK_S, EpochStream, epoch_powers, mark_artefacts, prepare_epochs
+from .preprocess import STREAM_CHUNK_S, EpochStream, mark_artefacts, prepare_epochs
+from .spectral import epoch_powers
 
 log = logging.getLogger(__name__)
 
@@ -268,7 +269,7 @@ def _without_artefacts(feats: pd.DataFrame, artefact) -> pd.DataFrame:
 def adapt(feats: pd.DataFrame, epoch_s: float, reference=None, source=None, artefact=None):
     """The adaptive scorer's fit of a recording (`adaptive.fit_states`), or the `AdaptiveError` that says why it could not run.
 
-    `feats`: per-epoch `delta`, `theta` (and `emg_rms`), as `preprocess.epoch_powers` or `epoch_features` give them;
+    `feats`: per-epoch `delta`, `theta` (and `emg_rms`), as `spectral.epoch_powers` or `epoch_features` give them;
     `reference`: the adaptive fit of a baseline of the same animal; `artefact`: epochs with signal problems, left out.
     """
     try: return fit_states(_without_artefacts(feats, artefact), epoch_s, reference=reference, source=source)
@@ -281,7 +282,7 @@ def check_network(feats: pd.DataFrame, stages: np.ndarray, adapted, artefact=Non
     Parameters
     ----------
     feats : DataFrame
-        Per-epoch `delta`, `theta` (and `emg_rms`), as `preprocess.epoch_powers` or `epoch_features` give them.
+        Per-epoch `delta`, `theta` (and `emg_rms`), as `spectral.epoch_powers` or `epoch_features` give them.
     stages : array
         The network's stages, one per row of `feats`.
     adapted : adaptive.AdaptiveFit or AdaptiveError

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .evaluate import agreement
 from .io import STAGE_NAMES, STAGES, Hypnogram, Recording, align
-from .preprocess import STAGE_COLORS
+from .plotting import STAGE_COLORS
 from .review import (FONT_PT, amplitude_scales_uv, amplitude_sliders, epoch_spectra, figure_png, plot_epoch,
                                show_png, stage_index)
 

@@ -136,9 +136,9 @@ def _score_against(rec_path: Path, scores_path: Path, model, epoch_s, trim: bool
 
 # %% ../nbs/15_workflow.ipynb 27
 def _save_figure(rec, hyp, pred, path: Path, overwrite: bool):
-    "`evaluate.plot_scores` of one recording, written atomically as a PNG."
+    "`plotting.plot_scores` of one recording, written atomically as a PNG."
     import matplotlib.pyplot as plt
-    from slumbernet.evaluate import plot_scores
+    from slumbernet.plotting import plot_scores
     fig = plot_scores(rec, hyp, pred, names=("your scorer", "SlumberNet"))
     try: atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"), overwrite=overwrite)
     finally: plt.close(fig)

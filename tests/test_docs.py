@@ -1,7 +1,7 @@
 """The documentation site as a reader meets it: built with docs/build.py, opened in headless Chromium.
 
 Builds the site once into a temporary folder (offline, notebooks not executed), then checks the home page,
-a notebook page with figures (06_evaluate: every figure loads) and the API reference (`slumbernet.core.predict`
+a notebook page with figures (06_plotting: every figure loads) and the API reference (`slumbernet.core.predict`
 with its docstring), and saves screenshots of the first two.
 
 Skips, saying why, when Chromium, chromedriver, Selenium, Sphinx, myst-nb or furo is absent (Debian:
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("SLUMBERNET_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = os.environ.get("SLUMBERNET_CHROMEDRIVER") or shutil.which("chromedriver")
 TIMEOUT_S = 60
-FIGURE_PAGE, FIGURE_TITLE = "06_evaluate", "Manual vs model"  # a notebook page with several figures
+FIGURE_PAGE, FIGURE_TITLE = "06_plotting", "Figures"  # a notebook page with several figures
 PNG = b"\x89PNG\r\n\x1a\n"
 
 pytestmark = pytest.mark.slow

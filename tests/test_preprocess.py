@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 
 from slumbernet.io import Hypnogram, Recording, SignalError
-from slumbernet.preprocess import (band_powers, bandpass, detect_line_noise, emg_envelope, emg_rms, epoch_features,
-                                   epochs_view, prepare_epochs, resample, robust_scale, spectrogram)
+from slumbernet.preprocess import (bandpass, detect_line_noise, emg_envelope, epochs_view, prepare_epochs, resample,
+                                   robust_scale)
+from slumbernet.spectral import band_powers, emg_rms, epoch_features, spectrogram
 from slumbernet.simulate import simulate_recording
 
 

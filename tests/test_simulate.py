@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from slumbernet.io import load_bandpower_table
-from slumbernet.preprocess import band_powers, bandpass, spectrogram
+from slumbernet.preprocess import bandpass
+from slumbernet.spectral import band_powers, spectrogram
 from slumbernet.simulate import (LABS, REAL_ARCHITECTURE, REAL_PHYSIOLOGY, architecture_summary, fit_architecture,
                                  fit_physiology, random_animal, simulate_cohort, simulate_hypnogram,
                                  simulate_recording, surrogate_from_bandpower)

@@ -16,7 +16,7 @@ import pandas as pd
 from ..core import Prediction
 from ..io import (STAGE_NAMES, STAGES, Hypnogram, OutputExistsError, Recording, SlumberNetError,
                            atomic_write, align, write_scores)
-from ..preprocess import STAGE_COLORS
+from ..plotting import STAGE_COLORS
 from .figure import (FONT_PT, amplitude_scales_uv, amplitude_sliders, epoch_spectra, figure_png,
                                       plot_epoch, png_size_px, show_png)
 

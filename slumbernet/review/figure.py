@@ -11,7 +11,9 @@ import numpy as np
 
 from ..core import Prediction
 from ..io import STAGES, Hypnogram, Recording
-from ..preprocess import STAGE_COLORS, bandpass, fill_nonfinite, spectrogram
+from ..plotting import STAGE_COLORS
+from ..preprocess import bandpass, fill_nonfinite
+from ..spectral import spectrogram
 
 # %% auto 0
 __all__ = ['FONT_PT', 'epoch_spectra', 'amplitude_scales_uv', 'plot_epoch', 'figure_png', 'png_size_px', 'show_png',
