@@ -403,7 +403,7 @@ def _score_windows(recording, model, meta, eeg, emg, impossible, sfreq_hz, refer
                 open_recording(recording, eeg=eeg, emg=emg, sfreq_hz=sfreq_hz, **load_kw)
             eeg_only = model is None and not reader.has_emg
             if eeg_only:  # no EMG and no model named: the bundled EEG-only model scores it
-                meta = model_metadata(bundled_model_path(eeg_only=True))
+                meta = _bundled_scorer(True).metadata  # loaded once per process (as resolve_model asks for it), its metadata with it
                 inp = meta["input"]
                 log.info("%s has no EMG: scored by the bundled EEG-only model", reader.source or "the recording")
             if not reader.has_emg and not meta.get("eeg_only", False):
