@@ -17,6 +17,7 @@ from .cohort import OUTPUT_SUFFIXES, RECORDING_SUFFIXES, find_recordings, pair_s
 from .core import METHODS
 from .human import SPECIES
 from .io import SlumberNetError
+from .model import ARCHITECTURES
 
 # %% auto 0
 __all__ = ['CLI_WORDS', 'cli_words', 'build_parser', 'main', 'console']
@@ -253,7 +254,7 @@ def _cmd_predict(a) -> int:
 def _training_options(t) -> None:
     "The options `train` and `cv` share: the scored recordings (`_scored_options`) and the training settings (`train.TrainConfig`)."
     _scored_options(t)
-    t.add_argument("--architecture", choices=("default", "paper"), default="default")
+    t.add_argument("--architecture", choices=tuple(ARCHITECTURES), default="default")
     t.add_argument("--steps", type=int, default=100, help="optimiser steps per round")
     t.add_argument("--rounds", type=int, default=30, help="most rounds")
     t.add_argument("--patience", type=int, default=6, help="rounds without improvement before stopping")
@@ -264,7 +265,7 @@ def _training_options(t) -> None:
 def _training_data(a, pairs=None):
     "The scored recordings as the network's training input (`train.prepare_training_data`), from the options."
     from slumbernet.train import prepare_training_data
-    return prepare_training_data(pairs or _scored_pairs(a), emg="raw" if a.architecture == "paper" else "envelope", trim=a.trim,
+    return prepare_training_data(pairs or _scored_pairs(a), emg=ARCHITECTURES[a.architecture].emg, trim=a.trim,
                                  load_kw=_load_kw(a), scores_epoch_s=_epoch_option(a.epoch_s))
 
 # %% ../nbs/08_cli.ipynb 65

@@ -19,7 +19,7 @@ import numpy as np
 
 from .io import (STAGE_NAMES, STAGES, UNSCORED, Hypnogram, Recording, RecordingReader, SlumberNetError,
                            SlumberNetWarning, atomic_write, load_recording, open_recording, pd, scores_writer, stage_runs)
-from .model import NumpyModel, SleepModel, load_model, model_paths, read_metadata
+from .model import ARCHITECTURES, NumpyModel, SleepModel, load_model, model_paths, read_metadata
 from .adaptive import AdaptiveError, fit_states, physiology_problems, stage_physiology, state_features
 from .calibrate import agreed_labels, calibrate
 from .grid import check_epoch_s, overlap_weights, to_epochs, window_offsets_s
@@ -60,11 +60,12 @@ def _bundled_scorer(eeg_only: bool = False) -> SleepModel | NumpyModel:
     return load_model(bundled_model_path(eeg_only), engine="auto")
 
 # %% ../nbs/05_core.ipynb 13
-def resolve_model(model, eeg_only: bool = False) -> SleepModel | NumpyModel:
-    "A model object for scoring: a bundled one for None, a file loaded with the NumPy engine if it can be."
+def resolve_model(model, eeg_only: bool = False, metadata: dict | None = None) -> SleepModel | NumpyModel:
+    """A model object for scoring: a bundled one for None, a file loaded with the NumPy engine if it can be
+    (`metadata`: the file's, if already read by `model_metadata`: not read again)."""
     if model is None: return _bundled_scorer(eeg_only)
     if isinstance(model, (SleepModel, NumpyModel)): return model
-    return load_model(model, engine="auto")
+    return load_model(model, engine="auto", metadata=metadata)
 
 # %% ../nbs/05_core.ipynb 17
 def model_metadata(model) -> dict:
@@ -387,7 +388,7 @@ def _choose_model(model, meta: dict, reader) -> tuple[dict, bool]:
     no EMG. SlumberNetError if the model needs an EMG the recording has not."""
     eeg_only = model is None and not reader.has_emg
     if eeg_only:  # no EMG and no model named: the bundled EEG-only model scores it
-        meta = model_metadata(bundled_model_path(eeg_only=True))
+        meta = _bundled_scorer(True).metadata  # loaded once per process (as resolve_model asks for it), its metadata with it
         log.info("%s has no EMG: scored by the bundled EEG-only model", reader.source or "the recording")
     if not reader.has_emg and not meta.get("eeg_only", False):
         raise SlumberNetError("the recording has no EMG, but this model needs it (load it with emg= naming "
@@ -468,14 +469,15 @@ def _score_stream(m, stream: EpochStream) -> tuple[np.ndarray, float, pd.DataFra
     """Probabilities of a recording prepared chunk by chunk, the seconds spent in the network, and each epoch's
     `epoch_powers` (for the checks). The default network encodes each chunk's epochs, then its temporal head reads
     all the encodings at once; the paper's network scores each epoch on its own."""
+    in_context = ARCHITECTURES[m.architecture].in_context
     parts, powers, net_s = [], [], 0.0
     for ep in stream:
         t = time.perf_counter()
-        parts.append(m.predict_proba(ep) if m.architecture == "paper" else m.embed(ep))
+        parts.append(m.embed(ep) if in_context else m.predict_proba(ep))
         net_s += time.perf_counter() - t
         powers.append(epoch_powers(ep))
     t = time.perf_counter()
-    probs = np.concatenate(parts) if m.architecture == "paper" else m.proba_from_embeddings(np.concatenate(parts))
+    probs = m.proba_from_embeddings(np.concatenate(parts)) if in_context else np.concatenate(parts)
     return probs, net_s + time.perf_counter() - t, pd.concat(powers, ignore_index=True)
 
 # %% ../nbs/05_core.ipynb 101
@@ -546,14 +548,14 @@ def _model_info(m) -> dict:
             "summary": m.metadata.get("training", {}).get("summary", "")}
 
 # %% ../nbs/05_core.ipynb 117
-def _score_windows(recording, model, eeg, emg, impossible, sfreq_hz, reference, chunk_s, method, load_kw) -> dict:
+def _score_windows(recording, model, meta, eeg, emg, impossible, sfreq_hz, reference, chunk_s, method, load_kw) -> dict:
     """`predict`'s work on the network's own back-to-back windows: stages and probabilities by the scorer `method`
     chooses, before the clean-up rules, with each window's signal problems, the checks, and the recording's facts.
     The steps are `_read`, `_score` and `_decide`; TensorFlow (for a Keras network) and SciPy are imported on
     threads meanwhile (`_BackgroundImport`)."""
     t0 = time.perf_counter()
-    meta = model_metadata(model)
-    bg = _BackgroundImport(keras=not isinstance(model, NumpyModel) and meta.get("architecture") != "default")
+    arch = ARCHITECTURES.get(meta.get("architecture"))  # `meta`: the model's metadata, read once by `predict`
+    bg = _BackgroundImport(keras=not isinstance(model, NumpyModel) and (arch is None or not arch.numpy_engine))
     try: read = _read(recording, model, meta, eeg, emg, sfreq_hz, reference, chunk_s, load_kw)
     finally:
         bg.wait_first()  # TensorFlow's import silences stderr: nothing may be printed before it is done
@@ -561,7 +563,7 @@ def _score_windows(recording, model, eeg, emg, impossible, sfreq_hz, reference, 
     bg.then("pandas", "hmmlearn.hmm")  # for the checks and the table: while the network runs (during preparation they would compete for the GIL)
     rec, inp = read["rec"], read["meta"]["input"]
     t2 = time.perf_counter()
-    m = resolve_model(model, read["eeg_only"])
+    m = resolve_model(model, read["eeg_only"], read["meta"])
     log.debug("%s: the %s network, run by the %s engine", rec.source or "the recording", m.architecture,
               "NumPy" if isinstance(m, NumpyModel) else "Keras")
     probs, feats, problems, adapted, t2, t3 = _score(m, read, t2)
@@ -581,14 +583,14 @@ def _score_epochs(recording, epoch_s: float, window_s: float, args: tuple):
     (`grid.window_offsets_s`), weighted by the seconds they share with each epoch. Returns the first pass's
     facts and checks, then the epochs' stages (the windows' stages, by time), probabilities, signal problems
     and rescored marks."""
-    model, eeg, emg, _, sfreq_hz, reference, _, _, load_kw = args
+    model, _, eeg, emg, _, sfreq_hz, reference, _, _, load_kw = args
     offsets = window_offsets_s(epoch_s, window_s)
     if len(offsets) > 1:  # read once, cropped per pass
         if not isinstance(recording, Recording):
             recording = load_recording(recording, eeg=eeg, emg=emg, sfreq_hz=sfreq_hz, **load_kw)
         if reference is not None and not isinstance(reference, Recording):
             reference = load_recording(reference, eeg=eeg, emg=emg, sfreq_hz=sfreq_hz, **load_kw)
-            args = args[:5] + (reference,) + args[6:]
+            args = args[:6] + (reference,) + args[7:]
     passes = [_score_windows(recording if off == 0 else recording.crop(off), *args) for off in offsets]
     first = passes[0]
     n = int(first["duration_s"] // epoch_s + 1e-9)
@@ -707,10 +709,11 @@ def predict(recording, model=None, eeg=None, emg=None, *, epoch_s: float | None 
     if species == "human":
         if model is None: return predict_human(recording, eeg, emg, eog, epoch_s, sfreq_hz=sfreq_hz, **load_kw)
         recording, method, epoch_s = _human_network_input(recording, eeg, emg, epoch_s, method, sfreq_hz, load_kw)
-    window_s = float(model_metadata(model)["input"]["epoch_s"])
+    meta = model_metadata(model)  # read once, passed on
+    window_s = float(meta["input"]["epoch_s"])
     if epoch_s is not None:
         epoch_s = check_epoch_s(epoch_s, None if isinstance(recording, Recording) else recording)
-    args = (model, eeg, emg, impossible, sfreq_hz, reference, chunk_s, method, load_kw)
+    args = (model, meta, eeg, emg, impossible, sfreq_hz, reference, chunk_s, method, load_kw)
     if epoch_s is None or abs(epoch_s - window_s) < 1e-9:
         w = _score_windows(recording, *args)
         stages, probs, problems, rescored = w["stages"], w["probs"], w["problems"], w["rescored"]

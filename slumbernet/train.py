@@ -15,7 +15,7 @@ import pandas as pd
 
 from .evaluate import confusion, metrics_from_confusion
 from .io import STAGES, Hypnogram, Recording, align
-from .model import SleepModel, import_keras
+from .model import SleepModel, get_architecture, import_keras
 from .grid import check_epoch_s, to_windows
 from .preprocess import EPOCH_S, Epochs, prepare_epochs
 
@@ -197,17 +197,15 @@ class TrainConfig:
     class_weight_power: float = 0.5
     seed: int = 0
 
-    def __post_init__(self):
-        if self.architecture == "paper": self.seq_len = 1
+    def __post_init__(self):  # the architecture's own window (one epoch for the paper's network)
+        self.seq_len = get_architecture(self.architecture).window_epochs(self.seq_len)
 
     @property
     def epochs_per_round(self) -> int:
         "Labelled epochs seen per round: the training budget's unit."
         return self.steps * self.batch * self.seq_len
 
-def _fit_inputs(model: SleepModel, x):
-    return x[:, 0, ..., None] if model.architecture == "paper" else x
-
+# %% ../nbs/04_train.ipynb 16
 def _compile(model: SleepModel, lr: float):
     keras = import_keras()
     model.keras_model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy",
@@ -218,6 +216,54 @@ def evaluate_model(model: SleepModel, data: list[Epochs]) -> dict:
     C = sum(confusion(d.labels, model.predict_proba(d).argmax(1)) for d in data)
     return {**metrics_from_confusion(C), "confusion": C.tolist()}
 
+# %% ../nbs/04_train.ipynb 18
+def _train_round(model: SleepModel, sampler: WindowSampler, val: list[Epochs], cfg: TrainConfig, r: int, rng,
+                 lr: float) -> dict:
+    """Round `r`: `cfg.steps` optimiser steps on freshly drawn windows, then the validation recordings scored in full.
+    Returns the round's row of the history."""
+    x, y, w = sampler(cfg.steps * cfg.batch, rng)
+    x, y, w = model.spec.training_batch(x, y, w)
+    h = model.keras_model.fit(x, y, sample_weight=w, batch_size=cfg.batch, epochs=1, verbose=0, shuffle=False)
+    v = evaluate_model(model, val)
+    return {"round": r, "epochs_seen": (r + 1) * cfg.epochs_per_round, "loss": float(h.history["loss"][0]),
+            "val_accuracy": v["accuracy"], "val_kappa": v["kappa"], "val_f1_R": v["f1_R"], "lr": lr}
+
+# %% ../nbs/04_train.ipynb 20
+def _start(ckpt: Path | None, cfg: TrainConfig, model: SleepModel, rng) -> tuple:
+    """Where training starts: `(history, best kappa, best round, learning rate, first round, best weights)` of a new
+    run, or of the interrupted run saved in `ckpt`, with `rng`, the model's weights and its learning rate set back."""
+    best_weights = model.keras_model.get_weights()
+    if not (ckpt and (ckpt / "state.json").exists()): return [], -np.inf, -1, cfg.learning_rate, 0, best_weights
+    state = json.loads((ckpt / "state.json").read_text())
+    if state["config"] != asdict(cfg): raise ValueError(f"{ckpt} holds a run with other settings; use a new folder")
+    rng.bit_generator.state = state["rng"]
+    if (ckpt / "best.weights.h5").exists():
+        model.keras_model.load_weights(ckpt / "best.weights.h5"); best_weights = model.keras_model.get_weights()
+    model.keras_model.load_weights(ckpt / "last.weights.h5")
+    model.keras_model.optimizer.learning_rate.assign(state["lr"])
+    return state["history"], state["best"], state["best_round"], state["lr"], state["round"] + 1, best_weights
+
+def _save_checkpoint(ckpt: Path, model: SleepModel, state: dict, improved: bool):
+    "Save the run's `state` and the network's last weights after a round, and its best ones if the round `improved`."
+    ckpt.mkdir(parents=True, exist_ok=True)
+    model.keras_model.save_weights(ckpt / "last.weights.h5")
+    if improved: model.keras_model.save_weights(ckpt / "best.weights.h5")
+    (ckpt / "state.json").write_text(json.dumps(state, default=int))
+
+# %% ../nbs/04_train.ipynb 22
+def _training_record(cfg: TrainConfig, augment: Augmenter | None, train: list[Epochs], val: list[Epochs],
+                     history: list, best: float, best_round: int) -> dict:
+    "What a trained model's metadata records of its training (`metadata['training']`)."
+    counts = np.bincount(np.concatenate([d.labels[d.labels >= 0] for d in train]), minlength=3)
+    return {
+        "config": asdict(cfg), "augment": asdict(augment) if augment else None,
+        "recordings": [d.recording_id for d in train], "validation": [d.recording_id for d in val],
+        "animals": sorted({d.animal_id for d in train if d.animal_id}),
+        "epochs_per_stage": dict(zip(STAGES, counts.tolist())), "best_round": int(best_round),
+        "val_kappa": float(best), "rounds": len(history),
+        "summary": f"trained on {len(train)} recordings ({counts.sum():,} epochs), val kappa {best:.3f}"}
+
+# %% ../nbs/04_train.ipynb 24
 def train_model(train: list[Epochs], val: list[Epochs], config: TrainConfig | None = None,
                 augment: Augmenter | None = Augmenter(), strategy=None, checkpoint_dir=None,
                 progress: bool = True, model: SleepModel | None = None) -> tuple[SleepModel, pd.DataFrame]:
@@ -248,60 +294,32 @@ def train_model(train: list[Epochs], val: list[Epochs], config: TrainConfig | No
     keras.utils.set_random_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        model = model or SleepModel.new(cfg.architecture, **({"seq_len": cfg.seq_len} if cfg.architecture == "default" else {}))
+        model = model or SleepModel.new(cfg.architecture, **get_architecture(cfg.architecture).builder_kw(cfg.seq_len))
         _compile(model, cfg.learning_rate)
     weights = class_weights([d.labels for d in train], cfg.class_weight_power)
     model.metadata["class_weights"] = dict(zip(STAGES, weights.tolist()))  # taken out of its probabilities, validation's too
     sampler = WindowSampler(train, cfg.seq_len, augment, weights)
-    history, best, best_round, lr, start = [], -np.inf, -1, cfg.learning_rate, 0
-    best_weights = model.keras_model.get_weights()
     ckpt = Path(checkpoint_dir) if checkpoint_dir else None
-    if ckpt and (ckpt / "state.json").exists():  # resume an interrupted run
-        state = json.loads((ckpt / "state.json").read_text())
-        if state["config"] != asdict(cfg): raise ValueError(f"{ckpt} holds a run with other settings; use a new folder")
-        history, best, best_round, lr = state["history"], state["best"], state["best_round"], state["lr"]
-        start = state["round"] + 1
-        rng.bit_generator.state = state["rng"]
-        if (ckpt / "best.weights.h5").exists():
-            model.keras_model.load_weights(ckpt / "best.weights.h5"); best_weights = model.keras_model.get_weights()
-        model.keras_model.load_weights(ckpt / "last.weights.h5")
-        model.keras_model.optimizer.learning_rate.assign(lr)
+    history, best, best_round, lr, start, best_weights = _start(ckpt, cfg, model, rng)
     from tqdm.auto import tqdm
     bar = tqdm(range(start, cfg.max_rounds), desc=f"training ({cfg.architecture})", disable=not progress, leave=False)
     for r in bar:
-        x, y, w = sampler(cfg.steps * cfg.batch, rng)
-        h = model.keras_model.fit(_fit_inputs(model, x), y[:, 0] if cfg.architecture == "paper" else y,
-                                  sample_weight=w[:, 0] if cfg.architecture == "paper" else w,
-                                  batch_size=cfg.batch, epochs=1, verbose=0, shuffle=False)
-        v = evaluate_model(model, val)
-        history.append({"round": r, "epochs_seen": (r + 1) * cfg.epochs_per_round, "loss": float(h.history["loss"][0]),
-                        "val_accuracy": v["accuracy"], "val_kappa": v["kappa"], "val_f1_R": v["f1_R"], "lr": lr})
-        if v["kappa"] > best + 1e-4:
-            best, best_round, best_weights = v["kappa"], r, model.keras_model.get_weights()
+        history.append(_train_round(model, sampler, val, cfg, r, rng, lr))
+        kappa = history[-1]["val_kappa"]
+        if kappa > best + 1e-4:
+            best, best_round, best_weights = kappa, r, model.keras_model.get_weights()
         elif r - best_round >= cfg.patience // 2 and (r - best_round) % max(cfg.patience // 2, 1) == 0:
             lr /= 2; model.keras_model.optimizer.learning_rate.assign(lr)
-        bar.set_postfix(loss=f"{history[-1]['loss']:.3f}", val_kappa=f"{v['kappa']:.3f}")
+        bar.set_postfix(loss=f"{history[-1]['loss']:.3f}", val_kappa=f"{kappa:.3f}")
         if ckpt:
-            ckpt.mkdir(parents=True, exist_ok=True)
-            model.keras_model.save_weights(ckpt / "last.weights.h5")
-            if best_round == r: model.keras_model.save_weights(ckpt / "best.weights.h5")
-            state = {"config": asdict(cfg), "history": history, "best": best, "best_round": best_round, "lr": lr,
-                     "round": r, "rng": rng.bit_generator.state}
-            (ckpt / "state.json").write_text(json.dumps(state, default=int))
+            _save_checkpoint(ckpt, model, {"config": asdict(cfg), "history": history, "best": best, "best_round": best_round,
+                                           "lr": lr, "round": r, "rng": rng.bit_generator.state}, best_round == r)
         if r - best_round >= cfg.patience: break
     model.keras_model.set_weights(best_weights)
-    hist = pd.DataFrame(history)
-    counts = np.bincount(np.concatenate([d.labels[d.labels >= 0] for d in train]), minlength=3)
-    model.metadata["training"] = {
-        "config": asdict(cfg), "augment": asdict(augment) if augment else None,
-        "recordings": [d.recording_id for d in train], "validation": [d.recording_id for d in val],
-        "animals": sorted({d.animal_id for d in train if d.animal_id}),
-        "epochs_per_stage": dict(zip(STAGES, counts.tolist())), "best_round": int(best_round),
-        "val_kappa": float(best), "rounds": len(history),
-        "summary": f"trained on {len(train)} recordings ({counts.sum():,} epochs), val kappa {best:.3f}"}
-    return model, hist
+    model.metadata["training"] = _training_record(cfg, augment, train, val, history, best, best_round)
+    return model, pd.DataFrame(history)
 
-# %% ../nbs/04_train.ipynb 17
+# %% ../nbs/04_train.ipynb 29
 @dataclass(repr=False)
 class CVResult:
     """Results of `cross_validate`.
@@ -331,6 +349,7 @@ class CVResult:
         return (f"<CVResult | {len(self.folds)} folds by {self.config.get('groups', '?')} | pooled accuracy "
                 f"{p['accuracy']:.3f}, kappa {p['kappa']:.3f}, F1 W/N/R {p['f1_W']:.3f}/{p['f1_N']:.3f}/{p['f1_R']:.3f}>")
 
+# %% ../nbs/04_train.ipynb 31
 def group_folds(groups: list, k: int, seed: int = 0) -> list[list]:
     """Split the distinct `groups` into `k` folds at random (seeded), as evenly as possible.
 
@@ -344,6 +363,16 @@ def group_folds(groups: list, k: int, seed: int = 0) -> list[list]:
     order = list(np.random.default_rng(seed).permutation(uniq))
     return [sorted(order[i::k]) for i in range(k)]
 
+# %% ../nbs/04_train.ipynb 34
+def _group_labels(data: list[Epochs], groups) -> list:
+    "One group label per recording: its animal id (its recording id without one), its recording id, or as `groups` gives."
+    if groups == "animal": return [d.animal_id or d.recording_id for d in data]
+    if groups == "recording": return [d.recording_id for d in data]
+    g = list(groups)
+    if len(g) != len(data): raise ValueError("groups must give one label per recording")
+    return g
+
+# %% ../nbs/04_train.ipynb 35
 def cross_validate(data: list[Epochs], k: int = 5, groups="animal", config: TrainConfig | None = None,
                    augment: Augmenter | None = Augmenter(), n_val: int = 1, progress: bool = True,
                    keep_models: bool = False) -> CVResult:
@@ -369,11 +398,7 @@ def cross_validate(data: list[Epochs], k: int = 5, groups="animal", config: Trai
     CVResult
     """
     cfg = config or TrainConfig()
-    if groups == "animal": g = [d.animal_id or d.recording_id for d in data]
-    elif groups == "recording": g = [d.recording_id for d in data]
-    else:
-        g = list(groups)
-        if len(g) != len(data): raise ValueError("groups must give one label per recording")
+    g = _group_labels(data, groups)
     folds = group_folds(g, k, cfg.seed)
     rng = np.random.default_rng(cfg.seed + 1)
     out, C_all = [], np.zeros((3, 3), int)
@@ -397,7 +422,7 @@ def cross_validate(data: list[Epochs], k: int = 5, groups="animal", config: Trai
     return CVResult(out, pooled, {"k": k, "groups": groups if isinstance(groups, str) else "custom",
                                   "train": asdict(cfg), "augment": asdict(augment) if augment else None})
 
-# %% ../nbs/04_train.ipynb 24
+# %% ../nbs/04_train.ipynb 42
 def label_subset(epochs: Epochs, minutes: float, seed: int = 0) -> Epochs:
     """Copy of `epochs` keeping the labels of three stretches totalling `minutes` (the others -1).
 
@@ -416,6 +441,29 @@ def label_subset(epochs: Epochs, minutes: float, seed: int = 0) -> Epochs:
     return Epochs(epochs.data, epochs.sfreq_hz, epochs.epoch_s, epochs.emg_mode, epochs.has_emg, epochs.scaling,
                   np.where(keep, epochs.labels, -1).astype(np.int8), epochs.start, epochs.recording_id, epochs.animal_id)
 
+# %% ../nbs/04_train.ipynb 45
+def _check_labels(data: list[Epochs], min_per_stage: int) -> int:
+    "The number of labelled epochs in `data`; ValueError if there are none, or fewer than `min_per_stage` of a stage."
+    n_lab = sum(int((d.labels >= 0).sum()) for d in data)
+    if n_lab == 0: raise ValueError("no labelled epochs to fine-tune on")
+    per_stage = np.bincount(np.concatenate([d.labels[d.labels >= 0] for d in data]), minlength=3)
+    if (per_stage < min_per_stage).any():
+        raise ValueError(f"fine-tuning needs at least {min_per_stage} labelled epochs of every stage, got "
+                         f"{dict(zip(STAGES, per_stage.tolist()))}: a model adapted to one stage's labels learns to "
+                         f"call everything that stage")
+    return n_lab
+
+def _trainable_copy(model: SleepModel, freeze_batchnorm: bool) -> SleepModel:
+    "A copy of `model` (network, weights and metadata) to train, its batch normalisations frozen if `freeze_batchnorm`."
+    keras = import_keras()
+    clone = keras.models.clone_model(model.keras_model)
+    clone.set_weights(model.keras_model.get_weights())
+    if freeze_batchnorm:
+        for layer in clone._flatten_layers(include_self=False, recursive=True):
+            if isinstance(layer, keras.layers.BatchNormalization): layer.trainable = False
+    return SleepModel(clone, model.architecture, json.loads(json.dumps(model.metadata, default=str)))
+
+# %% ../nbs/04_train.ipynb 47
 def fine_tune(model: SleepModel, data: list[Epochs] | Epochs, steps: int = 30, rounds: int = 4,
               learning_rate: float = 2e-4, batch: int = 8, augment: Augmenter | None = Augmenter(), seed: int = 0,
               freeze_batchnorm: bool = True, min_per_stage: int = 5) -> SleepModel:
@@ -451,21 +499,9 @@ def fine_tune(model: SleepModel, data: list[Epochs] | Epochs, steps: int = 30, r
     """
     keras = import_keras()
     data = [data] if isinstance(data, Epochs) else list(data)
-    n_lab = sum(int((d.labels >= 0).sum()) for d in data)
-    if n_lab == 0: raise ValueError("no labelled epochs to fine-tune on")
-    per_stage = np.bincount(np.concatenate([d.labels[d.labels >= 0] for d in data]), minlength=3)
-    if (per_stage < min_per_stage).any():
-        raise ValueError(f"fine-tuning needs at least {min_per_stage} labelled epochs of every stage, got "
-                         f"{dict(zip(STAGES, per_stage.tolist()))}: a model adapted to one stage's labels learns to "
-                         f"call everything that stage")
-    clone = keras.models.clone_model(model.keras_model)
-    clone.set_weights(model.keras_model.get_weights())
-    if freeze_batchnorm:
-        for layer in clone._flatten_layers(include_self=False, recursive=True):
-            if isinstance(layer, keras.layers.BatchNormalization): layer.trainable = False
-    meta = json.loads(json.dumps(model.metadata, default=str))
-    new = SleepModel(clone, model.architecture, meta)
-    seq = 1 if model.architecture == "paper" else clone.input_shape[1]
+    n_lab = _check_labels(data, min_per_stage)
+    new = _trainable_copy(model, freeze_batchnorm)
+    seq = model.spec.window_epochs(new.keras_model.input_shape[1])
     if any(len(d) < seq for d in data):
         raise ValueError(f"recordings must hold at least {seq} epochs to fine-tune this model")
     counts = model.metadata.get("training", {}).get("epochs_per_stage")
@@ -479,9 +515,8 @@ def fine_tune(model: SleepModel, data: list[Epochs] | Epochs, steps: int = 30, r
     sampler = WindowSampler(data, seq, augment, weights, around_labels=True)
     for _ in range(rounds):
         x, y, w = sampler(steps * batch, rng)
-        new.keras_model.fit(_fit_inputs(new, x), y[:, 0] if model.architecture == "paper" else y,
-                            sample_weight=w[:, 0] if model.architecture == "paper" else w,
-                            batch_size=batch, epochs=1, verbose=0)
+        x, y, w = new.spec.training_batch(x, y, w)
+        new.keras_model.fit(x, y, sample_weight=w, batch_size=batch, epochs=1, verbose=0)
     new.metadata["fine_tuned"] = {"recordings": [d.recording_id for d in data], "labelled_epochs": n_lab,
                                   "steps": steps * rounds, "learning_rate": learning_rate}
     new.metadata.setdefault("training", {})["summary"] = \

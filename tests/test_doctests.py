@@ -8,7 +8,7 @@ import pytest
 import slumbernet
 from conftest import ROOT
 
-MODULES = sorted(m.name for m in pkgutil.walk_packages(slumbernet.__path__, "slumbernet.") if m.name != "slumbernet._modidx")
+MODULES = sorted(m.name for m in pkgutil.walk_packages(slumbernet.__path__, "slumbernet.") if m.name != "slumbernet._modidx")  # packages' modules too
 
 
 @pytest.mark.parametrize("name", MODULES)

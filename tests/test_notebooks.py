@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT
 
 NBS = sorted((ROOT / "nbs").glob("*.ipynb"))
-SLOW = {"03_model", "04_train", "15_workflow", "workshop",  # build or train networks with TensorFlow
+SLOW = {"03_model_networks", "04_train", "15_workflow", "workshop",  # build or train networks with TensorFlow
         "09_comparison",  # scores a re-synthesised day and a sleep-deprivation experiment
         "10_cluster"}  # starts a Dask cluster
 FLAGGED = [p for p in NBS if p.stem not in SLOW and "#| slow" in p.read_text(encoding="utf-8")]
