@@ -12,19 +12,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io import BANDPOWER_COLUMNS, STAGES, Hypnogram, Recording, load_bandpower_table, stage_runs
+from ..io import BANDPOWER_COLUMNS, Hypnogram, Recording, load_bandpower_table
 from .hypnogram import CONDITIONS, HOMEOSTASIS, PHASES, QUANTILE_LEVELS, REAL_ARCHITECTURE, Architecture, Homeostasis, architecture_summary, baseline_pressure, fit_architecture, fit_pressure_reference, pressure_step, simulate_hypnogram, simulate_scorer
 from .signals import ESTIMATION_SD, LABS, POWER_NAMES, REAL_PHYSIOLOGY, TABLE_TO_UV2, Animal, LabProfile, Physiology, epoch_log_powers, fit_physiology, random_animal, synthesize, textures_from_powers
 
 _all_ = ['QUANTILE_LEVELS', 'PHASES', 'Architecture', 'Homeostasis', 'HOMEOSTASIS', 'pressure_step', 'fit_pressure_reference', 'fit_architecture', 'REAL_ARCHITECTURE', 'CONDITIONS', 'baseline_pressure', 'simulate_hypnogram', 'architecture_summary', 'simulate_scorer', 'POWER_NAMES', 'TABLE_TO_UV2', 'Physiology', 'fit_physiology', 'REAL_PHYSIOLOGY', 'LabProfile', 'LABS', 'Animal', 'random_animal', 'ESTIMATION_SD', 'epoch_log_powers', 'synthesize', 'textures_from_powers']
 
 # %% auto 0
-__all__ = ['SimulatedRecording', 'simulate_recording', 'plot_stage_examples', 'simulate_cohort', 'surrogate_from_bandpower',
-           'QUANTILE_LEVELS', 'PHASES', 'Architecture', 'Homeostasis', 'HOMEOSTASIS', 'pressure_step',
-           'fit_pressure_reference', 'fit_architecture', 'REAL_ARCHITECTURE', 'CONDITIONS', 'baseline_pressure',
-           'simulate_hypnogram', 'architecture_summary', 'simulate_scorer', 'POWER_NAMES', 'TABLE_TO_UV2', 'Physiology',
-           'fit_physiology', 'REAL_PHYSIOLOGY', 'LabProfile', 'LABS', 'Animal', 'random_animal', 'ESTIMATION_SD',
-           'epoch_log_powers', 'synthesize', 'textures_from_powers']
+__all__ = ['SimulatedRecording', 'simulate_recording', 'simulate_cohort', 'surrogate_from_bandpower', 'QUANTILE_LEVELS', 'PHASES',
+           'Architecture', 'Homeostasis', 'HOMEOSTASIS', 'pressure_step', 'fit_pressure_reference', 'fit_architecture',
+           'REAL_ARCHITECTURE', 'CONDITIONS', 'baseline_pressure', 'simulate_hypnogram', 'architecture_summary',
+           'simulate_scorer', 'POWER_NAMES', 'TABLE_TO_UV2', 'Physiology', 'fit_physiology', 'REAL_PHYSIOLOGY',
+           'LabProfile', 'LABS', 'Animal', 'random_animal', 'ESTIMATION_SD', 'epoch_log_powers', 'synthesize',
+           'textures_from_powers']
 
 # %% ../../nbs/01_simulate.ipynb 7
 @dataclass(repr=False)
@@ -96,34 +96,7 @@ def simulate_recording(hours: float = 24.0, condition: str = "baseline", sfreq_h
     rec = Recording(eeg, sfreq_hz, emg, start, "EEG", "EMG", None, animal.animal_id, rid)
     return SimulatedRecording(rec, scores, truth, condition, animal, S)
 
-# %% ../../nbs/01_simulate.ipynb 12
-def plot_stage_examples(rec: Recording, hyp: Hypnogram, seconds: float = 10.0, seed: int = 0):
-    """Plot `seconds` of EEG and EMG from the middle of a long bout of each stage.
-
-    Returns the matplotlib figure.
-    """
-    import matplotlib.pyplot as plt
-    rng = np.random.default_rng(seed)
-    n_ep = int(np.ceil(seconds / hyp.epoch_s))
-    fig, axes = plt.subplots(2, 3, figsize=(11, 3.6), sharey="row", sharex=True)
-    starts, lengths, bst = stage_runs(hyp.stages.astype(int))
-    for j, s in enumerate(STAGES):
-        ok = np.flatnonzero((bst == j) & (lengths >= n_ep + 2))
-        if not len(ok):
-            axes[0, j].set_title(f"{s}: no bout of {seconds:g} s"); continue
-        b = rng.choice(ok)
-        e0 = starts[b] + (lengths[b] - n_ep) // 2
-        i0 = int(e0 * hyp.epoch_s * rec.sfreq_hz); i1 = i0 + int(seconds * rec.sfreq_hz)
-        t = np.arange(i1 - i0) / rec.sfreq_hz
-        axes[0, j].plot(t, rec.eeg[i0:i1] - np.median(rec.eeg[i0:i1]), lw=0.5, color="k")
-        if rec.has_emg: axes[1, j].plot(t, rec.emg[i0:i1], lw=0.5, color="C3")
-        axes[0, j].set_title({"W": "Wake", "N": "NREM", "R": "REM"}[s])
-        axes[1, j].set_xlabel("s")
-    axes[0, 0].set_ylabel("EEG (µV)"); axes[1, 0].set_ylabel("EMG (µV)")
-    fig.tight_layout()
-    return fig
-
-# %% ../../nbs/01_simulate.ipynb 17
+# %% ../../nbs/01_simulate.ipynb 16
 def simulate_cohort(n_animals: int = 4, conditions=("baseline", "recovery"), hours: float = 24.0,
                     sfreq_hz: float = 256.0, seed: int = 0, lab: str = "reference", sd_hours: float = 6.0,
                     first_day: datetime = datetime(2026, 1, 5), start_hour: float = 7.0,
@@ -166,7 +139,7 @@ def simulate_cohort(n_animals: int = 4, conditions=("baseline", "recovery"), hou
                                           recording_id=f"{animal.animal_id}_{cond}"))
     return out
 
-# %% ../../nbs/01_simulate.ipynb 20
+# %% ../../nbs/01_simulate.ipynb 19
 def surrogate_from_bandpower(table, hypnogram: Hypnogram | None = None, sfreq_hz: float = 256.0, seed=0,
                              animal: Animal | None = None, recording_id: str | None = None) -> SimulatedRecording:
     """Raw EEG/EMG re-synthesised from a per-epoch band-power table, with the expert's labels.
