@@ -7,7 +7,7 @@
    MiSleep (`benchmarks.contenders.MiSleep`, out of the box) and of `slumbernet.core.predict` (its
    default: the bundled network, or the adaptive scorer when the network fails its checks), their
    stage mix, how often they agree (fraction of epochs and Cohen's kappa), and the physiology of
-   each scorer's stages (as `slumbernet.core.check_network` judges it). AGREEMENT ONLY: there are
+   each scorer's stages (as `slumbernet.checks.check_network` judges it). AGREEMENT ONLY: there are
    no scores, so nothing here is an accuracy.
 2. Simulated: MiSleep's kappa against the simulator's true stages on the bundled samples
    (data_samples/): checks the pipeline, not evidence about mice.
@@ -20,7 +20,8 @@ import numpy as np
 from benchmarks.common import ROOT, SHARED, machine, write_results
 from benchmarks.contenders import MiSleep, n_epochs
 from slumbernet.adaptive import physiology_problems, stage_physiology, state_features
-from slumbernet.core import MIN_STAGE_EPOCHS, predict
+from slumbernet.checks import MIN_STAGE_EPOCHS
+from slumbernet.core import predict
 from slumbernet.evaluate import agreement
 from slumbernet.io import Recording, align, load_recording, load_scores
 from slumbernet.spectral import epoch_features

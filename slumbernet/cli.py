@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .cohort import OUTPUT_SUFFIXES, RECORDING_SUFFIXES, find_recordings, pair_scores, predict_files
-from .core import METHODS
+from .checks import METHODS
 from .human import SPECIES
 from .io import SlumberNetError
 from .model import ARCHITECTURES

@@ -105,7 +105,7 @@ LOW_CONFIDENCE = 0.7
 
 SUMMARY_COLUMNS = ["recording", "status", "epochs", "epoch_s", "W_min", "N_min", "R_min", "W_%", "N_%", "R_%",
                    "mean_confidence", "low_confidence", "method", "checks", "eeg", "emg", "warnings", "error", "output"]
-"Columns of `summary.csv`: time in stage in minutes and % of epochs; `status` is scored, kept (exists) or error; `eeg` and `emg` the channels scored (`none`: EEG only); `method` who scored (network; calibrated: the network calibrated on where it and the adaptive scorer agree; or adaptive) and `checks` passed, FAILED or not judged (see `core.check_network`)."
+"Columns of `summary.csv`: time in stage in minutes and % of epochs; `status` is scored, kept (exists) or error; `eeg` and `emg` the channels scored (`none`: EEG only); `method` who scored (network; calibrated: the network calibrated on where it and the adaptive scorer agree; or adaptive) and `checks` passed, FAILED or not judged (see `checks.check_network`)."
 
 def _stage_summary(stages: np.ndarray, confidence: np.ndarray, epoch_s: float) -> dict:
     """Epochs, time per stage (min and %), mean confidence and low-confidence epochs of one scored recording.

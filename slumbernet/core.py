@@ -20,8 +20,8 @@ import numpy as np
 from .io import (STAGE_NAMES, STAGES, UNSCORED, Hypnogram, Recording, RecordingReader, SlumberNetError,
                            SlumberNetWarning, atomic_write, load_recording, open_recording, pd, scores_writer, stage_runs)
 from .model import ARCHITECTURES, NumpyModel, SleepModel, load_model, model_paths, read_metadata
-from .adaptive import AdaptiveError, fit_states, physiology_problems, stage_physiology, state_features
-from .calibrate import agreed_labels, calibrate
+from .adaptive import AdaptiveError, fit_states
+from .checks import METHODS, adapt, calibrate_to_agreement, check_network, choose_scorer, rem_bouts
 from .grid import check_epoch_s, overlap_weights, to_epochs, window_offsets_s
 from .human import HUMAN_EPOCH_S, SPECIES, predict_human, read_human
 from .preprocess import STREAM_CHUNK_S, EpochStream, mark_artefacts, prepare_epochs
@@ -30,10 +30,9 @@ from .spectral import epoch_powers
 log = logging.getLogger(__name__)
 
 # %% auto 0
-__all__ = ['log', 'BUNDLED_MODEL', 'BUNDLED_EEG_ONLY_MODEL', 'METHODS', 'AGREEMENT_KAPPA', 'AGREEMENT_FRACTION',
-           'MIN_STAGE_EPOCHS', 'STREAM_ABOVE_SAMPLES', 'bundled_model_path', 'default_model', 'resolve_model',
-           'model_metadata', 'Prediction', 'flag_impossible', 'rescore_rem_entries', 'merge_short_bouts', 'adapt',
-           'check_network', 'predict']
+__all__ = ['log', 'BUNDLED_MODEL', 'BUNDLED_EEG_ONLY_MODEL', 'STREAM_ABOVE_SAMPLES', 'bundled_model_path', 'default_model',
+           'resolve_model', 'model_metadata', 'Prediction', 'flag_impossible', 'rescore_rem_entries',
+           'merge_short_bouts', 'predict']
 
 # %% ../nbs/05_core.ipynb 6
 BUNDLED_MODEL = "slumbernet_default"
@@ -103,7 +102,7 @@ class Prediction:
     eeg_channel, emg_channel : str, optional
         The channels scored (`emg_channel` None for EEG only).
     checks : dict
-        What the scores were checked against and who made them (see `check_network`): `method`
+        What the scores were checked against and who made them (see `checks.check_network`): `method`
         ("network", "calibrated": the network calibrated on where it and the adaptive scorer agree, or "adaptive"), `passed` (True, False, or None: not judged), `problems` (what the network's stages break, in
         words), `agreement_kappa` and `agreement_fraction` (network against the adaptive scorer), `adaptive` (what the
         adaptive scorer found, or why it could not run) and `message`.
@@ -189,19 +188,13 @@ class Prediction:
                 + (f" | by {self.checks['method']}, checks {self.verdict}" if self.checks else "") + ">")
 
 # %% ../nbs/05_core.ipynb 27
-def _rem_bouts(stages) -> list[tuple[int, int, bool]]:
-    "(start, length, entered straight from wake) of each REM bout."
-    starts, lengths, _ = stage_runs(stages)
-    return [(s, n, bool(s > 0 and stages[s - 1] == 0)) for s, n in zip(starts, lengths) if stages[s] == 2]
-
-# %% ../nbs/05_core.ipynb 31
 def flag_impossible(stages: np.ndarray, probabilities: np.ndarray, fix: bool = False):
     """Find REM bouts entered straight from wake; relabel them (if `fix`) as W or N, whichever is more probable.
 
     Returns (stages, flags).
     """
     st, flags = stages.copy(), np.full(len(stages), "", dtype=object)
-    for s, n, from_wake in _rem_bouts(st):
+    for s, n, from_wake in rem_bouts(st):
         if from_wake:
             if fix:
                 st[s:s + n] = int(np.argmax(probabilities[s:s + n, :2].sum(0)))
@@ -210,7 +203,7 @@ def flag_impossible(stages: np.ndarray, probabilities: np.ndarray, fix: bool = F
                 flags[s] = "W->R"
     return st, flags
 
-# %% ../nbs/05_core.ipynb 35
+# %% ../nbs/05_core.ipynb 31
 def rescore_rem_entries(stages: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where a REM bout is entered straight from wake, another scorer's stages (`other`) from the start of that wake
     run to the end of the bout.
@@ -221,14 +214,14 @@ def rescore_rem_entries(stages: np.ndarray, other: np.ndarray) -> tuple[np.ndarr
     changed mask).
     """
     st = stages.copy()
-    for s, n, from_wake in _rem_bouts(stages):
+    for s, n, from_wake in rem_bouts(stages):
         if not from_wake: continue
         w0 = s
         while w0 > 0 and stages[w0 - 1] == 0: w0 -= 1
         st[w0:s + n] = other[w0:s + n]
     return st, st != stages
 
-# %% ../nbs/05_core.ipynb 39
+# %% ../nbs/05_core.ipynb 35
 def merge_short_bouts(stages: np.ndarray, probabilities: np.ndarray, min_epochs: int):
     """Merge bouts shorter than `min_epochs` into the neighbouring stage with the higher probability.
 
@@ -248,114 +241,7 @@ def merge_short_bouts(stages: np.ndarray, probabilities: np.ndarray, min_epochs:
         st[s:s + n] = best; changed[s:s + n] = True
     return st, changed
 
-# %% ../nbs/05_core.ipynb 45
-METHODS = ("auto", "network", "adaptive")
-"`predict`'s scorers: auto (the network calibrated on where it and the adaptive scorer agree when its checks pass, else the adaptive scorer), or either one always."
-
-AGREEMENT_KAPPA = 0.6
-"Least kappa between the network and the adaptive scorer for `method='auto'` to keep the network's scores..."
-
-AGREEMENT_FRACTION = 0.9
-"...or least fraction of epochs they agree on (kappa says little when one stage fills a recording)."
-
-MIN_STAGE_EPOCHS = 10
-"Fewest epochs of a stage for its physiology to be compared with another's."
-
-# %% ../nbs/05_core.ipynb 47
-def _without_artefacts(feats: pd.DataFrame, artefact) -> pd.DataFrame:
-    "`feats` with the rows of artefact epochs NaN (the adaptive scorer carries the state before them over them)."
-    return feats if artefact is None else feats.mask(pd.Series(np.asarray(artefact, bool), index=feats.index), axis=0)
-
-# %% ../nbs/05_core.ipynb 51
-def adapt(feats: pd.DataFrame, epoch_s: float, reference=None, source=None, artefact=None):
-    """The adaptive scorer's fit of a recording (`adaptive.fit_states`), or the `AdaptiveError` that says why it could not run.
-
-    `feats`: per-epoch `delta`, `theta` (and `emg_rms`), as `spectral.epoch_powers` or `epoch_features` give them;
-    `reference`: the adaptive fit of a baseline of the same animal; `artefact`: epochs with signal problems, left out.
-    """
-    try: return fit_states(_without_artefacts(feats, artefact), epoch_s, reference=reference, source=source)
-    except AdaptiveError as e: return e
-
-# %% ../nbs/05_core.ipynb 55
-def check_network(feats: pd.DataFrame, stages: np.ndarray, adapted, artefact=None) -> dict:
-    """Check a network's stages against their physiology and against the adaptive scorer.
-
-    Parameters
-    ----------
-    feats : DataFrame
-        Per-epoch `delta`, `theta` (and `emg_rms`), as `spectral.epoch_powers` or `epoch_features` give them.
-    stages : array
-        The network's stages, one per row of `feats`.
-    adapted : adaptive.AdaptiveFit or AdaptiveError
-        What `adapt` gave for the recording.
-    artefact : array of bool, optional
-        Epochs with signal problems: left out of the checks.
-
-    Returns
-    -------
-    dict
-        The checks (see `Prediction.checks`, without `method` and `message`). `passed` is None (not judged)
-        when the adaptive scorer could not run and fewer than two stages have `MIN_STAGE_EPOCHS`;
-        `only_rem_entry` is True when REM entered straight from Wake is the only problem.
-    """
-    from slumbernet.evaluate import confusion, metrics_from_confusion  # pandas, only when checking
-    stages = np.asarray(stages)
-    bad = np.zeros(len(stages), bool) if artefact is None else np.asarray(artefact, bool)
-    feats = _without_artefacts(feats, bad)
-    counts = np.bincount(stages, minlength=3)
-    judged = np.where((counts[stages] >= MIN_STAGE_EPOCHS) & ~bad, stages, -1)
-    problems = physiology_problems(stage_physiology(state_features(feats), judged))
-    rem = _rem_bouts(stages)
-    from_wake = sum(w for _, _, w in rem)
-    rem_entry = from_wake >= 3 and from_wake > 0.2 * len(rem)
-    if rem_entry: problems.append(f"{from_wake} of {len(rem)} REM bouts are entered straight from Wake (none in healthy mice)")
-    if isinstance(adapted, AdaptiveError): about, kappa, same = f"could not run: {adapted.message}", None, None
-    else:
-        about = (f"states {'/'.join(adapted.states)}, separation "
-                 + ", ".join(f"{k} {v:.1f}" for k, v in adapted.separation.items()) + "".join(f"; {m}" for m in adapted.notes))
-        both = metrics_from_confusion(confusion(np.where(bad, -1, adapted.stages), stages))
-        kappa, same = round(float(both["kappa"]), 3), round(float(both["accuracy"]), 3)
-    agree = kappa is None or kappa >= AGREEMENT_KAPPA or same >= AGREEMENT_FRACTION
-    if not agree: problems.append(f"it agrees with the adaptive scorer at kappa {kappa:.2f} (< {AGREEMENT_KAPPA}) "
-                                  f"on {100 * same:.0f} % of epochs (< {100 * AGREEMENT_FRACTION:.0f} %)")
-    passed = not problems
-    if passed and kappa is None and (counts >= MIN_STAGE_EPOCHS).sum() < 2: passed = None  # nothing to compare
-    return {"passed": passed, "problems": problems, "agreement_kappa": kappa, "agreement_fraction": same,
-            "adaptive": about, "only_rem_entry": rem_entry and len(problems) == 1}
-
-# %% ../nbs/05_core.ipynb 59
-def _choose(method: str, checks: dict, fit, source, emg: bool = True) -> tuple[str, str]:
-    "Which scores `predict` keeps (for a recording with an EMG, or EEG only), and the message that says why."
-    why = "; ".join(checks["problems"])
-    if method == "adaptive":
-        if fit is None: raise AdaptiveError(f"method='adaptive': the adaptive scorer {checks['adaptive']}", source)
-        return "adaptive", "scored by the adaptive scorer, as asked"
-    if checks["passed"] is None:
-        return "network", (f"the checks could not judge the network's stages (fewer than two stages of "
-                           f"{MIN_STAGE_EPOCHS} epochs, and the adaptive scorer {checks['adaptive']}): check them by eye")
-    if checks["passed"]:
-        return "network", "the network's stages pass the checks" + ("" if fit else f" (the adaptive scorer {checks['adaptive']})")
-    if method == "auto" and fit is not None and checks["only_rem_entry"]:  # the stages are right, the REM entries not
-        if not emg:  # EEG alone tells Wake from NREM too weakly to say which is wrong, the REM or the Wake before it
-            return "network", f"the network's stages fail the checks ({why}): kept, EEG only: check those REM bouts by eye"
-        return "network", (f"the network's stages fail the checks ({why}): its REM bouts entered from Wake are "
-                           "rescored by the adaptive scorer (for narcolepsy models, where they are real, use method 'network')")
-    if method == "network" or fit is None:
-        return "network", (f"the network's stages fail the checks ({why})"
-                           + ("" if fit else f" and the adaptive scorer {checks['adaptive']}") + ": check them by eye")
-    return "adaptive", f"the network's stages fail the checks ({why}): scored by the adaptive scorer instead"
-
-# %% ../nbs/05_core.ipynb 63
-def _calibrated(probs: np.ndarray, feats, fit, message: str) -> tuple[np.ndarray, str, str]:
-    """The network's probabilities calibrated on the epochs it and the adaptive scorer agree on with confidence
-    (`calibrate.agreed_labels`), with the method and message that say so; as they were where too few agree."""
-    labels = agreed_labels(probs, fit.probabilities[:len(probs)])
-    try: probs = calibrate(probs, feats, labels)
-    except ValueError: return probs, "network", message  # fewer than 3 agreed epochs of a stage
-    return probs, "calibrated", (f"{message}; calibrated on the {int((labels >= 0).sum())} epochs it and the adaptive "
-                                 "scorer agree on")
-
-# %% ../nbs/05_core.ipynb 69
+# %% ../nbs/05_core.ipynb 43
 class _BackgroundImport:
     """Import SciPy's signal package (and Keras/TensorFlow if `keras` is True) on a thread while the caller
     reads the recording; `then` imports more on another thread. `wait_first` waits for the first group
@@ -381,7 +267,7 @@ class _BackgroundImport:
     def join(self):
         for t in self.threads: t.join()
 
-# %% ../nbs/05_core.ipynb 73
+# %% ../nbs/05_core.ipynb 47
 def _choose_model(model, meta: dict, reader) -> tuple[dict, bool]:
     """The metadata of the model that scores the recording `reader` opened (`meta`: the named model's, or the
     bundled one's), and whether it is the bundled EEG-only model: it is when no model is named and the recording has
@@ -395,7 +281,7 @@ def _choose_model(model, meta: dict, reader) -> tuple[dict, bool]:
                               "the EMG channel)", reader.source)
     return meta, eeg_only
 
-# %% ../nbs/05_core.ipynb 77
+# %% ../nbs/05_core.ipynb 51
 STREAM_ABOVE_SAMPLES = 26 * 3600 * 256
 """`predict` scores a recording with more samples per channel than this (26 h at 256 Hz, about 1.1 GB at peak in one
 piece) chunk by chunk (see `preprocess.EpochStream`), in chunks of as many samples as `STREAM_CHUNK_S` holds at 256 Hz."""
@@ -404,7 +290,7 @@ def _chunk_s(sfreq_hz: float) -> float:
     "The chunks' length in s at `sfreq_hz`: `STREAM_CHUNK_S` at 256 Hz or slower, as many samples at faster rates."
     return min(STREAM_CHUNK_S, STREAM_CHUNK_S * 256 / sfreq_hz)
 
-# %% ../nbs/05_core.ipynb 81
+# %% ../nbs/05_core.ipynb 55
 def _stream_chunk_s(reader, chunk_s: float | None) -> float | None:
     """The length (s) of the chunks to score `reader`'s recording in, or None to score it in one piece: `chunk_s` if
     given, else `_chunk_s` for a recording of more than `STREAM_ABOVE_SAMPLES` samples per channel."""
@@ -416,14 +302,14 @@ def _stream_chunk_s(reader, chunk_s: float | None) -> float | None:
                  f"{reader.n_samples:,}", chunk_s / 3600)
     return chunk_s
 
-# %% ../nbs/05_core.ipynb 85
+# %% ../nbs/05_core.ipynb 59
 def _prep_options(inp: dict) -> dict:
     """`preprocess.prepare_epochs`'s options from a model's `input` metadata: the recording is prepared as the model's
     training data were."""
     return dict(sfreq_hz=inp["sfreq_hz"], epoch_s=inp["epoch_s"], emg=inp["emg"],
                 eeg_band_hz=tuple(inp.get("eeg_band_hz", (0.5, 30.0))))
 
-# %% ../nbs/05_core.ipynb 89
+# %% ../nbs/05_core.ipynb 63
 def _reference_fit(reference, prep: dict, eeg, emg, sfreq_hz, load_kw: dict) -> tuple:
     """The normalisation of the `reference` recording (the recording scored is put in its units, and so are its
     powers) and the adaptive scorer's fit of it; (None, None) without one. A reference the adaptive scorer cannot
@@ -436,7 +322,7 @@ def _reference_fit(reference, prep: dict, eeg, emg, sfreq_hz, load_kw: dict) -> 
     except AdaptiveError as e: warnings.warn(f"{e}: the adaptive scorer fits this recording alone", SlumberNetWarning)
     return ref_ep.scaling, None
 
-# %% ../nbs/05_core.ipynb 93
+# %% ../nbs/05_core.ipynb 67
 def _read(recording, model, meta: dict, eeg, emg, sfreq_hz, reference, chunk_s, load_kw: dict) -> dict:
     """`predict`'s reading: the recording opened (lazily for a file), the model that scores it chosen
     (`_choose_model`), read in one piece or left to stream (`_stream_chunk_s`), and the network's input prepared, in
@@ -464,7 +350,7 @@ def _read(recording, model, meta: dict, eeg, emg, sfreq_hz, reference, chunk_s, 
     return dict(reader=reader, rec=rec, meta=meta, eeg_only=eeg_only, streamed=chunk_s is not None, data=data,
                 ref_fit=ref_fit, t1=t1, caught=caught)
 
-# %% ../nbs/05_core.ipynb 97
+# %% ../nbs/05_core.ipynb 71
 def _score_stream(m, stream: EpochStream) -> tuple[np.ndarray, float, pd.DataFrame]:
     """Probabilities of a recording prepared chunk by chunk, the seconds spent in the network, and each epoch's
     `epoch_powers` (for the checks). The default network encodes each chunk's epochs, then its temporal head reads
@@ -480,7 +366,7 @@ def _score_stream(m, stream: EpochStream) -> tuple[np.ndarray, float, pd.DataFra
     probs = m.proba_from_embeddings(np.concatenate(parts)) if in_context else np.concatenate(parts)
     return probs, net_s + time.perf_counter() - t, pd.concat(powers, ignore_index=True)
 
-# %% ../nbs/05_core.ipynb 101
+# %% ../nbs/05_core.ipynb 75
 def _score(m, read: dict, t2: float) -> tuple:
     """The network's probabilities and the adaptive scorer's fit of what `_read` prepared, with each epoch's powers
     (for the checks) and signal problems, and the times preparing and scoring ended (`t2`: when scoring began).
@@ -504,20 +390,20 @@ def _score(m, read: dict, t2: float) -> tuple:
         adapted = adapting.result()
     return probs, feats, problems, adapted, t2, t3
 
-# %% ../nbs/05_core.ipynb 105
+# %% ../nbs/05_core.ipynb 79
 def _decide(method: str, probs: np.ndarray, feats, problems, adapted, rec, impossible) -> tuple:
-    """Who scores the recording `rec` (`_choose`), and their stages and probabilities: the network's as they are,
-    calibrated (`_calibrated`, with REM entered from Wake rescored by the adaptive scorer where that is the only
+    """Who scores the recording `rec` (`checks.choose_scorer`), and their stages and probabilities: the network's as they are,
+    calibrated (`checks.calibrate_to_agreement`, with REM entered from Wake rescored by the adaptive scorer where that is the only
     problem: `impossible` becomes "fix"), or the adaptive scorer's. Warns, naming the file, unless the checks passed.
     Returns (stages, probabilities, checks, rescored epochs or None, impossible)."""
     stages = probs.argmax(1).astype(np.int8)
     checks = check_network(feats, stages, adapted, problems != "")
     fit = None if isinstance(adapted, AdaptiveError) else adapted
-    used, message = _choose(method, checks, fit, rec.source, rec.has_emg)
+    used, message = choose_scorer(method, checks, fit, rec.source, rec.has_emg)
     rescored = None  # epochs the adaptive scorer rescored around REM entered from Wake
     # auto keeps the network where the checks pass, or (with an EMG) fail only on REM entries: calibrated on the agreement
     if used == "network" and method == "auto" and fit is not None and (checks["passed"] or rec.has_emg):
-        probs, used, message = _calibrated(probs, feats, fit, message)
+        probs, used, message = calibrate_to_agreement(probs, feats, fit.probabilities, message)
         stages = probs.argmax(1).astype(np.int8)
         if checks["only_rem_entry"] and not impossible:
             stages, rescored = rescore_rem_entries(stages, fit.stages[:len(stages)])
@@ -529,7 +415,7 @@ def _decide(method: str, probs: np.ndarray, feats, problems, adapted, rec, impos
         probs = fit.probabilities[:len(stages)]; stages = fit.stages[:len(stages)]
     return stages, probs, checks, rescored, impossible
 
-# %% ../nbs/05_core.ipynb 109
+# %% ../nbs/05_core.ipynb 83
 def _warn_one_stage(stages: np.ndarray, epoch_s: float, reference, used: str, rec) -> None:
     """Warn, naming the file, when the network scored an hour or more over 90 % as one stage, normalised by the
     recording itself: the normalisation assumes a mix of stages (a reference, or the adaptive scorer, does not)."""
@@ -540,14 +426,14 @@ def _warn_one_stage(stages: np.ndarray, epoch_s: float, reference, used: str, re
                       f"stage (sleep deprivation, say), score it with reference= a baseline recording of the same animal",
                       SlumberNetWarning, stacklevel=4)  # the caller of predict
 
-# %% ../nbs/05_core.ipynb 113
+# %% ../nbs/05_core.ipynb 87
 def _model_info(m) -> dict:
     "What `Prediction.model` says of the model that scored: its architecture, engine, file hash and training summary."
     return {"architecture": m.architecture, "engine": "numpy" if isinstance(m, NumpyModel) else "keras",
             "sha256": m.metadata.get("file", {}).get("sha256"),
             "summary": m.metadata.get("training", {}).get("summary", "")}
 
-# %% ../nbs/05_core.ipynb 117
+# %% ../nbs/05_core.ipynb 91
 def _score_windows(recording, model, meta, eeg, emg, impossible, sfreq_hz, reference, chunk_s, method, load_kw) -> dict:
     """`predict`'s work on the network's own back-to-back windows: stages and probabilities by the scorer `method`
     chooses, before the clean-up rules, with each window's signal problems, the checks, and the recording's facts.
@@ -577,7 +463,7 @@ def _score_windows(recording, model, meta, eeg, emg, impossible, sfreq_hz, refer
                 animal_id=rec.animal_id, source=rec.source, eeg_channel=rec.eeg_channel, emg_channel=rec.emg_channel, info=info,
                 seconds={"read": read["t1"] - t0, "prepare": t2 - read["t1"], "score": t3 - t2, "check": t4 - t3})
 
-# %% ../nbs/05_core.ipynb 121
+# %% ../nbs/05_core.ipynb 95
 def _score_epochs(recording, epoch_s: float, window_s: float, args: tuple):
     """`_score_windows` in the lab's epochs of `epoch_s`: the windows of one pass, or of several shifted passes
     (`grid.window_offsets_s`), weighted by the seconds they share with each epoch. Returns the first pass's
@@ -617,7 +503,7 @@ def _score_epochs(recording, epoch_s: float, window_s: float, args: tuple):
              len(starts), window_s, len(offsets), n, epoch_s)
     return first, stages, probs, problems, rescored
 
-# %% ../nbs/05_core.ipynb 125
+# %% ../nbs/05_core.ipynb 99
 def _human_network_input(recording, eeg, emg, epoch_s, method: str, sfreq_hz, load_kw: dict) -> tuple:
     """A human recording that a network (a model named) scores: the recording, read by PSG channel names
     (`human.read_human`) unless loaded; the method, the network alone (the checks are mouse physiology); and
@@ -631,7 +517,7 @@ def _human_network_input(recording, eeg, emg, epoch_s, method: str, sfreq_hz, lo
         recording, _ = read_human(recording, eeg, emg, False, sfreq_hz=sfreq_hz, **load_kw)
     return recording, method, epoch_s
 
-# %% ../nbs/05_core.ipynb 129
+# %% ../nbs/05_core.ipynb 103
 def _clean_up(stages: np.ndarray, probs: np.ndarray, problems: np.ndarray, rescored, impossible,
               min_bout_epochs) -> tuple[np.ndarray, np.ndarray]:
     """The clean-up rules on the scored epochs, in order: REM entered from Wake flagged or fixed (`impossible`), the
@@ -645,7 +531,7 @@ def _clean_up(stages: np.ndarray, probs: np.ndarray, problems: np.ndarray, resco
         flags[changed & (flags == "")] = "short bout"
     return stages, mark_artefacts(flags, problems)
 
-# %% ../nbs/05_core.ipynb 133
+# %% ../nbs/05_core.ipynb 107
 def predict(recording, model=None, eeg=None, emg=None, *, epoch_s: float | None = None, impossible: str | None = None,
             min_bout_epochs: int | None = None, sfreq_hz: float | None = None, reference=None,
             chunk_s: float | None = None, method: str = "auto", species: str = "mouse", eog=None, **load_kw) -> Prediction:
@@ -684,7 +570,7 @@ def predict(recording, model=None, eeg=None, emg=None, *, epoch_s: float | None 
         the adaptive scorer agree on (`calibrate.agreed_labels`); when they fail only on REM entered
         from Wake, the same with those bouts rescored by the adaptive scorer (`rescore_rem_entries`);
         otherwise the adaptive scorer;
-        "network" or "adaptive": that one always (see "Checks a lab can read"). The checks are
+        "network" or "adaptive": that one always (see `slumbernet.checks`). The checks are
         recorded in every case.
     species : {"mouse", "human"}
         "human": 30-s epochs by default, channels found by PSG names (`human.read_human`); without a

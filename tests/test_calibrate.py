@@ -44,16 +44,17 @@ def test_predict_by_default_calibrates_the_network_and_rescores_rem_entered_from
     scorer about each, 0.98 against the network's 0.89 (relabelling every such bout, the rule before, gave 0.73)."""
     import warnings
     from conftest import SAMPLES
-    from slumbernet.core import _rem_bouts, predict
+    from slumbernet.checks import rem_bouts
+    from slumbernet.core import predict
     from slumbernet.io import load_scores
     truth = load_scores(SAMPLES / "mouse02_baseline_scores.csv").stages
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         net = predict(SAMPLES / "mouse02_baseline.edf", method="network")
         auto = predict(SAMPLES / "mouse02_baseline.edf")
-    assert net.checks["only_rem_entry"] and sum(w for *_, w in _rem_bouts(net.stages)) >= 3  # kept where asked for
+    assert net.checks["only_rem_entry"] and sum(w for *_, w in rem_bouts(net.stages)) >= 3  # kept where asked for
     assert auto.checks["method"] == "calibrated" and "rescored by the adaptive scorer" in auto.checks["message"]
-    assert sum(w for *_, w in _rem_bouts(auto.stages)) == 0 and "rescored W->R" in set(auto.flags)
+    assert sum(w for *_, w in rem_bouts(auto.stages)) == 0 and "rescored W->R" in set(auto.flags)
     kappa = lambda p: agreement(truth[:len(p.stages)], p.stages)["kappa"]
     assert kappa(auto) > kappa(net) + 0.05, (kappa(auto), kappa(net))
 
