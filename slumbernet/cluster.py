@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 
 from .cohort import error_row, find_recordings, model_file, output_folder, plan_outputs, score_one, summary_table
-from .io import SlumberNetError, SlumberNetWarning
+from .io import SlumberNetError, SlumberNetWarning, pd
 
 # %% auto 0
 __all__ = ['predict_many']

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .io import (STAGES, OutputExistsError, SlumberNetError, SlumberNetWarning, atomic_write,
-                           check_file, file_sha256, remove_partial, spreadsheet_safe, staged_write)
+                           check_file, file_sha256, pd, remove_partial, spreadsheet_safe, staged_write)
 
 # %% auto 0
 __all__ = ['RECORDING_SUFFIXES', 'OUTPUT_SUFFIXES', 'SUMMARY_NAME', 'LOW_CONFIDENCE', 'SUMMARY_COLUMNS', 'LOCK_NAME',
