@@ -35,13 +35,11 @@ def write_hours(path: Path, hour, hours: float, open_count: bool = False):
     With `open_count`, the header's number of data records is then set to -1 (unknown)."""
     import numpy as np
     import pyedflib
-    from slumbernet.io.write import _phys_range
+    from slumbernet.io.write import edf_signal_header
     fs = int(hour.sfreq_hz)
     w = pyedflib.EdfWriter(str(path), 2, file_type=pyedflib.FILETYPE_EDFPLUS)
     try:
-        w.setSignalHeaders([dict(label=name, dimension="uV", sample_frequency=fs, physical_min=lo, physical_max=hi,
-                                 digital_min=-32768, digital_max=32767)
-                            for name, (lo, hi) in (("EEG", _phys_range(hour.eeg)), ("EMG", _phys_range(hour.emg)))])
+        w.setSignalHeaders([edf_signal_header("EEG", hour.eeg, fs), edf_signal_header("EMG", hour.emg, fs)])
         w.setStartdatetime(hour.start)
         n, per = int(round(hours * 3600)) * fs, 3600 * fs
         for a in range(0, n, per):

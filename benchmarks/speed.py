@@ -34,13 +34,13 @@ from benchmarks.common import timed, write_results
 READ_ONLY = "import sys; from slumbernet.io import load_recording; load_recording(sys.argv[1])"
 NETWORK_ONLY = """import sys
 import numpy as np
-from slumbernet.core import _bundled_scorer
+from slumbernet.core import resolve_model
 from slumbernet.io import load_recording
 from slumbernet.preprocess import Epochs
 rec = load_recording(sys.argv[1])
 n, step = int(rec.duration_s // 4), int(rec.sfreq_hz // 64)
 x = np.stack([rec.eeg[::step][:n * 256], rec.emg[::step][:n * 256]], -1).reshape(n, 256, 2).astype(np.float32)
-_bundled_scorer().predict_proba(Epochs(x, 64.0, 4.0, "envelope", True))
+resolve_model(None).predict_proba(Epochs(x, 64.0, 4.0, "envelope", True))
 """
 CLI = "from slumbernet.cli import console; console()"
 

@@ -23,7 +23,7 @@ from .edf import edf_header
 
 # %% auto 0
 __all__ = ['spreadsheet_safe', 'staged_write', 'atomic_write', 'remove_partial', 'write_scores', 'scores_writer',
-           'write_recording']
+           'edf_signal_header', 'write_recording']
 
 # %% ../../nbs/00_io_write.ipynb 5
 def spreadsheet_safe(value):
@@ -276,8 +276,24 @@ def _phys_range(x: np.ndarray) -> tuple[float, float]:
     lo, hi = np.floor(lo - pad), np.ceil(hi + pad)
     return (lo, hi) if hi > lo else (lo - 1, lo + 1)
 
-def _edf_signal_header(name: str, x: np.ndarray, fs: int) -> dict:
-    "pyedflib's header of a 16-bit channel `name` holding samples `x` in µV at `fs` Hz."
+def edf_signal_header(name: str, x: np.ndarray, fs: int) -> dict:
+    """pyedflib's header of a 16-bit EDF channel `name` holding samples `x` in µV at `fs` Hz.
+
+    Parameters
+    ----------
+    name : str
+        The channel's label (at most 16 characters are kept).
+    x : array
+        The samples, in µV: the physical limits are their range, widened a little and rounded outward.
+    fs : int
+        Sampling rate, in Hz.
+
+    Examples
+    --------
+    >>> h = edf_signal_header("EEG", np.array([-52.3, 48.9]), 256)
+    >>> print(h["label"], h["physical_min"], h["physical_max"], h["digital_max"])
+    EEG -54.0 50.0 32767
+    """
     lo, hi = _phys_range(x)
     return dict(label=name[:16], dimension="uV", sample_frequency=fs, physical_min=lo, physical_max=hi,
                 digital_min=-32768, digital_max=32767)
@@ -368,7 +384,7 @@ def write_recording(rec: Recording, path, hypnogram: Hypnogram | None = None, ov
         import pyedflib
         w = pyedflib.EdfWriter(tmp, len(chans), file_type=pyedflib.FILETYPE_EDFPLUS)
         try:
-            w.setSignalHeaders([_edf_signal_header(name, x[:n], fs) for name, x in chans])
+            w.setSignalHeaders([edf_signal_header(name, x[:n], fs) for name, x in chans])
             if hypnogram is not None: _make_room_for_annotations(w, hypnogram, n // fs, path)
             w.setStartdatetime(start)
             if rec.animal_id: w.setPatientCode(_edf_text(rec.animal_id, 40, "animal_id", path))
