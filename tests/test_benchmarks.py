@@ -220,3 +220,16 @@ def test_human_benchmark_compares_yasa_and_the_fine_tuned_network_leaving_one_su
     assert set(out["pooled"]) == {"YASA (30 s)", "SlumberNet network, fine-tuned (30 s)", "SlumberNet network, fine-tuned (5 s)"}
     assert out["pooled"]["YASA (30 s)"]["epochs"] == 120 and out["pooled"]["SlumberNet network, fine-tuned (5 s)"]["epochs"] == 720
     assert len(out["per_subject"]) == 6 and "| 7 |" in (tmp_path / "human.md").read_text()
+
+
+@pytest.mark.slow
+def test_paper_cv_quick_cross_validates_by_animal_and_writes_its_table(tmp_path):
+    "The GPU benchmark's harness (benchmarks/paper_cv.py; the paper network's own training is tested in test_train.py)."
+    env = {**os.environ, "SLUMBERNET_BENCHMARK_RESULTS": str(tmp_path), "MPLBACKEND": "Agg"}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.paper_cv", "--quick", "--networks", "default"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads((tmp_path / "paper_cv_quick.json").read_text())
+    folds = out["results"]["default"]["folds"]
+    assert len(folds) == 2 and sorted(a for f in folds for a in f["test"]) == ["mouse01", "mouse02", "mouse03", "mouse04"]
+    assert "| default |" in (tmp_path / "paper_cv_quick.md").read_text()
