@@ -168,7 +168,6 @@ def test_tune_default_gives_the_benchmark_its_seed_back(monkeypatch):
 
 
 def test_misleep_seconds_become_4s_epochs_by_majority_and_its_codes_map_to_wnr():
-    import numpy as np
     from benchmarks.contenders import misleep_epochs
     # MiSleep: 1 NREM, 2 REM, 3 Wake, 4 Init (-> Wake); SlumberNet: 0 W, 1 N, 2 R
     codes = [3, 3, 3, 1,  1, 1, 2, 1,  2, 2, 2, 3,  4, 3, 1, 1,  1, 1, 3, 3,  2, 2, 1, 1,  1, 1, 1]
