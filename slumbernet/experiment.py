@@ -139,6 +139,8 @@ def read_cells(path) -> pd.DataFrame:
                         skip_blank_lines=False)
     except pd.errors.ParserError as e:
         raise ExperimentError([f"not a table: {e}"], path) from None
+    blank = [c for c in t.columns if str(c).startswith("Unnamed: ") and (t[c] == "").all()]
+    t = t.drop(columns=blank)  # a spreadsheet's trailing separators: columns without a name or a value
     known = {name_key(c): c for c in EXPERIMENT_COLUMNS}
     names = [known.get(name_key(c), str(c).strip()) for c in t.columns]
     if (dup := duplicate_column(names)) is not None:

@@ -184,3 +184,10 @@ def test_formulas_are_written_as_text(lab):
     out = write_experiment(rows, lab / "f.csv")
     assert "'=cmd.edf" in out.read_text()
     assert read_experiment(out).table["file"][0] == str(lab / "=cmd.edf")
+
+
+def test_trailing_separators_add_no_columns(lab):
+    rows = [r.replace(",", ";") + ";;" for r in good_rows()]
+    exp = read_experiment(write(lab, rows, HEADER.replace(",", ";").rstrip("\n") + ";;\n"))
+    assert list(exp.table.columns) == ["file", "scores", "animal", "group", "condition", "day", "light_on", "row",
+                                       "light_on_h"]
