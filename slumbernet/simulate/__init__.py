@@ -51,7 +51,9 @@ class SimulatedRecording:
 def simulate_recording(hours: float = 24.0, condition: str = "baseline", sfreq_hz: float = 256.0,
                        animal: Animal | None = None, seed=0, start: datetime = datetime(2026, 1, 5, 7, 0),
                        sd_hours: float = 6.0, lab: str = "reference", scorer_error: float = 0.15,
-                       recording_id: str | None = None, lights_on_hour: float = 7.0) -> SimulatedRecording:
+                       recording_id: str | None = None, lights_on_hour: float = 7.0,
+                       architecture: Architecture = REAL_ARCHITECTURE,
+                       homeostasis: Homeostasis = HOMEOSTASIS) -> SimulatedRecording:
     """Simulate one mouse recording (EEG + EMG in µV) with a human's scores.
 
     Parameters
@@ -72,6 +74,14 @@ def simulate_recording(hours: float = 24.0, condition: str = "baseline", sfreq_h
         Lab profile for a drawn animal.
     scorer_error : float
         Probability that the simulated scorer calls a stage change one epoch late.
+    recording_id : str, optional
+        Default: `{animal_id}_{condition}`.
+    lights_on_hour : float
+        Clock hour of lights-on.
+    architecture, homeostasis
+        This animal's sleep: bouts and transitions (`Architecture`), and how sleep pressure acts on
+        them and on NREM delta power (`Homeostasis`). Defaults: the real mouse. A strain or genotype
+        that sleeps differently passes its own (see `slumbernet.simulate.experiment`).
 
     Returns
     -------
@@ -85,10 +95,10 @@ def simulate_recording(hours: float = 24.0, condition: str = "baseline", sfreq_h
     """
     rng = np.random.default_rng(seed)
     animal = animal or random_animal(rng, lab)
-    truth, S = simulate_hypnogram(hours, condition, start, sd_hours, lights_on_hour, rng)
+    truth, S = simulate_hypnogram(hours, condition, start, sd_hours, lights_on_hour, rng, architecture, homeostasis)
     clock = start.hour + start.minute / 60 + start.second / 3600 + truth.onsets_s / 3600
-    excess = S - baseline_pressure(REAL_ARCHITECTURE, clock, lights_on_hour)
-    L = epoch_log_powers(truth.stages, animal, rng, excess, epoch_s=truth.epoch_s)
+    excess = S - baseline_pressure(architecture, clock, lights_on_hour)
+    L = epoch_log_powers(truth.stages, animal, rng, excess, homeostasis=homeostasis, epoch_s=truth.epoch_s)
     eeg, emg, art = synthesize(L, truth.stages, sfreq_hz, truth.epoch_s, animal, rng)
     truth.artefact = art
     scores = simulate_scorer(truth, rng, scorer_error)
