@@ -405,8 +405,7 @@ def _score(m, read: dict, t2: float) -> tuple:
         t2 = t3 - net_s  # preparing the chunks counts as preparing, the network's share as scoring
         return probs, feats, spectrum, problems, adapt(feats, epoch_s, ref_fit, source, problems != ""), t2, t3
     ep = read["data"]
-    feats, *spectrum = epoch_spectra(ep)
-    problems = ep.problems
+    problems, (feats, freqs, psd) = ep.problems, epoch_spectra(ep)
     from threadpoolctl import threadpool_limits
     # The network keeps one core and the adaptive scorer fits on the other, both on one BLAS thread: the
     # limit is process-wide, and scikit-learn's k-means (starting the HMM) sets and restores it, which
@@ -416,7 +415,7 @@ def _score(m, read: dict, t2: float) -> tuple:
         probs = m.predict_proba(ep)
         t3 = time.perf_counter()
         adapted = adapting.result()
-    return probs, feats, tuple(spectrum), problems, adapted, t2, t3
+    return probs, feats, (freqs, psd), problems, adapted, t2, t3
 
 # %% ../nbs/05_core.ipynb 79
 def _decide(method: str, probs: np.ndarray, feats, problems, adapted, rec, impossible) -> tuple:
@@ -464,7 +463,8 @@ def _model_info(m) -> dict:
 # %% ../nbs/05_core.ipynb 91
 def _score_windows(recording, model, meta, eeg, emg, impossible, sfreq_hz, reference, chunk_s, method, load_kw) -> dict:
     """`predict`'s work on the network's own back-to-back windows: stages and probabilities by the scorer `method`
-    chooses, before the clean-up rules, with each window's EEG spectrum (`psd` in µV²/Hz at `freqs`) and signal problems, the checks, and the recording's facts.
+    chooses, before the clean-up rules, with each window's EEG spectrum (`psd` in µV²/Hz at `freqs`) and signal
+    problems, the checks, and the recording's facts.
     The steps are `_read`, `_score` and `_decide`; TensorFlow (for a Keras network) and SciPy are imported on
     threads meanwhile (`_BackgroundImport`)."""
     t0 = time.perf_counter()
@@ -486,8 +486,8 @@ def _score_windows(recording, model, meta, eeg, emg, impossible, sfreq_hz, refer
     _warn_one_stage(stages, inp["epoch_s"], reference, checks["method"], rec)
     info = _model_info(m)
     bg.join()
-    return dict(stages=stages, probs=probs, psd=psd, freqs=freqs, problems=problems, rescored=rescored, impossible=impossible, checks=checks,
-                window_s=inp["epoch_s"], duration_s=rec.duration_s, start=rec.start, recording_id=rec.recording_id,
+    return dict(stages=stages, probs=probs, psd=psd, freqs=freqs, problems=problems, rescored=rescored, impossible=impossible,
+                checks=checks, window_s=inp["epoch_s"], duration_s=rec.duration_s, start=rec.start, recording_id=rec.recording_id,
                 animal_id=rec.animal_id, source=rec.source, eeg_channel=rec.eeg_channel, emg_channel=rec.emg_channel, info=info,
                 seconds={"read": read["t1"] - t0, "prepare": t2 - read["t1"], "score": t3 - t2, "check": t4 - t3})
 
