@@ -181,6 +181,9 @@ def test_the_spectra_predict_keeps_are_the_raw_eeg_spectra_in_uv2_per_hz(pred):
     rec = load_recording(EDF)
     doubled = predict(Recording(2 * rec.eeg, rec.sfreq_hz, rec.emg, rec.start, source=EDF))
     np.testing.assert_allclose(doubled.eeg_psd_uv2_hz, 4 * pred.eeg_psd_uv2_hz, rtol=1e-3, atol=1e-5 * pred.eeg_psd_uv2_hz.max())
+    # normalised by another recording (reference=, for a day of sleep deprivation): the same µV²/Hz
+    by_reference = predict(EDF, reference=SAMPLES / "mouse01_recovery.edf")
+    np.testing.assert_allclose(by_reference.eeg_psd_uv2_hz, pred.eeg_psd_uv2_hz, rtol=1e-3, atol=1e-5 * pred.eeg_psd_uv2_hz.max())
 
 
 @pytest.fixture(scope="module")
