@@ -212,7 +212,8 @@ def _predict_parser(sub) -> argparse.ArgumentParser:
     "`slumbernet predict`: its options, on the subparsers `sub`; its handler `_cmd_predict`."
     pr = sub.add_parser("predict", help="score recordings (files or folders of .edf/.bdf)")
     pr.add_argument("inputs", nargs="+", help="recording files or folders")
-    pr.add_argument("--out", required=True, help="folder for the results")
+    pr.add_argument("--out", required=True, help="folder for the results, their records and each recording's EEG spectra "
+                                                  "(<recording>_slumbernet.spectra.npz)")
     pr.add_argument("--model", help="model file (default: the bundled model)")
     pr.add_argument("--format", choices=tuple(OUTPUT_SUFFIXES), default="csv",
                     help="csv (with probabilities), edf (EDF+ annotations), or labels to import into AccuSleep, SleepSign or Sirenia")

@@ -18,12 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from .io import (STAGES, OutputExistsError, SlumberNetError, SlumberNetWarning, atomic_write,
-                           check_file, file_sha256, pd, remove_partial, spreadsheet_safe, staged_write)
+                           Spectra, check_file, file_sha256, pd, read_spectra, remove_partial, spreadsheet_safe,
+                           staged_write)
 
 # %% auto 0
-__all__ = ['RECORDING_SUFFIXES', 'OUTPUT_SUFFIXES', 'SUMMARY_NAME', 'LOW_CONFIDENCE', 'SUMMARY_COLUMNS', 'LOCK_NAME',
-           'find_recordings', 'pair_scores', 'plan_outputs', 'error_row', 'score_one', 'output_folder', 'summary_table',
-           'model_file', 'predict_files']
+__all__ = ['RECORDING_SUFFIXES', 'OUTPUT_SUFFIXES', 'SPECTRA_SUFFIX', 'SUMMARY_NAME', 'LOW_CONFIDENCE', 'SUMMARY_COLUMNS',
+           'LOCK_NAME', 'find_recordings', 'pair_scores', 'plan_outputs', 'error_row', 'score_one', 'spectra_for',
+           'output_folder', 'summary_table', 'model_file', 'predict_files']
 
 # %% ../nbs/17_cohort.ipynb 5
 RECORDING_SUFFIXES = (".edf", ".bdf")
@@ -32,6 +33,9 @@ RECORDING_SUFFIXES = (".edf", ".bdf")
 OUTPUT_SUFFIXES = {"csv": "_slumbernet.csv", "accusleep": "_slumbernet_accusleep.csv", "edf": "_slumbernet.edf",
                    "sleepsign": "_slumbernet_sleepsign.txt", "sirenia": "_slumbernet_sirenia.tsv"}
 "What `predict` puts in place of a recording's extension, per output format."
+
+SPECTRA_SUFFIX = "_slumbernet.spectra.npz"
+"What `predict` puts in place of a recording's extension for its per-epoch EEG spectra (`io.read_spectra`), in any format."
 
 SUMMARY_NAME = "summary.csv"
 "The run's summary in the output folder: one row per recording (`SUMMARY_COLUMNS`)."
@@ -63,6 +67,10 @@ def pair_scores(recordings: list[Path], suffix: str = "_scores.csv") -> list[tup
 def _output_path(rec: Path, out: Path, fmt: str) -> Path:
     return out / (rec.stem + OUTPUT_SUFFIXES[fmt])
 
+def _spectra_path(rec: Path, out: Path) -> Path:
+    "The spectra file of recording `rec` in the output folder `out`."
+    return out / (rec.stem + SPECTRA_SUFFIX)
+
 def _record_path(output: Path) -> Path:
     "The record beside a result: what the result was made from, and its summary row."
     return output.with_name(output.name + ".json")
@@ -85,7 +93,7 @@ def plan_outputs(recs: list[Path], out: Path, fmt: str = "csv") -> list[tuple[Pa
     given = Counter(real(r) for r in recs)
     plan = []
     for r, t in zip(recs, targets):
-        if real(t) in inputs or real(_record_path(t)) in inputs:
+        if real(t) in inputs or real(_record_path(t)) in inputs or real(_spectra_path(r, out)) in inputs:
             err = f"its result would be written over {t}, one of the inputs; choose another output folder"
         elif "_scores" in t.name:
             err = (f"its result would be named {t.name}, like a manual score file (*_scores*), which SlumberNet "
@@ -193,8 +201,42 @@ def _needs_network(model, kw: dict) -> bool:
 def error_row(rec: Path, target: Path, message: str) -> dict:
     return {"recording": str(rec), "status": "error", "error": message, "output": Path(target).name}
 
+def _spectra_entry(record: Path) -> dict | None:
+    "The `spectra` entry (file name and SHA-256) of a result's record; None if the record or the entry is missing."
+    try: saved = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError): return None
+    entry = saved.get("spectra") if isinstance(saved, dict) else None
+    return entry if isinstance(entry, dict) else None
+
+def _check_spectra_ours(spectra: Path, record: Path) -> None:
+    """Refuse, before scoring, a spectra file of this name that the record beside the result does not vouch for (another
+    program's file): it is never replaced, even with `--overwrite`."""
+    if spectra.exists() and (_spectra_entry(record) or {}).get("sha256") != file_sha256(spectra):
+        raise OutputExistsError("already exists, and no SlumberNet record vouches for it (another program's file?): it "
+                                "is never replaced, even with --overwrite; move or rename it", spectra)
+
+def _write_result(pred, rec: Path, target: Path, fmt: str, overwrite: bool, made: dict) -> None:
+    """Write the result, its spectra and its record (`made`: what the record says, without the hashes). The result and
+    the spectra are written and checked under temporary names; the record with both hashes; then the spectra, then
+    the result take their names. A run stopped anywhere leaves either the old result and record or no result (scored
+    again): never a result without the record of how it was made, nor one whose spectra are another run's."""
+    spectra, record = _spectra_path(rec, target.parent), _record_path(target)
+    write, verify = pred.writer(target, fmt)
+    with contextlib.ExitStack() as stack:  # unwinds last in, first out: the spectra take their name before the result
+        tmp = stack.enter_context(staged_write(target, write, overwrite, protect=(rec,), verify=verify))
+        made = {**made, "output_sha256": file_sha256(tmp)}
+        spectra.unlink(missing_ok=True)  # ours (`_check_spectra_ours`): an old run's, which no result will keep
+        if pred.eeg_psd_uv2_hz is not None:
+            data, check = pred.spectra_writer()
+            stmp = stack.enter_context(staged_write(spectra, data, False, protect=(rec,), verify=check))
+            made["spectra"] = {"file": spectra.name, "sha256": file_sha256(stmp)}
+        if overwrite:  # --overwrite: the old result and record go before the new record is written
+            record.unlink(missing_ok=True); target.unlink(missing_ok=True)
+        atomic_write(record, (json.dumps(made, indent=1, sort_keys=True) + "\n").encode("utf-8"), overwrite=True)
+
 def score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=None, kw=None) -> dict:
-    """Score one recording into `target`, or keep a result made the same way; its summary row. Never raises for bad input.
+    """Score one recording into `target` (and its EEG spectra beside it, `SPECTRA_SUFFIX`), or keep a result made the
+    same way; its summary row. Never raises for bad input.
 
     `model` is a model object, or a model file loaded once per process (None: the bundled model).
     """
@@ -203,11 +245,12 @@ def score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=None
     try:
         check_file(rec)  # before anything reads it: a FIFO or a device named *.edf would never end
         m = _scorer(model, kw.get("emg") is False) if _needs_network(model, kw) else None
-        record = _record_path(target)
-        for p in (target, record): remove_partial(p)  # left by a run killed while writing them
+        record, spectra = _record_path(target), _spectra_path(rec, target.parent)
+        for p in (target, record, spectra): remove_partial(p)  # left by a run killed while writing them
         if target.exists() and not overwrite:
             kept = _kept_summary(target, _made_by(rec, fmt, m, kw))
             return {"recording": str(rec), "status": "kept (exists)", **kept, "error": "", "output": target.name}
+        _check_spectra_ours(spectra, record)
         with ThreadPoolExecutor(1) as pool:  # the recording's hash, for the record, on a core that waits for SciPy's import
             hashing = pool.submit(file_sha256, rec)
             with warnings.catch_warnings(record=True) as caught:
@@ -221,16 +264,8 @@ def score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=None
                    "method": pred.checks["method"], "checks": pred.verdict, "eeg": pred.eeg_channel,
                    "emg": pred.emg_channel or "none",
                    "warnings": " | ".join(dict.fromkeys(str(w.message) for w in ours))}
-        write, verify = pred.writer(target, fmt)
-        # The result, written and checked under a temporary name; its record; then the result takes its name. A run
-        # stopped anywhere leaves either the old result and record or no result (scored again): never a result
-        # without the record of how it was made.
-        with staged_write(target, write, overwrite, protect=(rec,), verify=verify) as tmp:
-            body = json.dumps({"made_by": _made_by(rec, fmt, m, kw, digest), "output_sha256": file_sha256(tmp),
-                               "summary": summary, "checks": pred.checks}, indent=1, sort_keys=True) + "\n"
-            if overwrite:  # --overwrite: the old result and record go before the new record is written
-                record.unlink(missing_ok=True); target.unlink(missing_ok=True)
-            atomic_write(record, body.encode("utf-8"), overwrite=True)
+        _write_result(pred, rec, target, fmt, overwrite,
+                      {"made_by": _made_by(rec, fmt, m, kw, digest), "summary": summary, "checks": pred.checks})
         return {"recording": str(rec), "status": "scored", **summary, "error": "", "output": target.name}
     except SlumberNetError as e:
         return error_row(rec, target, str(e))
@@ -238,8 +273,42 @@ def score_one(rec, target, fmt: str = "csv", overwrite: bool = False, model=None
         where = f" ({e.filename})" if getattr(e, "filename", None) else ""
         return error_row(rec, target, str(SlumberNetError(f"{e.strerror or e}{where}", rec)))
 
+# %% ../nbs/17_cohort.ipynb 21
+def spectra_for(result, recording, model=None) -> Spectra:
+    """The per-epoch EEG spectra of a cohort result (`result`: its scores file; `recording`: the file it was scored from).
 
-# %% ../nbs/17_cohort.ipynb 19
+    Read from the spectra file beside the result (`SPECTRA_SUFFIX`) when its record vouches for it; for a result
+    scored before spectra were saved, computed from the recording (scored again by the model and with the options
+    its record names: `model`, the model file, if not the bundled one) and saved beside it, its hash added to the
+    record. Raises `OutputExistsError` for a spectra file the record does not vouch for, or a result not made from
+    this recording, model and options (as a rerun would); `SlumberNetError` for a result without a readable record.
+
+    Examples
+    --------
+    >>> spectra_for("scored/m1_slumbernet.csv", "recordings/m1.edf")  # doctest: +SKIP
+    <Spectra | m1 | 21,600 epochs x 4 s from 2026-01-05 07:00:00 | 60 bins 0.5-30 Hz>
+    """
+    from slumbernet.core import predict
+    result, recording = Path(result), Path(recording)
+    spectra, record = _spectra_path(recording, result.parent), _record_path(result)
+    try: saved = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise SlumberNetError(f"has no readable record ({record.name}: {e}); score it again", result) from None
+    kw, fmt = saved.get("made_by", {}).get("options", {}), saved.get("made_by", {}).get("format")
+    m = _scorer(model, kw.get("emg") is False) if _needs_network(model, kw) else None
+    _kept_summary(result, _made_by(recording, fmt, m, kw))
+    if spectra.exists():
+        _check_spectra_ours(spectra, record)
+        return read_spectra(spectra)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlumberNetWarning)  # said when it was scored
+        data, verify = predict(recording, model=m, **kw).spectra_writer()
+    with staged_write(spectra, data, False, protect=(recording,), verify=verify) as tmp:
+        saved["spectra"] = {"file": spectra.name, "sha256": file_sha256(tmp)}
+        atomic_write(record, (json.dumps(saved, indent=1, sort_keys=True) + "\n").encode("utf-8"), overwrite=True)
+    return read_spectra(spectra)
+
+# %% ../nbs/17_cohort.ipynb 24
 def _summary_is_ours(path: Path) -> bool:
     "True if `path` is a summary SlumberNet wrote (its header starts with SlumberNet's first summary columns)."
     try:
@@ -290,7 +359,7 @@ def output_folder(out, overwrite: bool = False):
     finally: lock.release()
 
 
-# %% ../nbs/17_cohort.ipynb 22
+# %% ../nbs/17_cohort.ipynb 27
 def _keep_good_summary(old: Path, new: "pd.DataFrame"):
     """If the summary about to be replaced lists recordings as scored that this run failed on, keep it beside as
     `summary-<UTC time>.csv` (with a warning): a run refused for another model never loses a good run's summary."""
@@ -321,7 +390,7 @@ def summary_table(rows: list[dict], out: Path) -> "pd.DataFrame":
     return t
 
 
-# %% ../nbs/17_cohort.ipynb 24
+# %% ../nbs/17_cohort.ipynb 29
 def _die_with_parent(parent_pid: int):
     """Make this worker process end when the process that started it ends, however it ends (SIGKILL included): on
     Linux the kernel sends it SIGKILL (`prctl(PR_SET_PDEATHSIG)`); elsewhere a thread watches the parent."""
@@ -351,7 +420,7 @@ def model_file(model):
     return None if model is None else str(Path(model).absolute())
 
 
-# %% ../nbs/17_cohort.ipynb 26
+# %% ../nbs/17_cohort.ipynb 31
 def predict_files(paths, out, model=None, fmt: str = "csv", jobs: int = 1, overwrite: bool = False,
                   progress: bool = True, **predict_kw) -> "pd.DataFrame":
     """Score recording files (or folders of them) into `out`, resuming an interrupted run; one summary row each.

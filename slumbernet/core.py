@@ -18,14 +18,15 @@ from pathlib import Path
 import numpy as np
 
 from .io import (STAGE_NAMES, STAGES, UNSCORED, Hypnogram, Recording, RecordingReader, SlumberNetError,
-                           SlumberNetWarning, atomic_write, load_recording, open_recording, pd, scores_writer, stage_runs)
+                           SlumberNetWarning, atomic_write, load_recording, open_recording, pd, scores_writer, spectra_writer,
+                           stage_runs)
 from .model import ARCHITECTURES, NumpyModel, SleepModel, load_model, model_paths, read_metadata
 from .adaptive import AdaptiveError, fit_states
 from .checks import METHODS, adapt, calibrate_to_agreement, check_network, choose_scorer, rem_bouts
 from .grid import check_epoch_s, overlap_weights, to_epochs, window_offsets_s
 from .human import HUMAN_EPOCH_S, SPECIES, predict_human, read_human
 from .preprocess import STREAM_CHUNK_S, EpochStream, mark_artefacts, prepare_epochs
-from .spectral import epoch_powers
+from .spectral import epoch_powers, epoch_spectra
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,13 @@ class Prediction:
         ("network", "calibrated": the network calibrated on where it and the adaptive scorer agree, or "adaptive"), `passed` (True, False, or None: not judged), `problems` (what the network's stages break, in
         words), `agreement_kappa` and `agreement_fraction` (network against the adaptive scorer), `adaptive` (what the
         adaptive scorer found, or why it could not run) and `message`.
+    eeg_psd_uv2_hz : array (n_epochs, n_freqs) of float32, optional
+        Each epoch's EEG power spectral density in µV²/Hz, computed from the network's input while scoring
+        (`spectral.epoch_spectra`: 0.5-30 Hz in 0.5-Hz bins; an epoch other than the network's window takes the
+        overlap-weighted mean of the windows it shares time with: an epoch shorter than a window, the spectrum of the
+        4 s around it). None where no network input was made (YASA).
+    psd_freqs_hz : array (n_freqs,), optional
+        The frequencies of `eeg_psd_uv2_hz`.
     """
     stages: np.ndarray
     probabilities: np.ndarray
@@ -121,6 +129,8 @@ class Prediction:
     checks: dict = field(default_factory=dict)
     eeg_channel: str | None = None
     emg_channel: str | None = None
+    eeg_psd_uv2_hz: np.ndarray | None = None
+    psd_freqs_hz: np.ndarray | None = None
 
     def __post_init__(self):
         if self.flags is None: self.flags = np.full(len(self.stages), "", dtype=object)
@@ -177,6 +187,20 @@ class Prediction:
         hyp = self.hypnogram
         if fmt == "accusleep": hyp = Hypnogram(np.where(hyp.artefact, UNSCORED, hyp.stages), hyp.epoch_s, None, hyp.start)
         return scores_writer(hyp, path, format=fmt)
+
+    def spectra_writer(self) -> tuple:
+        """What `write_spectra` writes, for `io.staged_write`: (bytes, a check of the file written); see
+        `io.spectra_writer`."""
+        if self.eeg_psd_uv2_hz is None:
+            raise SlumberNetError("this prediction holds no EEG spectra (scored by YASA, or made by hand)", self.source)
+        return spectra_writer(self.eeg_psd_uv2_hz, self.psd_freqs_hz, self.epoch_s, self.start, self.recording_id)
+
+    def write_spectra(self, path, overwrite: bool = False) -> Path:
+        """Write each epoch's EEG spectrum (`eeg_psd_uv2_hz`) to a compressed `.npz` file that `io.read_spectra` reads:
+        about 5 MB per day of 4-s epochs. Atomic, never over an existing file unless `overwrite=True`, never over the
+        recording."""
+        data, verify = self.spectra_writer()
+        return atomic_write(path, data, overwrite, protect=(self.source,), verify=verify)
 
     def __repr__(self):
         frac = np.bincount(self.stages, minlength=3) / max(len(self), 1)
@@ -351,34 +375,37 @@ def _read(recording, model, meta: dict, eeg, emg, sfreq_hz, reference, chunk_s, 
                 ref_fit=ref_fit, t1=t1, caught=caught)
 
 # %% ../nbs/05_core.ipynb 71
-def _score_stream(m, stream: EpochStream) -> tuple[np.ndarray, float, pd.DataFrame]:
+def _score_stream(m, stream: EpochStream) -> tuple[np.ndarray, float, pd.DataFrame, tuple]:
     """Probabilities of a recording prepared chunk by chunk, the seconds spent in the network, and each epoch's
-    `epoch_powers` (for the checks). The default network encodes each chunk's epochs, then its temporal head reads
-    all the encodings at once; the paper's network scores each epoch on its own."""
+    `epoch_powers` (for the checks) and EEG spectrum (`spectral.epoch_spectra`: (freqs, psd)), from one spectrogram per
+    chunk. The default network encodes each chunk's epochs, then its temporal head reads all the encodings at once;
+    the paper's network scores each epoch on its own."""
     in_context = ARCHITECTURES[m.architecture].in_context
-    parts, powers, net_s = [], [], 0.0
+    parts, powers, psds, net_s = [], [], [], 0.0
     for ep in stream:
         t = time.perf_counter()
         parts.append(m.embed(ep) if in_context else m.predict_proba(ep))
         net_s += time.perf_counter() - t
-        powers.append(epoch_powers(ep))
+        pw, freqs, psd = epoch_spectra(ep)
+        powers.append(pw); psds.append(psd)
     t = time.perf_counter()
     probs = m.proba_from_embeddings(np.concatenate(parts)) if in_context else np.concatenate(parts)
-    return probs, net_s + time.perf_counter() - t, pd.concat(powers, ignore_index=True)
+    return probs, net_s + time.perf_counter() - t, pd.concat(powers, ignore_index=True), (freqs, np.concatenate(psds))
 
 # %% ../nbs/05_core.ipynb 75
 def _score(m, read: dict, t2: float) -> tuple:
     """The network's probabilities and the adaptive scorer's fit of what `_read` prepared, with each epoch's powers
-    (for the checks) and signal problems, and the times preparing and scoring ended (`t2`: when scoring began).
+    (for the checks), EEG spectrum (freqs, psd in µV²/Hz: `spectral.epoch_spectra`) and signal problems, and the times
+    preparing and scoring ended (`t2`: when scoring began).
     In one piece, the adaptive scorer fits on a thread while the network scores; streamed, after it."""
     epoch_s, ref_fit, source = read["meta"]["input"]["epoch_s"], read["ref_fit"], read["rec"].source
     if read["streamed"]:
-        with read["reader"]: probs, net_s, feats = _score_stream(m, read["data"])
+        with read["reader"]: probs, net_s, feats, spectrum = _score_stream(m, read["data"])
         problems, t3 = read["data"].problems, time.perf_counter()
         t2 = t3 - net_s  # preparing the chunks counts as preparing, the network's share as scoring
-        return probs, feats, problems, adapt(feats, epoch_s, ref_fit, source, problems != ""), t2, t3
+        return probs, feats, spectrum, problems, adapt(feats, epoch_s, ref_fit, source, problems != ""), t2, t3
     ep = read["data"]
-    problems, feats = ep.problems, epoch_powers(ep)
+    problems, (feats, freqs, psd) = ep.problems, epoch_spectra(ep)
     from threadpoolctl import threadpool_limits
     # The network keeps one core and the adaptive scorer fits on the other, both on one BLAS thread: the
     # limit is process-wide, and scikit-learn's k-means (starting the HMM) sets and restores it, which
@@ -388,7 +415,7 @@ def _score(m, read: dict, t2: float) -> tuple:
         probs = m.predict_proba(ep)
         t3 = time.perf_counter()
         adapted = adapting.result()
-    return probs, feats, problems, adapted, t2, t3
+    return probs, feats, (freqs, psd), problems, adapted, t2, t3
 
 # %% ../nbs/05_core.ipynb 79
 def _decide(method: str, probs: np.ndarray, feats, problems, adapted, rec, impossible) -> tuple:
@@ -436,7 +463,8 @@ def _model_info(m) -> dict:
 # %% ../nbs/05_core.ipynb 91
 def _score_windows(recording, model, meta, eeg, emg, impossible, sfreq_hz, reference, chunk_s, method, load_kw) -> dict:
     """`predict`'s work on the network's own back-to-back windows: stages and probabilities by the scorer `method`
-    chooses, before the clean-up rules, with each window's signal problems, the checks, and the recording's facts.
+    chooses, before the clean-up rules, with each window's EEG spectrum (`psd` in µV²/Hz at `freqs`) and signal
+    problems, the checks, and the recording's facts.
     The steps are `_read`, `_score` and `_decide`; TensorFlow (for a Keras network) and SciPy are imported on
     threads meanwhile (`_BackgroundImport`)."""
     t0 = time.perf_counter()
@@ -452,14 +480,14 @@ def _score_windows(recording, model, meta, eeg, emg, impossible, sfreq_hz, refer
     m = resolve_model(model, read["eeg_only"], read["meta"])
     log.debug("%s: the %s network, run by the %s engine", rec.source or "the recording", m.architecture,
               "NumPy" if isinstance(m, NumpyModel) else "Keras")
-    probs, feats, problems, adapted, t2, t3 = _score(m, read, t2)
+    probs, feats, (freqs, psd), problems, adapted, t2, t3 = _score(m, read, t2)
     stages, probs, checks, rescored, impossible = _decide(method, probs, feats, problems, adapted, rec, impossible)
     t4 = time.perf_counter()
     _warn_one_stage(stages, inp["epoch_s"], reference, checks["method"], rec)
     info = _model_info(m)
     bg.join()
-    return dict(stages=stages, probs=probs, problems=problems, rescored=rescored, impossible=impossible, checks=checks,
-                window_s=inp["epoch_s"], duration_s=rec.duration_s, start=rec.start, recording_id=rec.recording_id,
+    return dict(stages=stages, probs=probs, psd=psd, freqs=freqs, problems=problems, rescored=rescored, impossible=impossible,
+                checks=checks, window_s=inp["epoch_s"], duration_s=rec.duration_s, start=rec.start, recording_id=rec.recording_id,
                 animal_id=rec.animal_id, source=rec.source, eeg_channel=rec.eeg_channel, emg_channel=rec.emg_channel, info=info,
                 seconds={"read": read["t1"] - t0, "prepare": t2 - read["t1"], "score": t3 - t2, "check": t4 - t3})
 
@@ -467,8 +495,8 @@ def _score_windows(recording, model, meta, eeg, emg, impossible, sfreq_hz, refer
 def _score_epochs(recording, epoch_s: float, window_s: float, args: tuple):
     """`_score_windows` in the lab's epochs of `epoch_s`: the windows of one pass, or of several shifted passes
     (`grid.window_offsets_s`), weighted by the seconds they share with each epoch. Returns the first pass's
-    facts and checks, then the epochs' stages (the windows' stages, by time), probabilities, signal problems
-    and rescored marks."""
+    facts and checks (with `psd`: the epochs' EEG spectra, overlap-weighted means of the windows'), then the
+    epochs' stages (the windows' stages, by time), probabilities, signal problems and rescored marks."""
     model, _, eeg, emg, _, sfreq_hz, reference, _, _, load_kw = args
     offsets = window_offsets_s(epoch_s, window_s)
     if len(offsets) > 1:  # read once, cropped per pass
@@ -496,7 +524,8 @@ def _score_epochs(recording, epoch_s: float, window_s: float, args: tuple):
     if any(p["rescored"] is not None for p in passes):
         marks = np.concatenate([p["rescored"] if p["rescored"] is not None else np.zeros(len(p["stages"]), bool) for p in passes])
         rescored = to_epochs(marks.astype(float), weights) > 0.5
-    first = {**first, "impossible": next((p["impossible"] for p in passes if p["impossible"]), None),
+    first = {**first, "psd": to_epochs(np.concatenate([p["psd"] for p in passes]), weights).astype(np.float32),
+             "impossible": next((p["impossible"] for p in passes if p["impossible"]), None),
              "checks": {**first["checks"], "epochs": {"epoch_s": epoch_s, "window_s": window_s, "pass_offsets_s": offsets}},
              "seconds": {k: sum(p["seconds"][k] for p in passes) for k in first["seconds"]}}
     log.info("%s: %d windows of %g s in %d pass(es) reported as %d epochs of %g s", first["source"] or "recording",
@@ -608,4 +637,4 @@ def predict(recording, model=None, eeg=None, emg=None, *, epoch_s: float | None 
     stages, flags = _clean_up(stages, probs, problems, rescored, w["impossible"], min_bout_epochs)
     return Prediction(stages, probs.astype(np.float32), epoch_s or window_s, w["start"], flags, w["recording_id"],
                       w["animal_id"], w["source"], w["info"], {k: round(v, 3) for k, v in w["seconds"].items()},
-                      problems != "", w["checks"], w["eeg_channel"], w["emg_channel"])
+                      problems != "", w["checks"], w["eeg_channel"], w["emg_channel"], w["psd"], w["freqs"])

@@ -12,7 +12,8 @@ from .io.data import EPOCH_S
 from .preprocess import Epochs, bandpass, detect_line_noise, epochs_view, fill_nonfinite, highpass_notch, signal
 
 # %% auto 0
-__all__ = ['FEATURE_BANDS_HZ', 'spectrogram', 'band_powers', 'emg_rms', 'epoch_features', 'epoch_powers']
+__all__ = ['FEATURE_BANDS_HZ', 'SPECTRUM_BAND_HZ', 'spectrogram', 'band_powers', 'emg_rms', 'epoch_features', 'epoch_powers',
+           'epoch_spectra']
 
 # %% ../nbs/02_spectral.ipynb 8
 def spectrogram(x: np.ndarray, sfreq_hz: float, epoch_s: float = EPOCH_S, method: str = "welch",
@@ -106,6 +107,14 @@ def epoch_features(rec: Recording, epoch_s: float = EPOCH_S, method: str = "welc
     return out
 
 # %% ../nbs/02_spectral.ipynb 19
+def _input_powers(ep: Epochs, freqs: np.ndarray, psd: np.ndarray) -> pd.DataFrame:
+    "Delta and theta power from the input EEG's spectrum `psd`, and the EMG's RMS, per epoch, in the input's units."
+    out = band_powers(freqs, psd, {band: FEATURE_BANDS_HZ[band] for band in ("delta", "theta")})
+    if ep.has_emg:
+        x = ep.data[:, :, 1].astype(np.float64)
+        out["emg_rms"] = np.sqrt(np.exp(2 * x).mean(1)) if ep.emg_mode == "envelope" else x.std(1)
+    return out
+
 def epoch_powers(ep: Epochs) -> pd.DataFrame:
     """Delta and theta power and EMG RMS per epoch, from the network's prepared input, in its normalised units.
 
@@ -114,9 +123,40 @@ def epoch_powers(ep: Epochs) -> pd.DataFrame:
     >>> epoch_powers(prepare_epochs(rec)).columns.tolist()  # doctest: +SKIP
     ['delta', 'theta', 'emg_rms']
     """
+    return _input_powers(ep, *spectrogram(ep.data[:, :, 0].ravel(), ep.sfreq_hz, ep.epoch_s))
+
+# %% ../nbs/02_spectral.ipynb 22
+SPECTRUM_BAND_HZ = (0.5, 30.0)
+"The frequencies (Hz) of the EEG spectrum `epoch_spectra` keeps for each epoch: the band of the network's input."
+
+def epoch_spectra(ep: Epochs, band_hz: tuple = SPECTRUM_BAND_HZ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """`epoch_powers`, and each epoch's EEG power spectral density in µV²/Hz, from one spectrogram of the network's input.
+
+    The input's EEG is normalised per recording; the spectrum is put back in µV²/Hz with the EEG's robust sd in
+    `ep.scaling` (the reference's, if the input was prepared with one), so spectra of one animal's recordings
+    compare. It is the spectrum of the EEG the network reads: resampled to `ep.sfreq_hz` and band-passed
+    (0.5-30 Hz for the bundled networks), so its edges are attenuated as that filter attenuates them.
+
+    Parameters
+    ----------
+    ep : Epochs
+        The network's input (`preprocess.prepare_epochs`, or one chunk of `preprocess.EpochStream`).
+    band_hz : (float, float)
+        The frequencies kept, edges included.
+
+    Returns
+    -------
+    (powers, freqs_hz, psd_uv2_hz)
+        `epoch_powers(ep)`; the frequencies kept (n_freqs,); the PSD (n_epochs, n_freqs), float32.
+
+    Examples
+    --------
+    >>> powers, f, psd = epoch_spectra(prepare_epochs(rec))  # doctest: +SKIP
+    >>> f[[0, -1]], psd.shape  # doctest: +SKIP
+    (array([ 0.5, 30. ]), (1800, 60))
+    """
+    if "eeg_sd_uv" not in ep.scaling:
+        raise ValueError("the input's scaling lacks eeg_sd_uv (the EEG's sd in µV): prepare it with prepare_epochs")
     f, p = spectrogram(ep.data[:, :, 0].ravel(), ep.sfreq_hz, ep.epoch_s)
-    out = band_powers(f, p, {band: FEATURE_BANDS_HZ[band] for band in ("delta", "theta")})
-    if ep.has_emg:
-        x = ep.data[:, :, 1].astype(np.float64)
-        out["emg_rms"] = np.sqrt(np.exp(2 * x).mean(1)) if ep.emg_mode == "envelope" else x.std(1)
-    return out
+    keep = (f >= band_hz[0]) & (f <= band_hz[1])
+    return _input_powers(ep, f, p), f[keep], p[:, keep] * np.float32(ep.scaling["eeg_sd_uv"] ** 2)

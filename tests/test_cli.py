@@ -1,5 +1,6 @@
 """The `slumbernet` command: score a folder, keep going past a bad file, train, cross-validate, info."""
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import pytest
 
 from conftest import SAMPLES
 from slumbernet.cli import main
-from slumbernet.cohort import LOCK_NAME
+from slumbernet.cohort import LOCK_NAME, SPECTRA_SUFFIX, spectra_for
+from slumbernet.io import OutputExistsError, file_sha256, read_spectra
 
 
 THREE = [SAMPLES / f for f in ("mouse01_baseline.edf", "mouse02_recovery.edf", "mouse03_baseline.edf")]
@@ -28,7 +30,7 @@ def test_an_interrupted_run_resumes_and_nothing_is_overwritten(tmp_path, capsys)
     out = tmp_path / "scored"
     assert predict(out) == 0
     first = digests(out)
-    assert len(first) == 7 and pd.read_csv(out / "summary.csv").status.tolist() == ["scored"] * 3
+    assert len(first) == 10 and pd.read_csv(out / "summary.csv").status.tolist() == ["scored"] * 3  # result, record, spectra
     (out / "mouse02_recovery_slumbernet.csv").unlink()      # as if the run had stopped before this one
     assert predict(out) == 0
     summary = pd.read_csv(out / "summary.csv")
@@ -64,12 +66,64 @@ def test_a_result_edited_by_hand_or_without_a_record_is_reported_not_replaced(tm
         {k: v for k, v in before.items() if not k.startswith("summary")}
 
 
+def test_each_result_has_its_spectra_beside_it_vouched_for_by_its_record(tmp_path):
+    from slumbernet.core import predict as predict_one
+    out = tmp_path / "scored"
+    assert predict(out, files=THREE[:1]) == 0
+    spectra = out / ("mouse01_baseline" + SPECTRA_SUFFIX)
+    record = json.loads((out / "mouse01_baseline_slumbernet.csv.json").read_text())
+    assert set(record) == {"made_by", "output_sha256", "summary", "checks", "spectra"}  # one field more, no other change
+    assert record["spectra"] == {"file": spectra.name, "sha256": file_sha256(spectra)}
+    saved, pred = read_spectra(spectra), predict_one(THREE[0])
+    assert np.array_equal(saved.psd_uv2_hz, pred.eeg_psd_uv2_hz) and np.array_equal(saved.freqs_hz, pred.psd_freqs_hz)
+    assert (saved.epoch_s, saved.start, saved.recording_id) == (4.0, pred.start, "mouse01_baseline")
+    assert predict(out, "--min-bout", "3", "--overwrite", files=THREE[:1]) == 0  # --overwrite: a new record vouches for them
+    assert json.loads((out / "mouse01_baseline_slumbernet.csv.json").read_text())["spectra"]["sha256"] == file_sha256(spectra)
+    assert predict(tmp_path / "ten", "--epoch-s", "10", "--format", "edf", files=THREE[:1]) == 0  # any grid, any format
+    assert len(read_spectra(tmp_path / "ten" / spectra.name)) == 180
+
+
+def test_a_file_named_like_the_spectra_that_slumbernet_did_not_write_is_never_replaced(tmp_path, capsys):
+    out = tmp_path / "scored"; out.mkdir()
+    mine = out / ("mouse01_baseline" + SPECTRA_SUFFIX)
+    mine.write_bytes(b"a lab's own analysis")
+    for extra in ((), ("--overwrite",)):
+        assert predict(out, *extra, files=THREE[:2]) == 1
+        assert "no SlumberNet record vouches for it" in capsys.readouterr().out
+        assert mine.read_bytes() == b"a lab's own analysis" and not (out / "mouse01_baseline_slumbernet.csv").exists()
+        assert pd.read_csv(out / "summary.csv").status.tolist() == ["error", "scored"]  # the other recording goes on
+
+
+def test_a_result_kept_from_a_run_without_spectra_stays_kept_and_spectra_for_makes_them(tmp_path):
+    from slumbernet.core import predict as predict_one
+    out = tmp_path / "scored"
+    assert predict(out, "--epoch-s", "10", files=THREE[:2]) == 0
+    for rec in THREE[:2]:  # as SlumberNet left them before it saved spectra: none, and no entry in the records
+        (out / (rec.stem + SPECTRA_SUFFIX)).unlink()
+        record = out / (rec.stem + "_slumbernet.csv.json")
+        saved = json.loads(record.read_text()); del saved["spectra"]
+        record.write_text(json.dumps(saved, indent=1, sort_keys=True) + "\n")
+    assert predict(out, "--epoch-s", "10", files=THREE[:2]) == 0
+    assert pd.read_csv(out / "summary.csv").status.tolist() == ["kept (exists)"] * 2  # not scored again for them
+    assert not any(p.name.endswith(SPECTRA_SUFFIX) for p in out.iterdir())
+    result, spectra = out / "mouse01_baseline_slumbernet.csv", out / ("mouse01_baseline" + SPECTRA_SUFFIX)
+    made = spectra_for(result, THREE[0])  # computed from the recording, by the options in the record, and saved
+    assert len(made) == 180 and np.array_equal(made.psd_uv2_hz, predict_one(THREE[0], epoch_s=10).eeg_psd_uv2_hz)
+    assert json.loads((out / "mouse01_baseline_slumbernet.csv.json").read_text())["spectra"]["sha256"] == file_sha256(spectra)
+    assert np.array_equal(spectra_for(result, THREE[0]).psd_uv2_hz, made.psd_uv2_hz)  # read back, now
+    assert predict(out, "--epoch-s", "10", files=THREE[:2]) == 0
+    assert pd.read_csv(out / "summary.csv").status.tolist() == ["kept (exists)"] * 2
+    spectra.write_bytes(spectra.read_bytes()[:-10])  # changed since: never read as the result's
+    with pytest.raises(OutputExistsError, match="no SlumberNet record vouches for it"): spectra_for(result, THREE[0])
+    with pytest.raises(OutputExistsError, match="made from another recording"): spectra_for(result, THREE[1])
+
+
 @pytest.mark.parametrize("fmt", ["csv", "edf", "accusleep"])
 def test_same_input_and_model_give_the_same_bytes_with_one_or_two_processes(tmp_path, fmt):
     assert predict(tmp_path / "a", "--format", fmt, files=THREE[:2]) == 0
     assert predict(tmp_path / "b", "--format", fmt, "--jobs", "2", files=THREE[:2]) == 0
     a = digests(tmp_path / "a")
-    assert len(a) == 5 and a == digests(tmp_path / "b")
+    assert len(a) == 7 and a == digests(tmp_path / "b")  # the spectra too
 
 
 def test_an_edf_result_without_a_start_time_is_dated_1985_not_today(tmp_path):

@@ -149,6 +149,41 @@ def test_scoring_in_chunks_equals_scoring_in_one_piece(pred, monkeypatch, subsam
     assert np.allclose(streamed.probabilities, pred.probabilities, atol=1e-5)
     assert np.array_equal(streamed.stages, pred.stages) and streamed.start == pred.start
     assert not streamed.artefact.any()
+    # the EEG spectra, chunk by chunk, are those of one piece to float32 rounding (of the filters at the chunks' edges)
+    assert streamed.eeg_psd_uv2_hz.dtype == np.float32 and np.array_equal(streamed.psd_freqs_hz, pred.psd_freqs_hz)
+    np.testing.assert_allclose(streamed.eeg_psd_uv2_hz, pred.eeg_psd_uv2_hz, rtol=1e-3, atol=1e-5 * pred.eeg_psd_uv2_hz.max())
+
+
+def _raw_spectra(rec, epoch_s, freqs):
+    "Each epoch's spectrum of the raw EEG at its own rate, high-passed at 0.3 Hz as `spectral.epoch_features` does."
+    from slumbernet.preprocess import bandpass
+    from slumbernet.spectral import spectrogram
+    f, psd = spectrogram(bandpass(rec.eeg, rec.sfreq_hz, 0.3, None), rec.sfreq_hz, epoch_s)
+    return psd[:, np.isin(f, freqs)]
+
+
+def test_the_spectra_predict_keeps_are_the_raw_eeg_spectra_in_uv2_per_hz(pred):
+    """Per stage, the mean saved spectrum is the raw EEG's to 0.5 % over 1.5-26 Hz (0.41 % at worst on the sample);
+    at the edges the network input's filters cut power: 0.5 Hz keeps 62-71 %, 1 Hz 92-95 % (its 0.5-Hz high-pass),
+    30 Hz 22 % (resampling to 64 Hz, its 30-Hz low-pass). See 05_core, "The EEG spectrum of each epoch"."""
+    f = pred.psd_freqs_hz
+    assert (f[0], f[-1], len(f)) == (0.5, 30.0, 60) and pred.eeg_psd_uv2_hz.shape == (len(pred), 60)
+    raw = _raw_spectra(load_recording(EDF), 4.0, f)
+    mid = (f >= 1.5) & (f <= 26)
+    for stage in range(3):
+        ratio = pred.eeg_psd_uv2_hz[pred.stages == stage].mean(0) / raw[pred.stages == stage].mean(0)
+        assert np.abs(ratio[mid] - 1).max() < 0.005, (stage, ratio)
+        assert 0.5 < ratio[0] < 0.8 and 0.85 < ratio[1] < 1 and ratio[-1] < 0.3
+    # per epoch, too: 98 % of the epochs' bins in 1.5-26 Hz within 2 % (the resampled signal's noise differs a little)
+    per_epoch = pred.eeg_psd_uv2_hz[:, mid] / raw[:, mid]
+    assert np.mean(np.abs(per_epoch - 1) < 0.02) > 0.98
+    # absolute units: a recording recorded at twice the gain has four times the power (normalisation undone)
+    rec = load_recording(EDF)
+    doubled = predict(Recording(2 * rec.eeg, rec.sfreq_hz, rec.emg, rec.start, source=EDF))
+    np.testing.assert_allclose(doubled.eeg_psd_uv2_hz, 4 * pred.eeg_psd_uv2_hz, rtol=1e-3, atol=1e-5 * pred.eeg_psd_uv2_hz.max())
+    # normalised by another recording (reference=, for a day of sleep deprivation): the same µV²/Hz
+    by_reference = predict(EDF, reference=SAMPLES / "mouse01_recovery.edf")
+    np.testing.assert_allclose(by_reference.eeg_psd_uv2_hz, pred.eeg_psd_uv2_hz, rtol=1e-3, atol=1e-5 * pred.eeg_psd_uv2_hz.max())
 
 
 @pytest.fixture(scope="module")
@@ -217,6 +252,16 @@ def test_any_epoch_length_scores_as_well_as_the_networks_own(four_hours, epoch_s
     np.testing.assert_allclose(pred.probabilities.sum(1), 1, atol=1e-5)
     assert agreement(manual.stages, pred.stages)["kappa"] > base - 0.02
     if epoch_s < 4: assert pred.checks["epochs"]["pass_offsets_s"] == [0.0, 2.0]
+    # each epoch's spectrum (the windows' it overlaps, weighted by time) is the raw EEG's in that epoch: on average to
+    # the Welch estimates' noise (they see different stretches: the raw 2.5-s epochs hold one 2-s Welch segment each;
+    # at most 2.8 % off in a bin at 10 s, 5.9 % at 2.5 s), and epoch by epoch
+    f = pred.psd_freqs_hz
+    raw, mid = _raw_spectra(sim.recording, epoch_s, f), (f >= 1.5) & (f <= 25)
+    assert pred.eeg_psd_uv2_hz.shape == (len(pred), 60) and len(raw) == len(pred)
+    assert np.abs(pred.eeg_psd_uv2_hz[:, mid].mean(0) / raw[:, mid].mean(0) - 1).max() < (0.04 if epoch_s > 4 else 0.08)
+    delta = (f >= 1.5) & (f < 4)
+    corr = np.corrcoef(np.log(pred.eeg_psd_uv2_hz[:, delta].sum(1)), np.log(raw[:, delta].sum(1)))[0, 1]
+    assert corr > (0.95 if epoch_s > 4 else 0.75)  # 0.98 at 10 s; 0.85, 0.79 at 2, 2.5 s: the 4-s windows they lie in
 
 
 def test_epoch_lengths_outside_1_to_30_s_are_refused():

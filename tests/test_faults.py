@@ -1,5 +1,6 @@
 """Faults a red team found (issue 18): a full disk or a file size limit, a run killed between a result and its
 record, two runs into one folder, impossible header dates, memory that grew with the sampling rate."""
+import json
 import os
 import resource
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 from conftest import SAMPLES
 from slumbernet.cli import main
 from slumbernet.cohort import LOCK_NAME, output_folder
-from slumbernet.io import Recording, load_recording, load_scores, open_recording, write_recording
+from slumbernet.io import Recording, file_sha256, load_recording, load_scores, open_recording, read_spectra, write_recording
 
 SAMPLE = SAMPLES / "mouse01_baseline.edf"
 CLI = "from slumbernet.cli import console; console()"
@@ -85,6 +86,34 @@ def test_a_run_killed_between_result_and_record_is_scored_again_on_the_rerun(tmp
     assert not parts(out)  # the killed run's hidden temporary file is gone too
     r = run_cli("predict", SAMPLE, "--out", out, "--quiet")
     assert r.returncode == 0 and pd.read_csv(out / "summary.csv").status.tolist() == ["kept (exists)"]
+
+
+def test_a_run_killed_between_the_spectra_and_the_result_leaves_no_result_with_another_runs_spectra(tmp_path):
+    """Killed after its spectra took their name, before its result did (with --overwrite, after the old result went):
+    no result is left, so none is kept with spectra of another run; the record vouches for the spectra there, and the
+    rerun scores the recording again and replaces them."""
+    out = tmp_path / "out"
+    kill_after_spectra = ("import contextlib, os, sys, slumbernet.cli as cli, slumbernet.cohort as cohort\n"
+                          "real = cohort.staged_write\n"
+                          "@contextlib.contextmanager\n"
+                          "def dies(path, *a, **kw):\n"
+                          "    with real(path, *a, **kw) as tmp: yield tmp\n"
+                          "    if str(path).endswith('.spectra.npz'): os._exit(9)\n"
+                          "cohort.staged_write = dies\n"
+                          "sys.argv[0] = 'slumbernet'; cli.console()\n")
+    assert run_cli("predict", SAMPLE, "--out", out, "--quiet").returncode == 0
+    result, spectra = out / "mouse01_baseline_slumbernet.csv", out / "mouse01_baseline_slumbernet.spectra.npz"
+    r = run_cli("predict", SAMPLE, "--out", out, "--quiet", "--min-bout", "3", "--overwrite", code=kill_after_spectra)
+    assert r.returncode == 9
+    assert not result.exists() and spectra.exists()
+    record = json.loads((out / "mouse01_baseline_slumbernet.csv.json").read_text())
+    assert record["spectra"]["sha256"] == file_sha256(spectra) and record["made_by"]["options"]["min_bout_epochs"] == 3
+    r = run_cli("predict", SAMPLE, "--out", out, "--quiet")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert pd.read_csv(out / "summary.csv").status.tolist() == ["scored"] and not parts(out)
+    record = json.loads((out / "mouse01_baseline_slumbernet.csv.json").read_text())
+    assert record["spectra"]["sha256"] == file_sha256(spectra) and record["output_sha256"] == file_sha256(result)
+    assert record["made_by"]["options"].get("min_bout_epochs") is None and len(read_spectra(spectra)) == 450
 
 
 def test_a_second_run_into_a_busy_folder_is_refused_before_it_scores(tmp_path, capsys):

@@ -15,9 +15,9 @@ from .base import ReadOptions, check_file, file_sha256
 from .edf import edf_reader, load_edf
 from .text import load_mat, load_numpy, load_table, load_text
 from .scores import BANDPOWER_COLUMNS, EEG_BANDS_HZ, align, load_bandpower_table, load_scores
-from .write import atomic_write, remove_partial, scores_writer, spreadsheet_safe, staged_write, write_recording, write_scores
+from .write import SPECTRA_FORMAT, Spectra, atomic_write, read_spectra, remove_partial, scores_writer, spectra_writer, spreadsheet_safe, staged_write, write_recording, write_scores
 
-_all_ = ['pd', 'STAGES', 'STAGE_NAMES', 'UNSCORED', 'STAGE_CODES', 'BANDPOWER_COLUMNS', 'EEG_BANDS_HZ', 'SlumberNetError', 'MissingFileError', 'FileFormatError', 'ChannelError', 'SignalError', 'ScoreError', 'AlignmentError', 'OutputExistsError', 'WriteError', 'SlumberNetWarning', 'parse_stage_code', 'stage_runs', 'Hypnogram', 'Recording', 'check_recording', 'check_file', 'file_sha256', 'ReadOptions', 'RecordingReader', 'load_scores', 'load_bandpower_table', 'align', 'spreadsheet_safe', 'staged_write', 'atomic_write', 'remove_partial', 'write_scores', 'scores_writer', 'write_recording', 'MODEL_SFREQ_HZ', 'EPOCH_S']
+_all_ = ['pd', 'STAGES', 'STAGE_NAMES', 'UNSCORED', 'STAGE_CODES', 'BANDPOWER_COLUMNS', 'EEG_BANDS_HZ', 'SlumberNetError', 'MissingFileError', 'FileFormatError', 'ChannelError', 'SignalError', 'ScoreError', 'AlignmentError', 'OutputExistsError', 'WriteError', 'SlumberNetWarning', 'parse_stage_code', 'stage_runs', 'Hypnogram', 'Recording', 'check_recording', 'check_file', 'file_sha256', 'ReadOptions', 'RecordingReader', 'load_scores', 'load_bandpower_table', 'align', 'spreadsheet_safe', 'staged_write', 'atomic_write', 'remove_partial', 'write_scores', 'scores_writer', 'write_recording', 'SPECTRA_FORMAT', 'Spectra', 'read_spectra', 'spectra_writer', 'MODEL_SFREQ_HZ', 'EPOCH_S']
 
 # %% auto 0
 __all__ = ['READERS', 'RecordingFormat', 'load_recording', 'open_recording', 'pd', 'STAGES', 'STAGE_NAMES', 'UNSCORED',
@@ -26,7 +26,8 @@ __all__ = ['READERS', 'RecordingFormat', 'load_recording', 'open_recording', 'pd
            'SlumberNetWarning', 'parse_stage_code', 'stage_runs', 'Hypnogram', 'Recording', 'check_recording',
            'check_file', 'file_sha256', 'ReadOptions', 'RecordingReader', 'load_scores', 'load_bandpower_table',
            'align', 'spreadsheet_safe', 'staged_write', 'atomic_write', 'remove_partial', 'write_scores',
-           'scores_writer', 'write_recording', 'MODEL_SFREQ_HZ', 'EPOCH_S']
+           'scores_writer', 'write_recording', 'SPECTRA_FORMAT', 'Spectra', 'read_spectra', 'spectra_writer',
+           'MODEL_SFREQ_HZ', 'EPOCH_S']
 
 # %% ../../nbs/00_io.ipynb 9
 class RecordingFormat(NamedTuple):

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import io
 import os
 import re
 import tempfile
 import warnings
+import zipfile
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -19,11 +22,12 @@ import numpy as np
 from .errors import FileFormatError, OutputExistsError, ScoreError, SignalError, SlumberNetError, WriteError
 from .utils import pd, warn
 from .data import Hypnogram, Recording, UNSCORED
+from .base import check_file
 from .edf import edf_header
 
 # %% auto 0
-__all__ = ['spreadsheet_safe', 'staged_write', 'atomic_write', 'remove_partial', 'write_scores', 'scores_writer',
-           'edf_signal_header', 'write_recording']
+__all__ = ['SPECTRA_FORMAT', 'spreadsheet_safe', 'staged_write', 'atomic_write', 'remove_partial', 'write_scores',
+           'scores_writer', 'edf_signal_header', 'write_recording', 'spectra_writer', 'Spectra', 'read_spectra']
 
 # %% ../../nbs/00_io_write.ipynb 5
 def spreadsheet_safe(value):
@@ -398,6 +402,104 @@ def write_recording(rec: Recording, path, hypnogram: Hypnogram | None = None, ov
                         verify=lambda tmp: _check_edf_written(tmp, n // fs, start, path))
 
 # %% ../../nbs/00_io_write.ipynb 38
+SPECTRA_FORMAT = "slumbernet-spectra-1"
+"The `format` entry of a spectra file (`spectra_writer`): its layout's name and version."
+
+def _npz_bytes(arrays: dict) -> bytes:
+    "A compressed `.npz` of `arrays` whose bytes depend on nothing else (`numpy.savez_compressed` stamps the time)."
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, a in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with z.open(info, "w") as f: np.lib.format.write_array(f, np.asanyarray(a), allow_pickle=False)
+    return buf.getvalue()
+
+def spectra_writer(psd_uv2_hz, freqs_hz, epoch_s: float, start=None, recording_id: str | None = None) -> tuple:
+    """The bytes of a spectra file, and a check of the file written (it reads back as these spectra), for
+    `atomic_write` or `staged_write`.
+
+    Examples
+    --------
+    >>> data, verify = spectra_writer(np.ones((3, 2)), [1.0, 2.0], 4.0)
+    >>> data[:2]
+    b'PK'
+    """
+    psd, freqs = np.asarray(psd_uv2_hz, np.float32), np.asarray(freqs_hz, np.float64)
+    if psd.ndim != 2 or freqs.shape != psd.shape[1:]:
+        raise ValueError(f"psd_uv2_hz must be (n_epochs, n_freqs) with n_freqs = len(freqs_hz); got {psd.shape} "
+                         f"and {freqs.shape}")
+    data = _npz_bytes({"format": np.str_(SPECTRA_FORMAT), "psd_uv2_hz": psd, "freqs_hz": freqs,
+                       "epoch_s": np.float64(epoch_s), "start": np.str_("" if start is None else start.isoformat()),
+                       "recording_id": np.str_(recording_id or "")})
+    def verify(tmp):
+        back = read_spectra(tmp)
+        if back.psd_uv2_hz.shape != psd.shape or not np.array_equal(back.psd_uv2_hz, psd, equal_nan=True):
+            raise WriteError("the spectra file written does not read back as written", tmp)
+    return data, verify
+
+# %% ../../nbs/00_io_write.ipynb 39
+@dataclass(repr=False)
+class Spectra:
+    """Per-epoch EEG spectra of one recording, as `read_spectra` reads them.
+
+    Attributes
+    ----------
+    psd_uv2_hz : array (n_epochs, n_freqs), float32
+        Power spectral density per epoch, µV²/Hz.
+    freqs_hz : array (n_freqs,)
+    epoch_s : float
+    start : datetime, optional
+    recording_id : str, optional
+    source : Path, optional
+        The file read.
+    """
+    psd_uv2_hz: np.ndarray
+    freqs_hz: np.ndarray
+    epoch_s: float
+    start: datetime | None = None
+    recording_id: str | None = None
+    source: Path | None = None
+
+    def __len__(self): return len(self.psd_uv2_hz)
+
+    def __repr__(self):
+        when = "" if self.start is None else f" from {self.start:%Y-%m-%d %H:%M:%S}"
+        return (f"<Spectra | {self.recording_id or 'unnamed'} | {len(self):,} epochs x {self.epoch_s:g} s{when} | "
+                f"{len(self.freqs_hz)} bins {self.freqs_hz[0]:g}-{self.freqs_hz[-1]:g} Hz>")
+
+# %% ../../nbs/00_io_write.ipynb 40
+_SPECTRA_KEYS = {"format", "psd_uv2_hz", "freqs_hz", "epoch_s", "start", "recording_id"}
+
+def read_spectra(path) -> Spectra:
+    """Read a spectra file (`spectra_writer`, `Prediction.write_spectra`), checked: a `FileFormatError` naming the file
+    if it is not one, is truncated, or holds arrays of the wrong shape or type.
+
+    Examples
+    --------
+    >>> read_spectra("m1_slumbernet.spectra.npz")  # doctest: +SKIP
+    <Spectra | m1 | 21,600 epochs x 4 s from 2026-01-05 07:00:00 | 60 bins 0.5-30 Hz>
+    """
+    path = check_file(path, "spectra file")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if set(z.files) != _SPECTRA_KEYS: raise ValueError(f"it holds {sorted(z.files)}, not {sorted(_SPECTRA_KEYS)}")
+            d = {k: z[k] for k in _SPECTRA_KEYS}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+        raise FileFormatError(f"is not a SlumberNet spectra file, or is damaged ({e})", path) from None
+    psd, freqs, epoch_s = d["psd_uv2_hz"], d["freqs_hz"], float(d["epoch_s"])
+    if str(d["format"]) != SPECTRA_FORMAT:
+        raise FileFormatError(f"is a spectra file of format {str(d['format'])!r}; this SlumberNet reads {SPECTRA_FORMAT!r}", path)
+    if psd.dtype != np.float32 or psd.ndim != 2 or freqs.ndim != 1 or len(freqs) != psd.shape[1]:
+        raise FileFormatError(f"holds spectra of shape {psd.shape} ({psd.dtype}) for {freqs.shape} frequencies: "
+                              f"(n_epochs, n_freqs) float32 expected", path)
+    if not (np.isfinite(epoch_s) and epoch_s > 0) or not np.all(np.diff(freqs) > 0):
+        raise FileFormatError("holds an epoch length that is not positive, or frequencies that do not increase", path)
+    try: start = datetime.fromisoformat(str(d["start"])) if str(d["start"]) else None
+    except ValueError: raise FileFormatError(f"holds a start time that is not a date: {str(d['start'])!r}", path) from None
+    return Spectra(psd, freqs, epoch_s, start, str(d["recording_id"]) or None, path)
+
+# %% ../../nbs/00_io_write.ipynb 45
 _SIRENIA_NAMES = ("Wake", "Non REM", "REM", "Unscored")  # by stage index; -1 (unscored) is the last
 _SLEEPSIGN_CODES = ("W", "NR", "R", "")
 
