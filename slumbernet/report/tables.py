@@ -22,10 +22,11 @@ log = logging.getLogger(__name__)
 
 # %% auto 0
 __all__ = ['log', 'EPOCH_COLUMNS', 'SCORERS', 'LIGHT_H', 'DELTA_BAND_HZ', 'TOTAL_BAND_HZ', 'MIN_NREM_MIN', 'BASELINE_ZT_H',
-           'ANIMAL_KEYS', 'SYNTHETIC_FREQS_HZ', 'ReportInputError', 'check_epochs', 'zeitgeber_h', 'recording_epochs',
-           'epoch_table', 'stage_spectra', 'phase_of', 'stage_time_per_hour', 'stage_time_per_phase', 'bout_table',
-           'transition_table', 'latency_table', 'delta_time_course', 'relative_spectra', 'group_summary',
-           'synthetic_psd', 'simulate_epoch_table']
+           'ANIMAL_KEYS', 'TABLE_VALUES', 'SYNTHETIC_FREQS_HZ', 'ReportInputError', 'check_epochs', 'zeitgeber_h',
+           'recording_epochs', 'epoch_table', 'stage_spectra', 'phase_of', 'stage_time_per_hour',
+           'stage_time_per_phase', 'bout_table', 'transition_table', 'latency_table', 'delta_time_course',
+           'relative_spectra', 'group_summary', 'animal_tables', 'group_tables', 'synthetic_psd',
+           'simulate_epoch_table']
 
 # %% ../../nbs/19_report_tables.ipynb 5
 EPOCH_COLUMNS = {"recording": "category", "animal": "category", "group": "category", "condition": "category",
@@ -307,7 +308,7 @@ def transition_table(epochs: pd.DataFrame) -> pd.DataFrame:
     --------
     >>> e = recording_epochs(Hypnogram.from_labels("WWNNR", 900, start="2026-01-05 07:00"), "r", "m", "g", "c")
     >>> transition_table(e).query("count > 0")[["from", "to", "count", "per_h"]].values.tolist()
-    [['N', 'R', 1.0, 1.0], ['W', 'N', 1.0, 1.0]]
+    [['N', 'R', 1.0, 0.8], ['W', 'N', 1.0, 0.8]]
     """
     rows = []
     for key, hyp, _ in _hypnograms(epochs):
@@ -423,6 +424,51 @@ def group_summary(table: pd.DataFrame, value: str, by=()) -> pd.DataFrame:
     return out
 
 # %% ../../nbs/19_report_tables.ipynb 37
+TABLE_VALUES = {"stage_time_per_hour": (["minutes", "percent"], ["zt_h", "stage"]),
+                "stage_time_per_phase": (["minutes", "percent"], ["phase", "stage"]),
+                "bouts": (["bouts", "bouts_per_h", "mean_bout_s"], ["phase", "stage"]),
+                "transitions": (["count", "per_h"], ["from", "to"]),
+                "latency": (["sleep_onset_min", "rem_latency_min"], []),
+                "delta_time_course": (["delta_pct", "nrem_min"], ["zt_h"]),
+                "relative_spectra": (["percent"], ["stage", "freq_hz"])}
+"The per-animal tables of the report: their values, and the levels their group summaries are taken over."
+
+def animal_tables(epochs: pd.DataFrame, spectra: pd.DataFrame | None = None, baseline: str = "baseline") -> dict:
+    """Every per-animal table (`TABLE_VALUES`'s names) from the checked epoch table and, if given, its spectra.
+
+    The delta time course needs a `baseline` condition; without one it is left out (logged), and without NREM
+    delta power in its reference window too (with a warning).
+
+    Examples
+    --------
+    >>> e = recording_epochs(Hypnogram.from_labels("WNNR" * 900, start="2026-01-05 07:00"), "r", "m", "g", "c")
+    >>> sorted(animal_tables(e))
+    ['bouts', 'latency', 'stage_time_per_hour', 'stage_time_per_phase', 'transitions']
+    """
+    out = {"stage_time_per_hour": stage_time_per_hour(epochs), "stage_time_per_phase": stage_time_per_phase(epochs),
+           "bouts": bout_table(epochs), "transitions": transition_table(epochs), "latency": latency_table(epochs)}
+    if baseline not in set(map(str, epochs.condition.unique())):
+        log.info("no %r condition: no delta time course (it is in %% of the baseline day)", baseline)
+    else:
+        try: out["delta_time_course"] = delta_time_course(epochs, baseline)
+        except ReportInputError as e: warnings.warn(f"no delta time course: {e}", SlumberNetWarning, stacklevel=2)
+    if spectra is not None: out["relative_spectra"] = relative_spectra(spectra, epochs)
+    return out
+
+def group_tables(tables: dict) -> dict:
+    """Each per-animal table's values summarised per group (`group_summary`), as "<name>_group", long format.
+
+    Examples
+    --------
+    >>> e = recording_epochs(Hypnogram.from_labels("WNNR" * 900, start="2026-01-05 07:00"), "r", "m", "g", "c")
+    >>> group_tables(animal_tables(e))["latency_group"].measure.tolist()
+    ['sleep_onset_min', 'rem_latency_min']
+    """
+    return {f"{name}_group": pd.concat([group_summary(t, v, TABLE_VALUES[name][1]) for v in TABLE_VALUES[name][0]],
+                                       ignore_index=True)
+            for name, t in tables.items()}
+
+# %% ../../nbs/19_report_tables.ipynb 41
 SYNTHETIC_FREQS_HZ = np.arange(0.25, 30.01, 0.25, dtype=np.float32)
 "Frequencies (Hz) of the synthetic experiment's spectra: the resolution of a 4-s epoch, up to 30 Hz."
 
@@ -448,7 +494,7 @@ def synthetic_psd(stages, pressure, rng, amplitude: float = 1.0, freqs_hz=SYNTHE
     noise = 0.15 * rng.standard_normal((len(psd), 1), np.float32) + 0.2 * rng.standard_normal(psd.shape, np.float32)
     return (amplitude * psd * np.exp(noise)).astype(np.float32)
 
-# %% ../../nbs/19_report_tables.ipynb 38
+# %% ../../nbs/19_report_tables.ipynb 42
 def _drop_rem_bouts(stages: np.ndarray, keep: float, rng) -> np.ndarray:
     "REM bouts relabelled NREM, each with probability 1 - `keep`."
     starts, lengths, st = stage_runs(stages)
@@ -502,7 +548,7 @@ def simulate_epoch_table(n_per_group: int = 8, groups=("wt", "mutant"), rem_kept
     --------
     >>> epochs, spectra = simulate_epoch_table(2, hours=2, conditions=("baseline",))  # doctest: +ELLIPSIS
     >>> epochs.groupby("group", observed=True).animal.nunique().to_dict()
-    {'mutant': 2, 'wt': 2}
+    {'wt': 2, 'mutant': 2}
     """
     rng = np.random.default_rng(seed)
     rows, spectra = [], []
