@@ -10,8 +10,6 @@ import logging
 import numpy as np
 import pandas as pd
 
-from .tables import ANIMAL_KEYS
-
 log = logging.getLogger(__name__)
 
 # %% auto 0
@@ -54,7 +52,8 @@ def time_course_anova(table: pd.DataFrame, value: str, time: str = "zt_h", level
     --------
     >>> rng = np.random.default_rng(0)
     >>> t = pd.DataFrame([("model", g, f"{g}{i}", "baseline", h, rng.normal() + 5 * (g == "b"))
-    ...                   for g in "ab" for i in range(5) for h in range(4)], columns=[*ANIMAL_KEYS, "zt_h", "v"])
+    ...                   for g in "ab" for i in range(5) for h in range(4)],
+    ...                  columns=["scorer", "group", "animal", "condition", "zt_h", "v"])
     >>> time_course_anova(t, "v", level=None)[["effect", "p"]].round(4).values.tolist()
     [['group', 0.0], ['zt_h', 0.1601], ['group x zt_h', 0.1904]]
     """

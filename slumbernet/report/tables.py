@@ -66,8 +66,6 @@ def _check_values(df: pd.DataFrame, source: str):
     "The checks of each column's values (`check_epochs`)."
     bad = sorted(set(map(str, df.scorer.unique())) - set(SCORERS))
     if bad: _fail(source, f"scorer must be one of {SCORERS}, found {bad}")
-    bad = sorted(set(pd.unique(df.stage)) - {-1, 0, 1, 2})
-    if bad: _fail(source, f"stage must be -1 (unscored), 0 (W), 1 (N) or 2 (R), found {bad[:5]}")
     zt = df.zt_h.to_numpy()
     if not ((zt >= 0) & (zt < 24)).all(): _fail(source, f"zt_h must be in [0, 24) hours since lights on, found "
                                                          f"{float(np.nanmin(zt)):g} to {float(np.nanmax(zt)):g}")
@@ -118,8 +116,10 @@ def check_epochs(df: pd.DataFrame, source: str = "epoch table") -> pd.DataFrame:
     missing = [c for c in EPOCH_COLUMNS if c not in df.columns]
     if missing: _fail(source, f"columns missing: {missing} (a per-epoch table needs {list(EPOCH_COLUMNS)})")
     if not len(df): _fail(source, "no epochs")
-    out = df.astype({c: t for c, t in EPOCH_COLUMNS.items() if c not in ("recording", "animal", "group", "condition",
-                                                                         "scorer")})
+    bad = sorted(set(pd.unique(df.stage)) - {-1, 0, 1, 2}, key=str)  # before the cast to int8, which would wrap
+    if bad: _fail(source, f"stage must be -1 (unscored), 0 (W), 1 (N) or 2 (R), found {', '.join(map(str, bad[:5]))}")
+    try: out = df.astype({c: t for c, t in EPOCH_COLUMNS.items() if t != "category"})
+    except (ValueError, TypeError) as e: _fail(source, f"a column is not numeric where it must be ({e})")
     for c in ("recording", "animal", "group", "condition", "scorer"):
         if not isinstance(out[c].dtype, pd.CategoricalDtype): out[c] = out[c].astype(str).astype("category")
     _check_values(out, source)
