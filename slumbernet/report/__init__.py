@@ -43,10 +43,23 @@ __all__ = ['log', 'experiment_tables', 'experiment_figures', 'write_tables', 'GR
            'stage_time_per_hour', 'stage_time_per_phase', 'transition_table', 'zeitgeber_h']
 
 # %% ../../nbs/19_report.ipynb 6
+def _paired_statistics(epochs: pd.DataFrame, stats: pd.DataFrame, reference, alpha: float) -> pd.DataFrame:
+    """The statistics to compare the scorers on: the same recordings for both. Where only some recordings were
+    scored by hand, the model's tests are run again on those alone (logged)."""
+    by_scorer = epochs.groupby("scorer", observed=True).recording.unique()
+    manual = set(map(str, by_scorer["manual"]))
+    if manual >= set(map(str, by_scorer["model"])): return stats
+    log.info("manual scores for %d of %d recordings: the model's statistics for the comparison are on those %d",
+             len(manual), len(set(map(str, by_scorer["model"]))), len(manual))
+    model = epochs[(epochs.scorer == "model") & epochs.recording.astype(str).isin(manual)]
+    return pd.concat([stats[stats.scorer == "manual"], report_statistics(animal_tables(model), reference, alpha)],
+                     ignore_index=True)
+
 def experiment_tables(epochs: pd.DataFrame, spectra: pd.DataFrame | None = None, reference: str | None = None,
                       baseline: str = "baseline", alpha: float = ALPHA) -> dict:
     """Every table of the report, by name: per animal (`animal_tables`), per group (`group_tables`),
-    `statistics` (`report_statistics`) and `conclusion_changes` (when both scorers are in `epochs`).
+    `statistics` (`report_statistics`) and `conclusion_changes` (when both scorers are in `epochs`; on the
+    recordings scored by both, where only some were scored by hand).
 
     Parameters
     ----------
@@ -70,11 +83,11 @@ def experiment_tables(epochs: pd.DataFrame, spectra: pd.DataFrame | None = None,
     out = {**tables, **group_tables(tables)}
     out["statistics"] = report_statistics(tables, reference, alpha)
     if {"manual", "model"} <= set(map(str, epochs.scorer.unique())):
-        out["conclusion_changes"] = conclusion_changes(out["statistics"])
+        out["conclusion_changes"] = conclusion_changes(_paired_statistics(epochs, out["statistics"], reference, alpha))
     log.info("report tables: %s", ", ".join(f"{k} ({len(v):,} rows)" for k, v in out.items()))
     return out
 
-# %% ../../nbs/19_report.ipynb 13
+# %% ../../nbs/19_report.ipynb 16
 def experiment_figures(tables: dict, reference: str | None = None, scorer: str = "model") -> dict:
     """The report's figures (matplotlib Figures) by name, from `experiment_tables`: time in stage per hour (every
     condition, both scorers), per-phase bars and spectra per condition (`scorer`'s), the delta time course.

@@ -207,19 +207,19 @@ def touches(stats: pd.DataFrame, stages: str) -> pd.Series:
 
 # %% ../../nbs/19_report_stats.ipynb 29
 def conclusion_changes(stats: pd.DataFrame) -> pd.DataFrame:
-    """Each test with the manual and the model result side by side; `changes_conclusion` where one is
-    significant and the other not. Empty without both scorers.
+    """Each test with the manual and the model result (adjusted p, significance, effect size, n) side by side;
+    `changes_conclusion` where one is significant and the other not. Empty without both scorers.
 
     Examples
     --------
     >>> s = pd.DataFrame({"scorer": ["manual", "model"], "measure": "minutes", "level": "R", "condition": "baseline",
     ...                   "phase": "light", "effect": "ko - wt", "p_adjusted": [0.01, 0.2], "significant": [True, False],
-    ...                   "effect_size": [1.5, 0.7]})
+    ...                   "effect_size": [1.5, 0.7], "n_per_group": "wt 8, ko 8"})
     >>> conclusion_changes(s).changes_conclusion.tolist()
     [True]
     """
     keys = ["measure", "level", "condition", "phase", "effect"]
-    cols = ["p_adjusted", "significant", "effect_size"]
+    cols = ["p_adjusted", "significant", "effect_size", "n_per_group"]
     sides = {s: stats[stats.scorer == s].set_index(keys)[cols] for s in ("manual", "model")}
     if any(not len(d) for d in sides.values()): return pd.DataFrame(columns=[*keys, *(f"{c}_{s}" for s in sides for c in cols),
                                                                              "changes_conclusion"])
