@@ -101,3 +101,12 @@ def test_tables_reach_disk_once(planted, tmp_path):
     assert len(back) == len(tables["statistics"]) and back.significant.sum() == tables["statistics"].significant.sum()
     with pytest.raises(OutputExistsError):
         write_tables({"statistics": back}, tmp_path)
+
+
+def test_scorers_are_compared_on_the_recordings_both_scored(planted):
+    epochs = planted[0]
+    hand = epochs.animal.isin([f"{g}{i}" for g in ("wt", "mutant") for i in range(1, 5)])  # 4 of 8 per group
+    tables = experiment_tables(epochs[(epochs.scorer == "model") | hand], reference="wt")
+    changes = tables["conclusion_changes"]
+    assert set(changes.n_per_group_manual) == set(changes.n_per_group_model) == {"wt 4, mutant 4"}
+    assert set(tables["statistics"].query("scorer == 'model'").n_per_group) == {"wt 8, mutant 8"}

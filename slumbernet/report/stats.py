@@ -185,7 +185,8 @@ def describe_test(row) -> str:
     >>> describe_test(row)
     "minutes R, light, baseline (manual scores): ko - wt, Welch's t-test t(11.2) = -4.49, p = 0.00084, Benjamini-Hochberg adjusted p = 0.0042; Hedges g = -2.12 [95 % CI -3.46, -0.78]; n: wt 8, ko 8"
     """
-    where = ", ".join(str(x) for x in (row["level"], row["phase"], row["condition"]) if isinstance(x, str) and x)
+    phase = "over zeitgeber time" if row["phase"] == "zt_h" else row["phase"]
+    where = ", ".join(str(x) for x in (row["level"], phase, row["condition"]) if isinstance(x, str) and x)
     dfs = f"{row['df1']:.3g}" + ("" if pd.isna(row["df2"]) else f", {row['df2']:.3g}")
     test = row["test"].split(" (")[0] + (", Greenhouse-Geisser corrected" if "Greenhouse" in row["test"] else "")
     size = f"{row['effect_size_name']} = {row['effect_size']:.2f}"
