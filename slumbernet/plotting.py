@@ -17,8 +17,8 @@ from .preprocess import bandpass, fill_nonfinite
 from .spectral import emg_rms, spectrogram
 
 # %% auto 0
-__all__ = ['STAGE_COLORS', 'plot_stage_examples', 'plot_hypnogram', 'light_intervals', 'plot_spectrogram', 'plot_scores',
-           'plot_confusion', 'plot_architecture', 'plot_per_hour']
+__all__ = ['STAGE_COLORS', 'plot_stage_examples', 'plot_hypnogram', 'light_intervals', 'draw_light_dark', 'plot_spectrogram',
+           'plot_scores', 'plot_confusion', 'plot_architecture', 'plot_per_hour']
 
 # %% ../nbs/06_plotting.ipynb 6
 STAGE_COLORS = {"W": "#e6550d", "N": "#3182bd", "R": "#31a354"}
@@ -160,8 +160,21 @@ def light_intervals(start, span_h: float, lights_on_h: float = 7.0, lights_off_h
                 out.append((float(a), float(b), "light" if light else "dark"))
     return out
 
-def _draw_light_dark(ax, start, span_h: float, lights_on_h: float, lights_off_h: float):
-    "The light/dark bar: white for light, dark grey for dark, each phase named where it is wide enough."
+def draw_light_dark(ax, start, span_h: float, lights_on_h: float, lights_off_h: float):
+    """The light/dark bar on `ax`: white for light, dark grey for dark, each phase named where it is wide enough.
+
+    `start` is the clock time at x = 0 (x in hours); the pieces are `light_intervals`. The report's
+    figures draw it above time courses in zeitgeber time (start = lights on).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from datetime import datetime
+    >>> fig, ax = plt.subplots()
+    >>> draw_light_dark(ax, datetime(2026, 1, 5, 7), 24.0, 7.0, 19.0)
+    >>> [t.get_text() for t in ax.texts]
+    ['light', 'dark']
+    """
     spans = light_intervals(start, span_h, lights_on_h, lights_off_h)
     bars = ax.broken_barh([(a, b - a) for a, b, _ in spans], (0, 1), facecolors=["white" if p == "light" else "0.2"
                           for *_, p in spans], edgecolors="0.2", linewidth=0.6)
@@ -303,7 +316,7 @@ def _draw_tracks(fig, rec: Recording, hyps: list, probs, clock_start, fmax_hz: f
     ax, gs = _track_axes(fig, ([("light_dark", 0.22)] if bar else []) + [(name, 0.85) for name, _ in hyps] +
                          [("spectrogram", 2.0)] + ([("emg", 0.85)] if rec.has_emg else []) +
                          ([("hypnodensity", 0.9)] if probs is not None else []))
-    if bar: _draw_light_dark(ax["light_dark"], clock_start, span_h, lights_on_h, lights_off_h)
+    if bar: draw_light_dark(ax["light_dark"], clock_start, span_h, lights_on_h, lights_off_h)
     for name, h in hyps:
         plot_hypnogram(h, ax[name], "0.25")
         ax[name].set_ylabel(name, fontsize=10)
