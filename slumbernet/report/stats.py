@@ -13,8 +13,8 @@ import pandas as pd
 log = logging.getLogger(__name__)
 
 # %% auto 0
-__all__ = ['log', 'ALPHA', 'STAT_COLUMNS', 'time_course_anova', 'welch_tests', 'adjust', 'report_statistics', 'describe_test',
-           'touches', 'conclusion_changes']
+__all__ = ['log', 'ALPHA', 'STAT_COLUMNS', 'time_course_anova', 'welch_tests', 'adjust', 'first_delta_bin', 'report_statistics',
+           'describe_test', 'touches', 'conclusion_changes']
 
 # %% ../../nbs/19_report_stats.ipynb 5
 ALPHA = 0.05
@@ -68,7 +68,10 @@ def time_course_anova(table: pd.DataFrame, value: str, time: str = "zt_h", level
         wide = wide.drop(columns=gaps)
         d = wide.stack().rename(value).reset_index()
         if wide.shape[1] < 2 or (d.groupby("group").animal.nunique() < 2).any() or d.group.nunique() < 2: continue
-        a = pg.mixed_anova(d, dv=value, within=time, subject="animal", between="group", correction=True)
+        with np.errstate(invalid="ignore", divide="ignore"):  # no variance: told below, not as NumPy's warnings
+            a = pg.mixed_anova(d, dv=value, within=time, subject="animal", between="group", correction=True)
+        if "p_unc" not in a.columns:  # no variance to test (wake all through sleep deprivation, say): pingouin gives no F
+            log.info("%s %s: the same value in every animal and bin, not tested", value, key); continue
         for _, r in a.iterrows():
             within = r["Source"] != "group"
             eps = r["eps"] if within else np.nan
@@ -141,7 +144,28 @@ def adjust(stats: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
     out["significant"] = out.p_adjusted < alpha
     return out
 
-# %% ../../nbs/19_report_stats.ipynb 19
+# %% ../../nbs/19_report_stats.ipynb 20
+def first_delta_bin(delta: pd.DataFrame) -> pd.DataFrame:
+    """Each scorer's and condition's first bin of the delta time course (`report.tables.delta_time_course`) in which every
+    animal has NREM: the rebound's peak after sleep deprivation. `phase` names the bin.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"scorer": "model", "group": "a", "animal": ["1", "1", "2", "2"], "condition": "recovery",
+    ...                   "zt_h": [6.0, 8.0, 6.0, 8.0], "delta_pct": [np.nan, 140.0, 150.0, 120.0]})
+    >>> first_delta_bin(d)[["animal", "zt_h", "phase"]].values.tolist()
+    [['1', 8.0, 'first bin with NREM in every animal (ZT 8)'], ['2', 8.0, 'first bin with NREM in every animal (ZT 8)']]
+    """
+    d = delta.dropna(subset=["delta_pct"]).astype({"scorer": str, "condition": str})
+    animals = d.groupby(["scorer", "condition"]).animal.nunique().rename("n_all")
+    per_bin = d.groupby(["scorer", "condition", "zt_h"]).animal.nunique().rename("n").reset_index().join(
+        animals, on=["scorer", "condition"])
+    first = per_bin[per_bin.n == per_bin.n_all].groupby(["scorer", "condition"]).zt_h.min().rename("first_zt")
+    d = d.join(first, on=["scorer", "condition"])
+    d = d[d.zt_h == d.first_zt].drop(columns="first_zt")
+    return d.assign(phase=[f"first bin with NREM in every animal (ZT {z:g})" for z in d.zt_h]).reset_index(drop=True)
+
+# %% ../../nbs/19_report_stats.ipynb 23
 def report_statistics(tables: dict, reference: str | None = None, alpha: float = ALPHA) -> pd.DataFrame:
     """Every test of the report on the per-animal tables (`report.tables.animal_tables`), adjusted (`adjust`).
 
@@ -163,12 +187,14 @@ def report_statistics(tables: dict, reference: str | None = None, alpha: float =
     if "delta_time_course" in tables:
         tests.append(time_course_anova(tables["delta_time_course"], "delta_pct", level=None,
                                        measure="NREM delta % of baseline"))
+        tests.append(welch_tests(first_delta_bin(tables["delta_time_course"]), "delta_pct", by=("phase",),
+                                 reference=reference, measure="NREM delta % of baseline, first bin"))
     stats = pd.concat([t for t in tests if len(t)], ignore_index=True)
     moved = stats.measure == "transitions per h"  # the transition is a level, not a phase
     stats.loc[moved, ["level", "phase"]] = stats.loc[moved, ["phase", "level"]].to_numpy()
     return adjust(stats, alpha)
 
-# %% ../../nbs/19_report_stats.ipynb 21
+# %% ../../nbs/19_report_stats.ipynb 25
 def _fmt_p(p: float) -> str:
     return "n/a" if pd.isna(p) else "< 0.0001" if p < 1e-4 else f"= {p:.2g}" if p < 0.01 else f"= {p:.3f}"
 
@@ -195,7 +221,7 @@ def describe_test(row) -> str:
             f"{row['statistic_name']}({dfs}) = {row['statistic']:.2f}, p {_fmt_p(row['p'])}, "
             f"Benjamini-Hochberg adjusted p {_fmt_p(row['p_adjusted'])}; {size}; n: {row['n_per_group']}")
 
-# %% ../../nbs/19_report_stats.ipynb 26
+# %% ../../nbs/19_report_stats.ipynb 30
 def touches(stats: pd.DataFrame, stages: str) -> pd.Series:
     """True for the rows of a statistics table whose level involves any of `stages` (letters): a stage, or a transition.
 
@@ -204,9 +230,9 @@ def touches(stats: pd.DataFrame, stages: str) -> pd.Series:
     >>> touches(pd.DataFrame({"level": ["W", "N->R", "W->N", ""]}), "R").tolist()
     [False, True, False, False]
     """
-    return stats.level.astype(str).apply(lambda s: any(c in stages for c in s.replace("->", "")))
+    return stats.level.fillna("").astype(str).apply(lambda s: any(c in stages for c in s.replace("->", "")))
 
-# %% ../../nbs/19_report_stats.ipynb 29
+# %% ../../nbs/19_report_stats.ipynb 33
 def conclusion_changes(stats: pd.DataFrame) -> pd.DataFrame:
     """Each test with the manual and the model result (adjusted p, significance, effect size, n) side by side;
     `changes_conclusion` where one is significant and the other not. Empty without both scorers.
