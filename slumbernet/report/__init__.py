@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..io import atomic_write, spreadsheet_safe
+from .html import save_table
 from .figures import (GROUP_COLORS, SCORER_STYLES, group_colors, plot_delta_time_course,
                                        plot_phase_bars, plot_spectra, plot_stage_time_per_hour)
 from .stats import (ALPHA, STAT_COLUMNS, adjust, conclusion_changes, describe_test,
@@ -109,7 +109,7 @@ def experiment_figures(tables: dict, reference: str | None = None, scorer: str =
     return figs
 
 def write_tables(tables: dict, out_dir, overwrite: bool = False) -> list[Path]:
-    """Each table as `<name>.csv` in `out_dir` (created), written atomically; the paths written.
+    """Each table as `<name>.csv` in `out_dir` (created), written atomically and spreadsheet-safe (`html.save_table`); the paths written.
 
     Raises
     ------
@@ -125,11 +125,4 @@ def write_tables(tables: dict, out_dir, overwrite: bool = False) -> list[Path]:
     >>> (out / "latency.csv").read_text().splitlines()
     ['animal,rem_latency_min', "'=m1,12.5"]
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, t in tables.items():
-        text = t.astype({c: object for c in t.columns if not pd.api.types.is_numeric_dtype(t[c])})
-        text = text.apply(lambda c: c.map(spreadsheet_safe) if c.dtype == object else c)
-        paths.append(atomic_write(out / f"{name}.csv", text.to_csv(index=False).encode(), overwrite=overwrite))
-    return paths
+    return [save_table(t, out_dir, name, overwrite) for name, t in tables.items()]

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..io import atomic_write, pd
+from ..io import atomic_write, pd, spreadsheet_safe
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,8 @@ def save_figure(fig, folder, name: str, overwrite: bool = False) -> tuple[Path, 
 
 # %% ../../nbs/19_report_html.ipynb 10
 def save_table(table: pd.DataFrame, folder, name: str, overwrite: bool = False) -> Path:
-    """Save `table` as `folder/name.csv` (no index), atomically.
+    """Save `table` as `folder/name.csv` (no index), atomically; text cells a spreadsheet would run as a formula
+    (`=`, `+`, `-`, `@` first) are quoted (`io.spreadsheet_safe`).
 
     Examples
     --------
@@ -69,7 +70,9 @@ def save_table(table: pd.DataFrame, folder, name: str, overwrite: bool = False) 
     m1,70.5
     """
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    return atomic_write(folder / f"{name}.csv", table.to_csv(index=False).encode("utf-8"), overwrite)
+    text = table.astype({c: object for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])})
+    text = text.apply(lambda c: c.map(spreadsheet_safe) if c.dtype == object else c)
+    return atomic_write(folder / f"{name}.csv", text.to_csv(index=False).encode("utf-8"), overwrite)
 
 # %% ../../nbs/19_report_html.ipynb 14
 @dataclass
@@ -102,13 +105,13 @@ _STYLE = """body{font-family:system-ui,sans-serif;max-width:68em;margin:2em auto
 h1{font-size:1.7em}h2{margin-top:2em;border-bottom:1px solid #ccc}figure{margin:1em 0}img{max-width:100%}
 figcaption{color:#555;font-size:.92em}table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
 td,th{border:1px solid #ddd;padding:.2em .5em;text-align:right}th{background:#f4f4f4}
-.note{background:#fff6e0;border-left:4px solid #e0a800;padding:.5em 1em}.files{font-size:.85em;color:#555}"""
+.note{background:#fff6e0;border-left:4px solid #e0a800;padding:.5em 1em}.files{font-size:.85em;color:#555}.wide{overflow-x:auto}"""
 
 def _table_html(caption: str, table: pd.DataFrame, csv: str) -> str:
     shown = table.head(TABLE_ROWS_SHOWN).round(3)
     more = f" (first {TABLE_ROWS_SHOWN} of {len(table)} rows)" if len(table) > TABLE_ROWS_SHOWN else ""
     return (f"<p><b>{html.escape(caption)}</b>{more}: <a href='{html.escape(csv)}'>CSV</a></p>"
-            + shown.to_html(index=False, border=0, na_rep=""))
+            + "<div class='wide'>" + shown.to_html(index=False, border=0, na_rep="") + "</div>")  # wide tables scroll
 
 def _section_html(i: int, s: ReportSection) -> str:
     parts = [f"<h2 id='s{i}'>{html.escape(s.title)}</h2>"] + [f"<p>{html.escape(t)}</p>" for t in s.text]
