@@ -146,6 +146,7 @@ def assemble(src: Path) -> list[str]:
         The page names in navigation order.
     """
     notebooks = sorted(NBS.glob("*.ipynb"), key=notebook_order)
+    if (NBS / "images").is_dir(): shutil.copytree(NBS / "images", src / "images")  # figures the README shows
     pages, modules = [], {}  # modules: module name -> the notebook page that exports it
     for path in notebooks:
         nb, module = clean_notebook(json.loads(path.read_text(encoding="utf-8")))

@@ -357,16 +357,42 @@ def _cmd_info(a) -> int:
     return 0
 
 # %% ../nbs/08_cli.ipynb 81
+def _report_parser(sub) -> argparse.ArgumentParser:
+    "`slumbernet report`: its options, on the subparsers `sub`; its handler `_cmd_report`."
+    r = sub.add_parser("report", help="an experiment's figures and statistics, by group: the recordings of an experiment "
+                                      "table scored and compared (and with your own scores where you have them)")
+    r.add_argument("table", help="the experiment table (CSV): file, scores (optional), animal, group, condition, day, light_on")
+    r.add_argument("--out", required=True, help="folder for report.html, tables/ (CSV), figures/ (PNG, SVG) and scored/")
+    r.add_argument("--model", help="model file (default: the bundled model)")
+    r.add_argument("--method", choices=METHODS, default="auto", help="who scores (as for predict)")
+    r.add_argument("--epoch-s", metavar="SECONDS", help="score in epochs of this length: your scores' (1 to 30 s; default 4)")
+    r.add_argument("--reference", metavar="GROUP", help="the control group effects are measured against (default: the table's first)")
+    r.add_argument("--jobs", type=int, default=1, help="worker processes for scoring")
+    r.add_argument("--overwrite", action="store_true", help="replace an earlier report in --out (its scored recordings are kept)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(func=_cmd_report)
+    return r
+
+def _cmd_report(a) -> int:
+    "`slumbernet report`: the page's path to stderr."
+    from slumbernet.report.run import report_experiment
+    kw = {} if a.method == "auto" else {"method": a.method}
+    if a.epoch_s is not None: kw["epoch_s"] = _epoch_option(a.epoch_s)
+    page = report_experiment(a.table, _out_folder(a.out), a.model, a.jobs, a.reference, a.overwrite, not a.quiet, **kw)
+    print(f"report: {page} (tables in {page.parent / 'tables'}, figures in {page.parent / 'figures'})", file=sys.stderr)
+    return 0
+
+# %% ../nbs/08_cli.ipynb 84
 def build_parser() -> argparse.ArgumentParser:
-    "The `slumbernet` command's parser: `--version` and the six commands, in the order `--help` lists them."
+    "The `slumbernet` command's parser: `--version` and the seven commands, in the order `--help` lists them."
     p = argparse.ArgumentParser(prog="slumbernet", description="Score mouse sleep (Wake/NREM/REM) from EEG and EMG.")
     p.add_argument("--version", action="version", version=f"slumbernet {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
-    for add_command in (_compare_parser, _calibrate_parser, _predict_parser, _train_parser, _cv_parser, _info_parser):
+    for add_command in (_compare_parser, _calibrate_parser, _predict_parser, _train_parser, _cv_parser, _report_parser, _info_parser):
         add_command(sub)
     return p
 
-# %% ../nbs/08_cli.ipynb 85
+# %% ../nbs/08_cli.ipynb 88
 def main(argv=None) -> int:
     "The `slumbernet` command's work: parse `argv` (default: the command line), run the command, return its exit status."
     args = build_parser().parse_args(argv)
@@ -376,7 +402,7 @@ def main(argv=None) -> int:
         print(f"error: {cli_words(str(e))}", file=sys.stderr)
         return 2
 
-# %% ../nbs/08_cli.ipynb 89
+# %% ../nbs/08_cli.ipynb 92
 def console() -> None:
     """Entry point of the `slumbernet` command: `main`, then exit without tearing down every module.
 
