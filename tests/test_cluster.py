@@ -53,3 +53,20 @@ def test_workers_with_several_threads_are_warned_about(tmp_path):
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as c, pytest.warns(SlumberNetWarning, match="threads_per_worker=1"):
         predict_many([SAMPLES / "mouse01_recovery.edf"], tmp_path, c, progress=False, impossible="sometimes")
+
+
+@pytest.mark.slow  # a report of the 8 samples, scored on the cluster and on one machine
+def test_a_report_scored_on_a_cluster_is_the_report_scored_on_one_machine(tmp_path, client):
+    import warnings
+    from slumbernet.experiment import write_experiment
+    from slumbernet.report.run import report_experiment
+    rows = [{"file": str(SAMPLES / f"mouse{i:02d}_{c}.edf"), "animal": f"mouse{i:02d}", "group": "A" if i <= 2 else "B",
+             "condition": c} for i in range(1, 5) for c in ("baseline", "recovery")]
+    table = write_experiment(rows, tmp_path / "experiment.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # two mice per group: warned about
+        report_experiment(table, tmp_path / "cluster", progress=False, client=client)
+        report_experiment(table, tmp_path / "one", progress=False)
+    for sub in ("scored", "tables"):
+        assert {k: v for k, v in digests(tmp_path / "cluster" / sub).items() if k != "summary.csv"} == \
+            {k: v for k, v in digests(tmp_path / "one" / sub).items() if k != "summary.csv"}

@@ -26,7 +26,7 @@ __all__ = ['log', 'SECTIONS', 'score_experiment', 'recording_tables', 'experimen
            'write_report', 'report_experiment']
 
 # %% ../../nbs/19_report_run.ipynb 8
-def score_experiment(exp: Experiment, scored_dir, model=None, jobs: int = 1, progress: bool = True,
+def score_experiment(exp: Experiment, scored_dir, model=None, jobs: int = 1, progress: bool = True, client=None,
                      **predict_kw) -> tuple[pd.DataFrame, float]:
     """Score the recordings of `exp` into `scored_dir` (keeping results made the same way before).
 
@@ -36,6 +36,8 @@ def score_experiment(exp: Experiment, scored_dir, model=None, jobs: int = 1, pro
     scored_dir : str or Path
     model, jobs, progress, predict_kw
         As `cohort.predict_files`.
+    client : dask.distributed.Client, optional
+        Score on a Dask cluster instead, one task per recording (`cluster.predict_many`: the same results).
 
     Returns
     -------
@@ -52,7 +54,11 @@ def score_experiment(exp: Experiment, scored_dir, model=None, jobs: int = 1, pro
     >>> score_experiment(read_experiment("experiment.csv"), "report/scored")  # doctest: +SKIP
     """
     t0 = time.perf_counter()
-    summary = predict_files(list(exp.table.file), scored_dir, model, "csv", jobs, False, progress, **predict_kw)
+    files = list(exp.table.file)
+    if client is None: summary = predict_files(files, scored_dir, model, "csv", jobs, False, progress, **predict_kw)
+    else:
+        from slumbernet.cluster import predict_many
+        summary = predict_many(files, scored_dir, client, model, "csv", False, progress, **predict_kw)
     seconds = time.perf_counter() - t0
     failed = summary[summary.status == "error"]
     if len(failed):
@@ -100,8 +106,9 @@ def recording_tables(row, result, recording, model=None) -> tuple[list[pd.DataFr
     meta = dict(recording=rid, animal=str(row.animal), group=str(row.group), condition=str(row.condition),
                 lights_on_h=float(row.light_on_h))
     frames = [recording_epochs(hyp, scorer="model", freqs_hz=spectra.freqs_hz, psd=spectra.psd_uv2_hz, **meta)]
-    if isinstance(row.scores, str) and row.scores:
-        manual, same_grid = _manual_hypnogram(row.scores, hyp, recording)
+    scores = getattr(row, "scores", "")  # a table without a scores column: the model's scores only
+    if isinstance(scores, str) and scores:
+        manual, same_grid = _manual_hypnogram(scores, hyp, recording)
         psd = dict(freqs_hz=spectra.freqs_hz, psd=spectra.psd_uv2_hz[:len(manual)]) if same_grid else {}
         frames.append(recording_epochs(manual, scorer="manual", **psd, **meta))
     measured = pd.concat([f for f in frames if f.delta_uv2.notna().any()], ignore_index=True)
@@ -200,7 +207,7 @@ def write_report(out, tables: dict, reference: str, header: list[str], note: str
 
 # %% ../../nbs/19_report_run.ipynb 24
 def report_experiment(table, out, model=None, jobs: int = 1, reference: str | None = None, overwrite: bool = False,
-                      progress: bool = True, **predict_kw) -> Path:
+                      progress: bool = True, client=None, **predict_kw) -> Path:
     """The experiment report: score what is not scored, then write tables, figures and `report.html` into `out`.
 
     Parameters
@@ -211,6 +218,8 @@ def report_experiment(table, out, model=None, jobs: int = 1, reference: str | No
         The report folder: `scored/`, `tables/`, `figures/`, `report.html`.
     model, jobs, predict_kw
         As `cohort.predict_files` (the results in `out/scored` are kept between runs).
+    client : dask.distributed.Client, optional
+        Score on a Dask cluster (`cluster.predict_many`) instead of `jobs` local processes.
     reference : str, optional
         The control group (default: the table's first).
     overwrite : bool
@@ -230,7 +239,7 @@ def report_experiment(table, out, model=None, jobs: int = 1, reference: str | No
     exp, out = read_experiment(table), Path(out)
     if not overwrite and (out / "report.html").exists():  # before a day of scoring, not after
         raise OutputExistsError("already holds a report (report.html): pass overwrite=True to replace it", out)
-    summary, seconds = score_experiment(exp, out / "scored", model, jobs, progress, **predict_kw)
+    summary, seconds = score_experiment(exp, out / "scored", model, jobs, progress, client, **predict_kw)
     epochs, spectra = experiment_epochs(exp, summary, out / "scored", model)
     reference = reference or exp.groups[0]
     tables = experiment_tables(epochs, spectra, reference, exp.baseline_condition or "baseline")
