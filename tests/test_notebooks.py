@@ -15,7 +15,8 @@ from conftest import ROOT
 NBS = sorted((ROOT / "nbs").glob("*.ipynb"))
 SLOW = {"03_model_networks", "04_train", "15_workflow", "workshop",  # build or train networks with TensorFlow
         "09_comparison",  # scores a re-synthesised day and a sleep-deprivation experiment
-        "10_cluster"}  # starts a Dask cluster
+        "10_cluster",  # starts a Dask cluster
+        "20_cohort_experiment"}  # simulates and scores a 30-recording experiment
 FLAGGED = [p for p in NBS if p.stem not in SLOW and "#| slow" in p.read_text(encoding="utf-8")]
 RUN = ("import sys; from pathlib import Path; from nbdev.test import test_nb\n"
        "ok, _ = test_nb(Path(sys.argv[1]), skip_flags=sys.argv[3:], basepath=Path(sys.argv[2])); sys.exit(not ok)")
