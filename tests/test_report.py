@@ -28,6 +28,7 @@ def group_effects(stats):
     return stats[stats.family == "group"]
 
 
+@pytest.mark.slow  # a synthetic 16-mouse experiment (the report notebooks check the same on smaller ones)
 def test_the_planted_differences_are_found_by_both_scorers(planted):
     stats = group_effects(planted[1]["statistics"])
     for scorer in ("manual", "model"):
@@ -41,6 +42,7 @@ def test_the_planted_differences_are_found_by_both_scorers(planted):
         assert (rebound.p_adjusted < 0.001).any()
 
 
+@pytest.mark.slow  # a synthetic 16-mouse experiment (the report notebooks check the same on smaller ones)
 def test_and_no_others(planted):
     stats = group_effects(planted[1]["statistics"])
     wake_only = (stats.level != "") & ~touches(stats, "NR")  # Wake time and bouts: nothing planted there
@@ -54,6 +56,7 @@ def test_and_no_others(planted):
     assert not (stats.significant & ~allowed).any(), stats[stats.significant & ~allowed]
 
 
+@pytest.mark.slow  # a synthetic 16-mouse experiment (the report notebooks check the same on smaller ones)
 def test_nothing_planted_nothing_found():
     _, tables = tables_of(rem_kept=(1.0, 1.0), rebound=(0.0, 0.0))
     stats = group_effects(tables["statistics"])
@@ -61,6 +64,7 @@ def test_nothing_planted_nothing_found():
     assert not tables["conclusion_changes"].changes_conclusion.any()
 
 
+@pytest.mark.slow  # a synthetic 16-mouse experiment (the report notebooks check the same on smaller ones)
 def test_statistics_table_is_tidy_and_states_its_tests(planted):
     stats = planted[1]["statistics"]
     assert stats.columns.tolist() == STAT_COLUMNS
@@ -73,6 +77,7 @@ def test_statistics_table_is_tidy_and_states_its_tests(planted):
     assert set(stats.n_per_group) >= {"wt 8, mutant 8"}
 
 
+@pytest.mark.slow  # a synthetic 16-mouse experiment (the report notebooks check the same on smaller ones)
 def test_the_epoch_table_is_compact(planted):
     epochs = planted[0]
     assert len(epochs) == 2 * 16 * 3 * 21600
@@ -93,6 +98,7 @@ def test_impossible_input_is_refused_naming_the_table():
     assert recording_epochs(artefact, "r", "m", "g", "c").stage.tolist() == [-1, 1]  # in no stage
 
 
+@pytest.mark.slow  # a synthetic 16-mouse experiment (the report notebooks check the same on smaller ones)
 def test_tables_reach_disk_once(planted, tmp_path):
     tables = planted[1]
     paths = write_tables(tables, tmp_path)
@@ -103,6 +109,7 @@ def test_tables_reach_disk_once(planted, tmp_path):
         write_tables({"statistics": back}, tmp_path)
 
 
+@pytest.mark.slow  # a synthetic 16-mouse experiment (the report notebooks check the same on smaller ones)
 def test_scorers_are_compared_on_the_recordings_both_scored(planted):
     epochs = planted[0]
     hand = epochs.animal.isin([f"{g}{i}" for g in ("wt", "mutant") for i in range(1, 5)])  # 4 of 8 per group
