@@ -15,7 +15,7 @@ from ..evaluate import MANUAL_SCORING_H_PER_DAY
 from ..experiment import Experiment, read_experiment
 from ..io import OutputExistsError, SlumberNetError, SlumberNetWarning, load_scores, pd
 from ..io.utils import fmt_duration
-from . import (describe_test, epoch_table, experiment_figures, experiment_tables,
+from . import (ALPHA, describe_test, epoch_table, experiment_figures, experiment_tables,
                                recording_epochs, stage_spectra, write_tables)
 from .html import ReportSection, save_figure, write_report_html
 
@@ -70,7 +70,7 @@ def score_experiment(exp: Experiment, scored_dir, model=None, jobs: int = 1, pro
         columns="_order").reset_index(drop=True), seconds
 
 # %% ../../nbs/19_report_run.ipynb 12
-def _manual_hypnogram(scores, model_hyp, source):
+def _manual_hypnogram(scores, model_hyp):
     """The lab's scores cut to the model's epochs, and whether they share the model's epoch grid (same length, start)."""
     manual = load_scores(scores)
     same_grid = manual.epoch_s == model_hyp.epoch_s and manual.start == model_hyp.start
@@ -108,9 +108,9 @@ def recording_tables(row, result, recording, model=None) -> tuple[list[pd.DataFr
     frames = [recording_epochs(hyp, scorer="model", freqs_hz=spectra.freqs_hz, psd=spectra.psd_uv2_hz, **meta)]
     scores = getattr(row, "scores", "")  # a table without a scores column: the model's scores only
     if isinstance(scores, str) and scores:
-        manual, same_grid = _manual_hypnogram(scores, hyp, recording)
-        psd = dict(freqs_hz=spectra.freqs_hz, psd=spectra.psd_uv2_hz[:len(manual)]) if same_grid else {}
-        frames.append(recording_epochs(manual, scorer="manual", **psd, **meta))
+        manual, same_grid = _manual_hypnogram(scores, hyp)
+        delta = frames[0].delta_uv2.to_numpy()[:len(manual)] if same_grid else None  # the same epochs of the same signal
+        frames.append(recording_epochs(manual, scorer="manual", delta_uv2=delta, **meta))
     measured = pd.concat([f for f in frames if f.delta_uv2.notna().any()], ignore_index=True)
     return frames, stage_spectra(measured, spectra.freqs_hz, spectra.psd_uv2_hz)
 
@@ -155,7 +155,7 @@ SECTIONS = (("Time in each stage across the day", "stage_time_per_hour", "stage_
              "Each animal's EEG power per 0.5-Hz bin as % of its 0.5-30 Hz total, per stage, group mean."))
 "(title, figure name prefix, group table, how to read it) of the page's figure sections."
 
-def report_sections(tables: dict, figures: dict, alpha: float = 0.05) -> list[ReportSection]:
+def report_sections(tables: dict, figures: dict, alpha: float = ALPHA) -> list[ReportSection]:
     """The report page's sections: figures with their group tables, the statistics, manual against model."""
     sections = []
     for title, prefix, table, how in SECTIONS:
