@@ -19,7 +19,7 @@ import time
 import warnings
 
 from benchmarks.common import write_results
-from benchmarks.paper_vs_default import _where
+from benchmarks.paper_vs_default import trained_on
 
 SEED = 2024
 CONDITIONS = ("baseline", "sleep_deprivation", "recovery")
@@ -79,7 +79,7 @@ def main(argv=None):
     args = parse(argv)
     from slumbernet.model import import_keras
     from slumbernet.simulate import simulate_cohort
-    where = _where(import_keras())
+    where = trained_on(import_keras())
     if "GPU" not in where and "NVIDIA" not in where and not args.quick:
         warnings.warn(f"training on {where}: the paper's network needs hours per fold here; run it on a GPU machine")
     sims = simulate_cohort(args.animals, CONDITIONS, hours=args.hours, seed=SEED, sfreq_hz=128.0)

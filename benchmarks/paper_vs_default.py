@@ -21,7 +21,7 @@ from benchmarks.common import write_results
 SEED = 4242
 
 
-def _where(keras) -> str:
+def trained_on(keras) -> str:
     "The Keras backend and the device it trains on, in words."
     backend = keras.backend.backend()
     if backend == "torch":
@@ -50,7 +50,7 @@ def main(argv=None):
     from slumbernet.simulate import simulate_cohort
     from slumbernet.train import TrainConfig, evaluate_model, prepare_training_data, train_model
     from slumbernet.model import import_keras
-    where = _where(import_keras())
+    where = trained_on(import_keras())
     sims = simulate_cohort(8, ("baseline",), hours=args.hours, seed=SEED, start_hour=9)
     groups = {"train": sims[:4], "val": sims[4:5], "test": sims[5:]}
     results = {}

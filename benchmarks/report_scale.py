@@ -18,6 +18,7 @@ Simulated data: timings of the pipeline, no figure about mice.
 """
 import argparse
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -66,7 +67,6 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args(argv)
     if args.quick: args.animals, args.distinct, args.hours = 4, 6, 2.0
-    import sys
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         (tmp / "sim").mkdir(); (tmp / "exp").mkdir()
