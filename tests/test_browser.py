@@ -21,17 +21,16 @@ from pathlib import Path
 
 import pytest
 
+from conftest import BROWSER_TIMEOUT_S, chromium_missing, headless_chromium
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data_samples"
-CHROMIUM = os.environ.get("SLUMBERNET_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = os.environ.get("SLUMBERNET_CHROMEDRIVER") or shutil.which("chromedriver")
-TIMEOUT_S = 60
+TIMEOUT_S = BROWSER_TIMEOUT_S
 
 
 def _missing() -> str | None:
     "Why the browser test cannot run here, or None."
-    if not CHROMIUM: return "Chromium is not installed (Debian: apt-get install chromium chromium-driver)"
-    if not CHROMEDRIVER: return "chromedriver is not installed (Debian: apt-get install chromium-driver)"
+    if chromium_missing(): return chromium_missing()
     for module, hint in (("selenium", "pip install selenium"), ("jupyterlab", "pip install jupyterlab"),
                          ("ipywidgets", "pip install ipywidgets")):
         try: __import__(module)
@@ -108,17 +107,8 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(lab):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1100,1400", f"--user-data-dir={lab[1] / '.chromium'}"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(TIMEOUT_S)
-    try: yield driver
-    finally: driver.quit()
+    with headless_chromium(lab[1] / ".chromium") as driver:
+        yield driver
 
 
 def _wait(driver, what, timeout_s: float = TIMEOUT_S, message: str = ""):

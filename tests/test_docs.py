@@ -9,16 +9,14 @@ Skips, saying why, when Chromium, chromedriver, Selenium, Sphinx, myst-nb or fur
 """
 import importlib.util
 import inspect
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from conftest import BROWSER_TIMEOUT_S, chromium_missing, headless_chromium
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("SLUMBERNET_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = os.environ.get("SLUMBERNET_CHROMEDRIVER") or shutil.which("chromedriver")
-TIMEOUT_S = 60
+TIMEOUT_S = BROWSER_TIMEOUT_S
 FIGURE_PAGE, FIGURE_TITLE = "06_plotting", "Figures"  # a notebook page with several figures
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -27,8 +25,7 @@ pytestmark = pytest.mark.slow
 
 def _missing() -> str | None:
     "Why the docs test cannot run here, or None."
-    if not CHROMIUM: return "Chromium is not installed (Debian: apt-get install chromium chromium-driver)"
-    if not CHROMEDRIVER: return "chromedriver is not installed (Debian: apt-get install chromium-driver)"
+    if chromium_missing(): return chromium_missing()
     for module, hint in (("selenium", "pip install selenium"), ("sphinx", "pip install sphinx"),
                          ("myst_nb", "pip install myst-nb"), ("furo", "pip install furo")):
         if importlib.util.find_spec(module) is None: return f"{module} is not installed ({hint})"
@@ -58,19 +55,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(site, tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1100,1400", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
-                # no network: what the pages show must come from the site itself
-                "--host-resolver-rules=MAP * ~NOTFOUND"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(TIMEOUT_S)
-    try: yield driver
-    finally: driver.quit()
+    with headless_chromium(tmp_path_factory.mktemp("chromium"), offline=True) as driver:  # the site's own files only
+        yield driver
 
 
 def _open(browser, site: Path, page: str):

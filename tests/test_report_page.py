@@ -8,7 +8,6 @@ chromium-driver`; `pip install selenium`).
 """
 import importlib.util
 import os
-import shutil
 import warnings
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -17,15 +16,14 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import pytest
 
-CHROMIUM = os.environ.get("SLUMBERNET_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = os.environ.get("SLUMBERNET_CHROMEDRIVER") or shutil.which("chromedriver")
+from conftest import BROWSER_TIMEOUT_S, chromium_missing, headless_chromium
+
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def _missing() -> str | None:
     "Why the page cannot be opened here, or None."
-    if not CHROMIUM: return "Chromium is not installed (Debian: apt-get install chromium chromium-driver)"
-    if not CHROMEDRIVER: return "chromedriver is not installed (Debian: apt-get install chromium-driver)"
+    if chromium_missing(): return chromium_missing()
     if importlib.util.find_spec("selenium") is None: return "selenium is not installed (pip install selenium)"
     return None
 
@@ -47,24 +45,15 @@ def page(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1200,1600",
-                f"--user-data-dir={tmp_path_factory.mktemp('chromium')}", "--host-resolver-rules=MAP * ~NOTFOUND"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    try: yield driver
-    finally: driver.quit()
+    with headless_chromium(tmp_path_factory.mktemp("chromium"), window_size="1200,1600", offline=True) as driver:
+        yield driver
 
 
 def test_the_report_page_shows_every_figure_and_links_every_file(page, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
     browser.get(page.as_uri())
-    WebDriverWait(browser, 60).until(lambda d: d.execute_script(
+    WebDriverWait(browser, BROWSER_TIMEOUT_S).until(lambda d: d.execute_script(
         "return document.readyState === 'complete' && Array.from(document.images).every(i => i.complete)"))
     assert browser.title == "Sleep report"
     images = browser.find_elements(By.TAG_NAME, "img")
