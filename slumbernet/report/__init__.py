@@ -88,9 +88,10 @@ def experiment_tables(epochs: pd.DataFrame, spectra: pd.DataFrame | None = None,
     return out
 
 # %% ../../nbs/19_report.ipynb 16
-def experiment_figures(tables: dict, reference: str | None = None, scorer: str = "model") -> dict:
+def experiment_figures(tables: dict, reference: str | None = None) -> dict:
     """The report's figures (matplotlib Figures) by name, from `experiment_tables`: time in stage per hour (every
-    condition, both scorers), per-phase bars and spectra per condition (`scorer`'s), the delta time course.
+    condition), per-phase bars and spectra per condition, the delta time course; each with the lab's scores beside
+    the model's where the tables have both scorers.
 
     Examples
     --------
@@ -100,12 +101,11 @@ def experiment_figures(tables: dict, reference: str | None = None, scorer: str =
     """
     figs = {"stage_time_per_hour": plot_stage_time_per_hour(tables["stage_time_per_hour"], reference=reference)}
     for cond in tables["stage_time_per_phase"].condition.astype(str).unique():
-        figs[f"stage_time_per_phase_{cond}"] = plot_phase_bars(tables["stage_time_per_phase"], "minutes", cond, scorer,
-                                                               reference)
+        figs[f"stage_time_per_phase_{cond}"] = plot_phase_bars(tables["stage_time_per_phase"], "minutes", cond, reference)
     if "delta_time_course" in tables: figs["delta_time_course"] = plot_delta_time_course(tables["delta_time_course"], reference)
     if "relative_spectra" in tables:
         for cond in tables["relative_spectra"].condition.astype(str).unique():
-            figs[f"spectra_{cond}"] = plot_spectra(tables["relative_spectra"], cond, scorer, reference)
+            figs[f"spectra_{cond}"] = plot_spectra(tables["relative_spectra"], cond, reference)
     return figs
 
 def write_tables(tables: dict, out_dir, overwrite: bool = False) -> list[Path]:

@@ -115,36 +115,40 @@ def plot_stage_time_per_hour(per_hour: pd.DataFrame, value: str = "percent", ref
 
 # %% ../../nbs/19_report_figures.ipynb 12
 def plot_phase_bars(per_phase: pd.DataFrame, value: str = "minutes", condition: str | None = None,
-                    scorer: str = "model", reference: str | None = None, figsize=(10, 3.0), seed: int = 0):
-    """Per stage, per light/dark phase: group mean ± SEM bars with one dot per animal, for one condition and scorer.
+                    reference: str | None = None, figsize=(10, 3.0), seed: int = 0):
+    """Per stage, per light/dark phase: group mean ± SEM bars with one dot per animal, for one condition; the lab's
+    scores (scorer "manual"), where the table has them, as hatched bars beside the model's.
 
     Examples
     --------
-    >>> t = pd.DataFrame([("model", g, f"{g}{i}", "baseline", p, s, 100.0 + i) for g in ("wt", "ko") for i in range(3)
-    ...                   for p in ("light", "dark") for s in STAGES],
+    >>> t = pd.DataFrame([(sc, g, f"{g}{i}", "baseline", p, s, 100.0 + i) for sc in ("model", "manual")
+    ...                   for g in ("wt", "ko") for i in range(3) for p in ("light", "dark") for s in STAGES],
     ...                  columns=["scorer", "group", "animal", "condition", "phase", "stage", "minutes"])
     >>> fig = plot_phase_bars(t, reference="wt")
-    >>> len(fig.axes), len(fig.axes[0].patches)  # 3 stages; 2 phases x 2 groups
-    (3, 4)
+    >>> len(fig.axes), len(fig.axes[0].patches)  # 3 stages; 2 phases x 2 scorers x 2 groups
+    (3, 8)
     """
     import matplotlib.pyplot as plt
-    d = per_phase[per_phase.scorer.astype(str) == scorer]
-    condition = condition or _conditions(d)[0]
-    d = d[d.condition.astype(str) == condition]
-    groups = _groups(d, reference)
-    colors, width, rng = group_colors(groups), 0.8 / len(groups), np.random.default_rng(seed)
+    condition = condition or _conditions(per_phase)[0]
+    d = per_phase[per_phase.condition.astype(str) == condition]
+    groups, scorers = _groups(d, reference), [s for s in SCORER_STYLES if s in set(d.scorer.astype(str))]
+    slots = [(s, g) for s in scorers for g in groups]
+    colors, width, rng = group_colors(groups), 0.8 / len(slots), np.random.default_rng(seed)
     fig, axes = plt.subplots(1, len(STAGES), figsize=figsize, layout="constrained")
     for ax, stage in zip(axes, STAGES):
         for i, phase in enumerate(("light", "dark")):
-            for j, g in enumerate(groups):
-                v = d[(d.stage == stage) & (d.phase == phase) & (d.group == g)][value].dropna().to_numpy()
-                x = i + (j - (len(groups) - 1) / 2) * width
+            for j, (scorer, g) in enumerate(slots):
+                v = d[(d.stage == stage) & (d.phase == phase) & (d.group == g) & (d.scorer == scorer)][value].dropna().to_numpy()
+                x = i + (j - (len(slots) - 1) / 2) * width
                 sem = v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0
-                ax.bar(x, v.mean() if len(v) else np.nan, width * 0.9, yerr=sem, color=colors[g], alpha=0.35,
-                       edgecolor=colors[g], capsize=3, label=g if i == 0 else None)
-                ax.plot(x + rng.uniform(-width / 4, width / 4, len(v)), v, "o", ms=3.5, color=colors[g])
+                manual = scorer == "manual"
+                ax.bar(x, v.mean() if len(v) else np.nan, width * 0.9, yerr=sem, color="none" if manual else colors[g],
+                       alpha=1 if manual else 0.35, hatch="///" if manual else None, edgecolor=colors[g], capsize=3,
+                       label=(g if len(scorers) == 1 else f"{g} ({scorer})") if i == 0 else None)
+                ax.plot(x + rng.uniform(-width / 4, width / 4, len(v)), v, "o", ms=3.5, color=colors[g],
+                        mfc="white" if manual else colors[g])
         ax.set_xticks([0, 1], ["light", "dark"])
-        ax.set_title(f"{STAGE_NAMES[stage]}, {condition} ({scorer})", fontsize=10, color=STAGE_COLORS[stage])
+        ax.set_title(f"{STAGE_NAMES[stage]}, {condition}", fontsize=10, color=STAGE_COLORS[stage])
         for side in ("top", "right"): ax.spines[side].set_visible(False)
     axes[0].set_ylabel(value.replace("_", " "))
     axes[-1].legend(fontsize=8, frameon=False)
@@ -184,9 +188,9 @@ def plot_delta_time_course(delta: pd.DataFrame, reference: str | None = None, co
     return fig
 
 # %% ../../nbs/19_report_figures.ipynb 20
-def plot_spectra(rel: pd.DataFrame, condition: str | None = None, scorer: str = "model", reference: str | None = None,
-                 figsize=(11, 3.0)):
-    """Relative EEG spectrum per stage (`report.tables.relative_spectra`): group mean ± SEM, one panel per stage.
+def plot_spectra(rel: pd.DataFrame, condition: str | None = None, reference: str | None = None, figsize=(11, 3.0)):
+    """Relative EEG spectrum per stage (`report.tables.relative_spectra`): group mean ± SEM, one panel per stage, for one
+    condition; the lab's scores (scorer "manual"), where the table has them, dashed beside the model's.
 
     Examples
     --------
@@ -194,21 +198,22 @@ def plot_spectra(rel: pd.DataFrame, condition: str | None = None, scorer: str = 
     ...                   for s in STAGES for f in np.arange(0.5, 30, 1.0)],
     ...                  columns=["scorer", "group", "animal", "condition", "stage", "freq_hz", "percent"])
     >>> [ax.get_title() for ax in plot_spectra(t).axes]
-    ['Wake, baseline (model)', 'NREM, baseline (model)', 'REM, baseline (model)']
+    ['Wake, baseline', 'NREM, baseline', 'REM, baseline']
     """
     import matplotlib.pyplot as plt
-    d = rel[rel.scorer.astype(str) == scorer]
-    condition = condition or _conditions(d)[0]
-    d = d[d.condition.astype(str) == condition]
-    groups = _groups(d, reference)
+    condition = condition or _conditions(rel)[0]
+    d = rel[rel.condition.astype(str) == condition]
+    groups, scorers = _groups(d, reference), [s for s in SCORER_STYLES if s in set(d.scorer.astype(str))]
     colors = group_colors(groups)
     summary = group_summary(d, "percent", ["stage", "freq_hz"])
     fig, axes = plt.subplots(1, len(STAGES), figsize=figsize, sharey=True, layout="constrained")
     for ax, stage in zip(axes, STAGES):
-        for g in groups:
-            s = summary[(summary.stage == stage) & (summary.group == g)].sort_values("freq_hz")
-            _band(ax, s.freq_hz, s["mean"], s["sem"].fillna(0), colors[g], "-", g)
-        ax.set_title(f"{STAGE_NAMES[stage]}, {condition} ({scorer})", fontsize=10, color=STAGE_COLORS[stage])
+        for scorer in scorers:
+            for g in groups:
+                s = summary[(summary.stage == stage) & (summary.group == g) & (summary.scorer == scorer)].sort_values("freq_hz")
+                label = g if len(scorers) == 1 else f"{g} ({scorer})"
+                _band(ax, s.freq_hz, s["mean"], s["sem"].fillna(0), colors[g], SCORER_STYLES[scorer], label)
+        ax.set_title(f"{STAGE_NAMES[stage]}, {condition}", fontsize=10, color=STAGE_COLORS[stage])
         ax.set_xlabel("frequency (Hz)")
         for side in ("top", "right"): ax.spines[side].set_visible(False)
     axes[0].set_ylabel("% of 0.5-30 Hz power per bin")

@@ -147,12 +147,14 @@ SECTIONS = (("Time in each stage across the day", "stage_time_per_hour", "stage_
              "Percent of each hour in Wake, NREM and REM, by zeitgeber time (ZT 0 = lights on; the bar: light and dark), "
              "group mean ± SEM; the lab's scores dashed where it has any."),
             ("Time in each stage per light and dark phase", "stage_time_per_phase", "stage_time_per_phase_group",
-             "Minutes in each stage per phase, one point per animal, bars the group means."),
+             "Minutes in each stage per phase, one point per animal, bars the group means; the lab's scores hatched "
+             "beside the model's where it has any."),
             ("The NREM delta rebound", "delta_time_course", "delta_time_course_group",
              "NREM delta power (0.5-4 Hz) as % of each animal's own baseline (ZT 8-12 of the baseline day), group mean ± SEM: "
              "after sleep deprivation it rises above 100 % and decays as the lost sleep is recovered."),
             ("EEG spectra per stage", "spectra", "relative_spectra_group",
-             "Each animal's EEG power per 0.5-Hz bin as % of its 0.5-30 Hz total, per stage, group mean."))
+             "Each animal's EEG power per 0.5-Hz bin as % of its 0.5-30 Hz total, per stage, group mean ± SEM; the lab's "
+             "scores dashed where it has any."))
 "(title, figure name prefix, group table, how to read it) of the page's figure sections."
 
 def report_sections(tables: dict, figures: dict, alpha: float = ALPHA) -> list[ReportSection]:
