@@ -74,13 +74,15 @@ def time_course_anova(table: pd.DataFrame, value: str, time: str = "zt_h", level
             log.info("%s %s: the same value in every animal and bin, not tested", value, key); continue
         for _, r in a.iterrows():
             within = r["Source"] != "group"
-            eps = r["eps"] if within else np.nan
-            p = r["p_GG_corr"] if within and np.isfinite(r["p_GG_corr"]) else r["p_unc"]
-            scale = eps if within and np.isfinite(eps) else 1.0
+            p_gg = r.get("p_GG_corr", np.nan)  # pingouin leaves it out for two time bins (sphericity holds)
+            corrected = within and np.isfinite(p_gg)
+            eps = r.get("eps", np.nan) if within else np.nan
+            p = p_gg if corrected else r["p_unc"]
+            scale = eps if corrected and np.isfinite(eps) else 1.0
             effect = {"group": "group", "Interaction": f"group x {time}"}.get(r["Source"], time)
             rows.append({"scorer": key[0], "measure": measure or value, "level": key[2] if level else "",
                          "condition": key[1], "phase": time, "effect": effect,
-                         "test": "mixed ANOVA (pingouin.mixed_anova), Greenhouse-Geisser corrected" if within
+                         "test": "mixed ANOVA (pingouin.mixed_anova), Greenhouse-Geisser corrected" if corrected
                                  else "mixed ANOVA (pingouin.mixed_anova)",
                          "statistic_name": "F", "statistic": r["F"], "df1": r["DF1"] * scale, "df2": r["DF2"] * scale,
                          "eps": eps, "p": p, "effect_size_name": "partial eta2", "effect_size": r["np2"],
