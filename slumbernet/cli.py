@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -20,7 +21,7 @@ from .io import SlumberNetError
 from .model import ARCHITECTURES
 
 # %% auto 0
-__all__ = ['CLI_WORDS', 'cli_words', 'build_parser', 'main', 'console']
+__all__ = ['CLI_WORDS', 'SCHEDULER_TIMEOUT_S', 'cli_words', 'build_parser', 'main', 'console']
 
 # %% ../nbs/08_cli.ipynb 6
 CLI_WORDS = ((r"pass (eeg|emg)=<name or index>", r"use --\1 NAME_OR_INDEX"), (r"\(pass (eeg|emg)= to choose\)", r"(use --\1 to choose)"),
@@ -148,7 +149,37 @@ def _refuse_inputs(option: str, outputs, inputs) -> None:
             raise SlumberNetError(f"{option} names one of this run's inputs; it is never written over, even with "
                                   f"--overwrite: choose another path", out)
 
-# %% ../nbs/08_cli.ipynb 52
+# %% ../nbs/08_cli.ipynb 50
+SCHEDULER_TIMEOUT_S = 10.0
+"Seconds `--scheduler ADDRESS` waits for the scheduler to answer."
+
+def _scheduler_option(p):
+    "--scheduler, on the commands that score many recordings (`--jobs` sets a local cluster's workers)."
+    p.add_argument("--scheduler", metavar="ADDRESS", help="score on a Dask cluster: its scheduler (tcp://host:8786; the "
+                   "workers must see the same paths), or 'local' for --jobs workers on this machine; needs slumbernet[cluster]")
+
+@contextlib.contextmanager
+def _dask_client(a):
+    "A Dask client for --scheduler (None without it), closed on leaving with whatever it started."
+    if a.scheduler is None:
+        yield None; return
+    try: from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise SlumberNetError("--scheduler needs Dask, which is not installed: pip install 'slumbernet[cluster]'") from None
+    if a.scheduler == "local":
+        with LocalCluster(n_workers=max(a.jobs, 1), threads_per_worker=1, dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            yield client
+        return
+    if a.jobs != 1:
+        raise SlumberNetError(f"--jobs sets the workers of --scheduler local; the cluster at {a.scheduler} has workers of "
+                              "its own: leave out --jobs")
+    try: client = Client(a.scheduler, timeout=f"{SCHEDULER_TIMEOUT_S}s")
+    except (OSError, ValueError) as e:
+        raise SlumberNetError(f"--scheduler {a.scheduler}: no Dask scheduler answered ({e})") from None
+    with client: yield client
+
+# %% ../nbs/08_cli.ipynb 56
 def _compare_parser(sub) -> argparse.ArgumentParser:
     "`slumbernet compare`: its options, on the subparsers `sub`; its handler `_cmd_compare`."
     c = sub.add_parser("compare", help="the model against your own scores: run this first (recordings with scores beside them)")
@@ -175,7 +206,7 @@ def _cmd_compare(a) -> int:
           + ("; a figure per recording (*_comparison.png)" if not a.no_figures else ""), file=sys.stderr)
     return int(lab.pooled is None or bool(lab.table.error.astype(bool).any()))
 
-# %% ../nbs/08_cli.ipynb 56
+# %% ../nbs/08_cli.ipynb 60
 def _calibrate_parser(sub) -> argparse.ArgumentParser:
     "`slumbernet calibrate`: its options, on the subparsers `sub`; its handler `_cmd_calibrate`."
     k = sub.add_parser("calibrate", help="fine-tune a model on your scored recordings (one day of one animal will do), "
@@ -207,7 +238,7 @@ def _cmd_calibrate(a) -> int:
                                                         "keep the model you started from)"))
     return 0
 
-# %% ../nbs/08_cli.ipynb 60
+# %% ../nbs/08_cli.ipynb 64
 def _predict_parser(sub) -> argparse.ArgumentParser:
     "`slumbernet predict`: its options, on the subparsers `sub`; its handler `_cmd_predict`."
     pr = sub.add_parser("predict", help="score recordings (files or folders of .edf/.bdf)")
@@ -218,6 +249,7 @@ def _predict_parser(sub) -> argparse.ArgumentParser:
     pr.add_argument("--format", choices=tuple(OUTPUT_SUFFIXES), default="csv",
                     help="csv (with probabilities), edf (EDF+ annotations), or labels to import into AccuSleep, SleepSign or Sirenia")
     pr.add_argument("--jobs", type=int, default=1, help="worker processes")
+    _scheduler_option(pr)
     _recording_options(pr, trim=False)
     pr.add_argument("--flag-impossible", action="store_true", help="flag REM entered from wake")
     pr.add_argument("--fix-impossible", action="store_true", help="relabel REM entered from wake")
@@ -240,7 +272,11 @@ def _cmd_predict(a) -> int:
     if a.min_bout: kw["min_bout_epochs"] = a.min_bout
     if a.method != "auto": kw["method"] = a.method
     if a.species != "mouse": kw["species"] = a.species
-    table = predict_files(a.inputs, a.out, a.model, a.format, a.jobs, a.overwrite, not a.quiet, **kw)
+    with _dask_client(a) as client:
+        if client is None: table = predict_files(a.inputs, a.out, a.model, a.format, a.jobs, a.overwrite, not a.quiet, **kw)
+        else:
+            from slumbernet.cluster import predict_many
+            table = predict_many(a.inputs, a.out, client, a.model, a.format, a.overwrite, not a.quiet, **kw)
     if table.empty:
         print("no recordings found", file=sys.stderr); return 1
     cols = ["recording", "status", "epochs", "W_%", "N_%", "R_%", "mean_confidence", "low_confidence", "method", "checks",
@@ -251,7 +287,7 @@ def _cmd_predict(a) -> int:
           f"kept (scored before), {n.get('error', 0)} failed; summary in {Path(a.out) / 'summary.csv'}", file=sys.stderr)
     return int((table.status == "error").any())
 
-# %% ../nbs/08_cli.ipynb 63
+# %% ../nbs/08_cli.ipynb 67
 def _training_options(t) -> None:
     "The options `train` and `cv` share: the scored recordings (`_scored_options`) and the training settings (`train.TrainConfig`)."
     _scored_options(t)
@@ -262,20 +298,20 @@ def _training_options(t) -> None:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--overwrite", action="store_true")
 
-# %% ../nbs/08_cli.ipynb 64
+# %% ../nbs/08_cli.ipynb 68
 def _training_data(a, pairs=None):
     "The scored recordings as the network's training input (`train.prepare_training_data`), from the options."
     from slumbernet.train import prepare_training_data
     return prepare_training_data(pairs or _scored_pairs(a), emg=ARCHITECTURES[a.architecture].emg, trim=a.trim,
                                  load_kw=_load_kw(a), scores_epoch_s=_epoch_option(a.epoch_s))
 
-# %% ../nbs/08_cli.ipynb 65
+# %% ../nbs/08_cli.ipynb 69
 def _train_config(a):
     "`train.TrainConfig` from --architecture, --steps, --rounds, --patience and --seed."
     from slumbernet.train import TrainConfig
     return TrainConfig(a.architecture, steps=a.steps, max_rounds=a.rounds, patience=a.patience, seed=a.seed)
 
-# %% ../nbs/08_cli.ipynb 69
+# %% ../nbs/08_cli.ipynb 73
 def _train_parser(sub) -> argparse.ArgumentParser:
     "`slumbernet train`: its options, on the subparsers `sub`; its handler `_cmd_train`."
     t = sub.add_parser("train", help="train a model on scored recordings")
@@ -311,7 +347,7 @@ def _cmd_train(a) -> int:
     print(hist.tail(3).to_string(index=False)); print(f"wrote {path}: {model}")
     return 0
 
-# %% ../nbs/08_cli.ipynb 73
+# %% ../nbs/08_cli.ipynb 77
 def _cv_parser(sub) -> argparse.ArgumentParser:
     "`slumbernet cv`: its options, on the subparsers `sub`; its handler `_cmd_cv`."
     t = sub.add_parser("cv", help="cross-validate by animal on scored recordings")
@@ -339,7 +375,7 @@ def _cmd_cv(a) -> int:
         atomic_write(a.json, json.dumps(payload, indent=2, default=str).encode("utf-8"), a.overwrite)
     return 0
 
-# %% ../nbs/08_cli.ipynb 77
+# %% ../nbs/08_cli.ipynb 81
 def _info_parser(sub) -> argparse.ArgumentParser:
     "`slumbernet info`: its options, on the subparsers `sub`; its handler `_cmd_info`."
     i = sub.add_parser("info", help="show a model's metadata")
@@ -356,7 +392,7 @@ def _cmd_info(a) -> int:
     print(json.dumps(m.metadata, indent=2, default=str))
     return 0
 
-# %% ../nbs/08_cli.ipynb 81
+# %% ../nbs/08_cli.ipynb 85
 def _report_parser(sub) -> argparse.ArgumentParser:
     "`slumbernet report`: its options, on the subparsers `sub`; its handler `_cmd_report`."
     r = sub.add_parser("report", help="an experiment's figures and statistics, by group: the recordings of an experiment "
@@ -368,6 +404,7 @@ def _report_parser(sub) -> argparse.ArgumentParser:
     r.add_argument("--epoch-s", metavar="SECONDS", help="score in epochs of this length: your scores' (1 to 30 s; default 4)")
     r.add_argument("--reference", metavar="GROUP", help="the control group effects are measured against (default: the table's first)")
     r.add_argument("--jobs", type=int, default=1, help="worker processes for scoring")
+    _scheduler_option(r)
     r.add_argument("--overwrite", action="store_true", help="replace an earlier report in --out (its scored recordings are kept)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=_cmd_report)
@@ -378,11 +415,13 @@ def _cmd_report(a) -> int:
     from slumbernet.report.run import report_experiment
     kw = {} if a.method == "auto" else {"method": a.method}
     if a.epoch_s is not None: kw["epoch_s"] = _epoch_option(a.epoch_s)
-    page = report_experiment(a.table, _out_folder(a.out), a.model, a.jobs, a.reference, a.overwrite, not a.quiet, **kw)
+    with _dask_client(a) as client:
+        page = report_experiment(a.table, _out_folder(a.out), a.model, a.jobs, a.reference, a.overwrite, not a.quiet,
+                                 client, **kw)
     print(f"report: {page} (tables in {page.parent / 'tables'}, figures in {page.parent / 'figures'})", file=sys.stderr)
     return 0
 
-# %% ../nbs/08_cli.ipynb 84
+# %% ../nbs/08_cli.ipynb 88
 def build_parser() -> argparse.ArgumentParser:
     "The `slumbernet` command's parser: `--version` and the seven commands, in the order `--help` lists them."
     p = argparse.ArgumentParser(prog="slumbernet", description="Score mouse sleep (Wake/NREM/REM) from EEG and EMG.")
@@ -392,7 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_command(sub)
     return p
 
-# %% ../nbs/08_cli.ipynb 88
+# %% ../nbs/08_cli.ipynb 92
 def main(argv=None) -> int:
     "The `slumbernet` command's work: parse `argv` (default: the command line), run the command, return its exit status."
     args = build_parser().parse_args(argv)
@@ -402,7 +441,7 @@ def main(argv=None) -> int:
         print(f"error: {cli_words(str(e))}", file=sys.stderr)
         return 2
 
-# %% ../nbs/08_cli.ipynb 92
+# %% ../nbs/08_cli.ipynb 96
 def console() -> None:
     """Entry point of the `slumbernet` command: `main`, then exit without tearing down every module.
 

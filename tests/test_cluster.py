@@ -70,3 +70,31 @@ def test_a_report_scored_on_a_cluster_is_the_report_scored_on_one_machine(tmp_pa
     for sub in ("scored", "tables"):
         assert {k: v for k, v in digests(tmp_path / "cluster" / sub).items() if k != "summary.csv"} == \
             {k: v for k, v in digests(tmp_path / "one" / sub).items() if k != "summary.csv"}
+
+
+@pytest.mark.parametrize("command", ["predict", "report"])
+def test_a_scheduler_that_does_not_answer_or_dask_missing_is_told_in_cli_options(tmp_path, capsys, monkeypatch, command):
+    import sys
+    import slumbernet.cli
+    from slumbernet.cli import main
+    first = ["predict", str(SAMPLES / "mouse01_baseline.edf")] if command == "predict" else ["report", "experiment.csv"]
+    monkeypatch.setattr(slumbernet.cli, "SCHEDULER_TIMEOUT_S", 0.5)
+    assert main([*first, "--out", str(tmp_path / "out"), "--quiet", "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --scheduler tcp://127.0.0.1:9: no Dask scheduler answered") and "Traceback" not in err
+    assert main([*first, "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9", "--jobs", "2"]) == 2
+    assert "leave out --jobs" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # as if slumbernet[cluster] were not installed
+    assert main([*first, "--out", str(tmp_path / "out"), "--scheduler", "local"]) == 2
+    assert "pip install 'slumbernet[cluster]'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.slow  # starts a local cluster of two workers, each loading TensorFlow
+def test_predict_with_scheduler_local_writes_what_predict_writes(tmp_path, capsys):
+    from slumbernet.cli import main
+    files = [str(SAMPLES / f) for f in ("mouse01_baseline.edf", "mouse02_recovery.edf")]
+    assert main(["predict", *files, "--out", str(tmp_path / "dask"), "--quiet", "--scheduler", "local", "--jobs", "2"]) == 0
+    assert main(["predict", *files, "--out", str(tmp_path / "one"), "--quiet"]) == 0
+    assert {k: v for k, v in digests(tmp_path / "dask").items() if k != "summary.csv"} == \
+        {k: v for k, v in digests(tmp_path / "one").items() if k != "summary.csv"}
