@@ -90,18 +90,22 @@ def experiment_tables(epochs: pd.DataFrame, spectra: pd.DataFrame | None = None,
 # %% ../../nbs/19_report.ipynb 16
 def experiment_figures(tables: dict, reference: str | None = None) -> dict:
     """The report's figures (matplotlib Figures) by name, from `experiment_tables`: time in stage per hour (every
-    condition), per-phase bars and spectra per condition, the delta time course; each with the lab's scores beside
+    condition); per condition, the per-phase bars of time in stage and of bouts (per hour, mean duration) and the
+    spectra; the delta time course; each with the lab's scores beside
     the model's where the tables have both scorers.
 
     Examples
     --------
     >>> epochs, spectra = simulate_epoch_table(3, hours=12, conditions=("baseline",))
     >>> sorted(experiment_figures(experiment_tables(epochs, spectra, reference="wt"), reference="wt"))
-    ['delta_time_course', 'spectra_baseline', 'stage_time_per_hour', 'stage_time_per_phase_baseline']
+    ['bouts_baseline_duration', 'bouts_baseline_per_h', 'delta_time_course', 'spectra_baseline', 'stage_time_per_hour', 'stage_time_per_phase_baseline']
     """
     figs = {"stage_time_per_hour": plot_stage_time_per_hour(tables["stage_time_per_hour"], reference=reference)}
     for cond in tables["stage_time_per_phase"].condition.astype(str).unique():
         figs[f"stage_time_per_phase_{cond}"] = plot_phase_bars(tables["stage_time_per_phase"], "minutes", cond, reference)
+    for cond in tables["bouts"].condition.astype(str).unique():
+        figs[f"bouts_{cond}_per_h"] = plot_phase_bars(tables["bouts"], "bouts_per_h", cond, reference)
+        figs[f"bouts_{cond}_duration"] = plot_phase_bars(tables["bouts"], "mean_bout_s", cond, reference)
     if "delta_time_course" in tables: figs["delta_time_course"] = plot_delta_time_course(tables["delta_time_course"], reference)
     if "relative_spectra" in tables:
         for cond in tables["relative_spectra"].condition.astype(str).unique():

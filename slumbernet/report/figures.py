@@ -15,8 +15,8 @@ from ..plotting import STAGE_COLORS, draw_light_dark
 from .tables import LIGHT_H, group_summary
 
 # %% auto 0
-__all__ = ['GROUP_COLORS', 'SCORER_STYLES', 'ZT_START', 'group_colors', 'plot_stage_time_per_hour', 'plot_phase_bars',
-           'plot_delta_time_course', 'plot_spectra']
+__all__ = ['GROUP_COLORS', 'SCORER_STYLES', 'ZT_START', 'PHASE_VALUE_LABELS', 'group_colors', 'plot_stage_time_per_hour',
+           'plot_phase_bars', 'plot_delta_time_course', 'plot_spectra']
 
 # %% ../../nbs/19_report_figures.ipynb 6
 GROUP_COLORS = ("0.15", "#c51b7d", "#4d9221", "#8073ac", "#e08214")
@@ -114,10 +114,19 @@ def plot_stage_time_per_hour(per_hour: pd.DataFrame, value: str = "percent", ref
     return fig
 
 # %% ../../nbs/19_report_figures.ipynb 12
+PHASE_VALUE_LABELS = {"minutes": "minutes", "bouts_per_h": "bouts per hour", "mean_bout_s": "mean bout duration (s)"}
+"The y-axis label of each value `plot_phase_bars` draws from the report's tables (others: the column's name)."
+
 def plot_phase_bars(per_phase: pd.DataFrame, value: str = "minutes", condition: str | None = None,
                     reference: str | None = None, figsize=(10, 3.0), seed: int = 0):
-    """Per stage, per light/dark phase: group mean ± SEM bars with one dot per animal, for one condition; the lab's
-    scores (scorer "manual"), where the table has them, as hatched bars beside the model's.
+    """Per stage, per light/dark phase: group mean ± SEM bars of `value` with one dot per animal, for one condition;
+    the lab's scores (scorer "manual"), where the table has them, as hatched bars beside the model's.
+
+    Parameters
+    ----------
+    per_phase : DataFrame
+        `report.tables.stage_time_per_phase` (value "minutes") or `report.tables.bout_table` ("bouts_per_h",
+        "mean_bout_s").
 
     Examples
     --------
@@ -150,11 +159,11 @@ def plot_phase_bars(per_phase: pd.DataFrame, value: str = "minutes", condition: 
         ax.set_xticks([0, 1], ["light", "dark"])
         ax.set_title(f"{STAGE_NAMES[stage]}, {condition}", fontsize=10, color=STAGE_COLORS[stage])
         for side in ("top", "right"): ax.spines[side].set_visible(False)
-    axes[0].set_ylabel(value.replace("_", " "))
+    axes[0].set_ylabel(PHASE_VALUE_LABELS.get(value, value.replace("_", " ")))
     axes[-1].legend(fontsize=8, frameon=False)
     return fig
 
-# %% ../../nbs/19_report_figures.ipynb 16
+# %% ../../nbs/19_report_figures.ipynb 19
 def plot_delta_time_course(delta: pd.DataFrame, reference: str | None = None, conditions=None, figsize=None):
     """NREM delta power in % of baseline per ZT bin: group mean ± SEM, one panel per condition (manual dashed).
 
@@ -187,7 +196,7 @@ def plot_delta_time_course(delta: pd.DataFrame, reference: str | None = None, co
     axes[0, -1].legend(fontsize=8, frameon=False)
     return fig
 
-# %% ../../nbs/19_report_figures.ipynb 20
+# %% ../../nbs/19_report_figures.ipynb 23
 def plot_spectra(rel: pd.DataFrame, condition: str | None = None, reference: str | None = None, figsize=(11, 3.0)):
     """Relative EEG spectrum per stage (`report.tables.relative_spectra`): group mean ± SEM, one panel per stage, for one
     condition; the lab's scores (scorer "manual"), where the table has them, dashed beside the model's.

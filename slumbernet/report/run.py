@@ -149,6 +149,9 @@ SECTIONS = (("Time in each stage across the day", "stage_time_per_hour", "stage_
             ("Time in each stage per light and dark phase", "stage_time_per_phase", "stage_time_per_phase_group",
              "Minutes in each stage per phase, one point per animal, bars the group means; the lab's scores hatched "
              "beside the model's where it has any."),
+            ("Bouts", "bouts_", "bouts_group",
+             "Bouts per hour and their mean duration per stage and phase, one point per animal, bars the group means; "
+             "more and shorter bouts with the same total time is fragmented sleep. The lab's scores hatched where it has any."),
             ("The NREM delta rebound", "delta_time_course", "delta_time_course_group",
              "NREM delta power (0.5-4 Hz) as % of each animal's own baseline (ZT 8-12 of the baseline day), group mean ± SEM: "
              "after sleep deprivation it rises above 100 % and decays as the lost sleep is recovered."),
@@ -164,7 +167,7 @@ def report_sections(tables: dict, figures: dict, alpha: float = ALPHA) -> list[R
         figs = [(f"figures/{k}.png", f"figures/{k}.svg", k.replace("_", " ")) for k in figures if k.startswith(prefix)]
         tabs = [(table.replace("_", " "), tables[table], f"tables/{table}.csv")] if table in tables else []
         if figs or tabs: sections.append(ReportSection(title, [how], figs, tabs))
-    for name in ("bouts_group", "transitions_group", "latency_group"):
+    for name in ("transitions_group", "latency_group"):
         if name in tables: sections.append(ReportSection(name.removesuffix("_group").replace("_", " ").capitalize(),
                                                           [], [], [(name.replace("_", " "), tables[name], f"tables/{name}.csv")]))
     stats = tables["statistics"]
@@ -197,7 +200,7 @@ def write_report(out, tables: dict, reference: str, header: list[str], note: str
     ...     warnings.simplefilter("ignore")
     ...     page = write_report(tempfile.mkdtemp(), experiment_tables(epochs, spectra, "wt"), "wt", ["3 mice per group"])
     >>> page.name, len(list((page.parent / "figures").glob("*.svg")))
-    ('report.html', 4)
+    ('report.html', 6)
     """
     import matplotlib.pyplot as plt
     out = Path(out)
