@@ -9,6 +9,27 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data_samples"
 
 
+@pytest.fixture(scope="session")
+def sim():
+    "A simulated 15-min recording with its scorer's scores, for the inspector's and the quiz's tests (a module may define its own `sim`)."
+    from slumbernet.simulate import simulate_recording
+    return simulate_recording(hours=0.25, seed=3)
+
+
+@pytest.fixture(scope="session")
+def pred(sim):
+    "The model's scores of `sim`."
+    from slumbernet.core import predict
+    return predict(sim.recording)
+
+
+@pytest.fixture
+def ins(sim, pred):
+    "An inspector of `sim`'s scores against the model's (its own copy of the scores: each test's edits stay its own)."
+    from slumbernet.review import Inspector
+    return Inspector(sim.recording, sim.scores, pred)
+
+
 def shared_data() -> Path:
     "The real data folder: $SLUMBERNET_DATA, else ../shared/data beside the repository."
     return Path(os.environ.get("SLUMBERNET_DATA", ROOT.parent / "shared" / "data"))

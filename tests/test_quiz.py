@@ -9,26 +9,9 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import numpy as np
 import pytest
 
-from slumbernet.core import predict
 from slumbernet.io import Hypnogram
 from slumbernet.quiz import ScoringQuiz
-from slumbernet.review import FONT_PT, Inspector, amplitude_scales_uv
-from slumbernet.simulate import simulate_recording
-
-
-@pytest.fixture(scope="module")
-def sim():
-    return simulate_recording(hours=0.25, seed=3)
-
-
-@pytest.fixture(scope="module")
-def pred(sim):
-    return predict(sim.recording)
-
-
-@pytest.fixture
-def ins(sim, pred):
-    return Inspector(sim.recording, sim.scores, pred)
+from slumbernet.review import FONT_PT, amplitude_scales_uv
 
 
 # --- the scoring exercise -------------------------------------------------------------------------

@@ -17,25 +17,9 @@ from slumbernet.core import Prediction, predict
 from slumbernet.io import (AlignmentError, Hypnogram, OutputExistsError, SlumberNetError, load_scores,
                            write_recording, write_scores)
 from slumbernet.review import EDIT_COLUMNS, Inspector, amplitude_scales_uv, disagreements, plot_epoch
-from slumbernet.simulate import simulate_recording
 
 
 COLUMNS = ["epoch", "onset_s", "time", "manual", "model", "p_W", "p_N", "p_R", "confidence"]
-
-
-@pytest.fixture(scope="module")
-def sim():
-    return simulate_recording(hours=0.25, seed=3)
-
-
-@pytest.fixture(scope="module")
-def pred(sim):
-    return predict(sim.recording)
-
-
-@pytest.fixture
-def ins(sim, pred):
-    return Inspector(sim.recording, sim.scores, pred)
 
 
 @pytest.fixture
