@@ -232,3 +232,16 @@ def test_paper_cv_quick_cross_validates_by_animal_and_writes_its_table(tmp_path)
     folds = out["results"]["default"]["folds"]
     assert len(folds) == 2 and sorted(a for f in folds for a in f["test"]) == ["mouse01", "mouse02", "mouse03", "mouse04"]
     assert "| default |" in (tmp_path / "paper_cv_quick.md").read_text()
+
+
+@pytest.mark.slow
+def test_report_scale_quick_reports_with_processes_and_on_dask_alike(tmp_path):
+    "The scale benchmark's harness (benchmarks/report_scale.py): three report runs, all exit 0, Dask's tables the same."
+    pytest.importorskip("dask.distributed")
+    env = {**os.environ, "SLUMBERNET_BENCHMARK_RESULTS": str(tmp_path), "MPLBACKEND": "Agg"}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.report_scale", "--quick"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads((tmp_path / "report_scale_quick.json").read_text())
+    assert [r["exit"] for r in out["runs"].values()] == [0, 0, 0] and out["dask_tables_identical"]
+    assert all(r["tree_peak_mb"] > 0 for r in out["runs"].values()) and "report.html" in out["report_files"]
