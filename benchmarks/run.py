@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from benchmarks.common import RESULTS, SHARED, machine, write_results
+from benchmarks.common import SHARED, machine, write_results
 
 SEED = 2026
 CONDITIONS = ("baseline", "sleep_deprivation", "recovery")

@@ -163,13 +163,12 @@ def _dask_client(a):
     "A Dask client for --scheduler (None without it), closed on leaving with whatever it started."
     if a.scheduler is None:
         yield None; return
-    try: from dask.distributed import Client, LocalCluster
+    try: from dask.distributed import Client
     except ImportError:
         raise SlumberNetError("--scheduler needs Dask, which is not installed: pip install 'slumbernet[cluster]'") from None
+    from slumbernet.cluster import local_client
     if a.scheduler == "local":
-        with LocalCluster(n_workers=max(a.jobs, 1), threads_per_worker=1, dashboard_address=None) as cluster, \
-                Client(cluster) as client:
-            yield client
+        with local_client(a.jobs) as client: yield client
         return
     if a.jobs != 1:
         raise SlumberNetError(f"--jobs sets the workers of --scheduler local; the cluster at {a.scheduler} has workers of "
