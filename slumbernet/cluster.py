@@ -26,7 +26,8 @@ def _failed_task_row(rec: Path, target: Path, exc: BaseException) -> dict:
 @contextlib.contextmanager
 def local_client(n_workers: int):
     """A Dask client of a cluster of `n_workers` single-threaded worker processes on this machine, started without
-    Dask's `MALLOC_TRIM_THRESHOLD_` (scoring is about 1.3x slower with it); the cluster is closed on leaving.
+    Dask's `MALLOC_TRIM_THRESHOLD_` (scoring is about 1.3x slower with it; a value in this process's environment is
+    inherited, as any variable is); the cluster is closed on leaving.
 
     Examples
     --------
@@ -35,9 +36,7 @@ def local_client(n_workers: int):
     """
     import dask
     from dask.distributed import Client, LocalCluster
-    environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
-               if k != "MALLOC_TRIM_THRESHOLD_"}
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):  # read as each nanny is made
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):  # None: not set
         cluster = LocalCluster(n_workers=max(n_workers, 1), threads_per_worker=1, dashboard_address=None)
     with cluster, Client(cluster) as client:
         yield client
