@@ -43,6 +43,15 @@ def _groups(table: pd.DataFrame, reference: str | None) -> list:
     groups = sorted(map(str, table.group.unique()))
     return ([reference] if reference in groups else []) + [g for g in groups if g != reference]
 
+def _scorers(table: pd.DataFrame) -> list:
+    "The scorers of a table in `SCORER_STYLES`' order: the model, then the lab's scores."
+    present = set(table.scorer.astype(str))
+    return [s for s in SCORER_STYLES if s in present]
+
+def _label(group: str, scorer: str, scorers: list) -> str:
+    "A legend entry: the group, and the scorer where the figure has both."
+    return group if len(scorers) == 1 else f"{group} ({scorer})"
+
 def _conditions(table: pd.DataFrame) -> list:
     "The conditions of a table in the experiment's order (the categories' order), else sorted."
     c = table.condition
@@ -93,7 +102,7 @@ def plot_stage_time_per_hour(per_hour: pd.DataFrame, value: str = "percent", ref
     """
     import matplotlib.pyplot as plt
     conditions = list(conditions or _conditions(per_hour))
-    groups, scorers = _groups(per_hour, reference), [s for s in SCORER_STYLES if s in set(per_hour.scorer.astype(str))]
+    groups, scorers = _groups(per_hour, reference), _scorers(per_hour)
     colors = group_colors(groups)
     fig = plt.figure(figsize=figsize or (11, 1.0 + 2.4 * len(conditions)), layout="constrained")
     _, axes = _zt_axes(fig, len(conditions), len(STAGES))
@@ -105,7 +114,7 @@ def plot_stage_time_per_hour(per_hour: pd.DataFrame, value: str = "percent", ref
                 for g in groups:
                     d = summary[(summary.condition == cond) & (summary.stage == stage) & (summary.group == g)
                                 & (summary.scorer == scorer)].sort_values("zt_h")
-                    label = g if len(scorers) == 1 else f"{g} ({scorer})"
+                    label = _label(g, scorer, scorers)
                     _band(ax, d.zt_h + 0.5, d["mean"], d["sem"].fillna(0), colors[g], SCORER_STYLES[scorer], label)
             ax.set_title(f"{STAGE_NAMES[stage]}, {cond}", fontsize=10, color=STAGE_COLORS[stage])
             ax.set_ylim(bottom=0)
@@ -140,7 +149,7 @@ def plot_phase_bars(per_phase: pd.DataFrame, value: str = "minutes", condition: 
     import matplotlib.pyplot as plt
     condition = condition or _conditions(per_phase)[0]
     d = per_phase[per_phase.condition.astype(str) == condition]
-    groups, scorers = _groups(d, reference), [s for s in SCORER_STYLES if s in set(d.scorer.astype(str))]
+    groups, scorers = _groups(d, reference), _scorers(d)
     slots = [(s, g) for s in scorers for g in groups]
     colors, width, rng = group_colors(groups), 0.8 / len(slots), np.random.default_rng(seed)
     fig, axes = plt.subplots(1, len(STAGES), figsize=figsize, layout="constrained")
@@ -153,7 +162,7 @@ def plot_phase_bars(per_phase: pd.DataFrame, value: str = "minutes", condition: 
                 manual = scorer == "manual"
                 ax.bar(x, v.mean() if len(v) else np.nan, width * 0.9, yerr=sem, color="none" if manual else colors[g],
                        alpha=1 if manual else 0.35, hatch="///" if manual else None, edgecolor=colors[g], capsize=3,
-                       label=(g if len(scorers) == 1 else f"{g} ({scorer})") if i == 0 else None)
+                       label=_label(g, scorer, scorers) if i == 0 else None)
                 ax.plot(x + rng.uniform(-width / 4, width / 4, len(v)), v, "o", ms=3.5, color=colors[g],
                         mfc="white" if manual else colors[g])
         ax.set_xticks([0, 1], ["light", "dark"])
@@ -178,7 +187,7 @@ def plot_delta_time_course(delta: pd.DataFrame, reference: str | None = None, co
     """
     import matplotlib.pyplot as plt
     conditions = list(conditions or _conditions(delta))
-    groups, scorers = _groups(delta, reference), [s for s in SCORER_STYLES if s in set(delta.scorer.astype(str))]
+    groups, scorers = _groups(delta, reference), _scorers(delta)
     colors = group_colors(groups)
     fig = plt.figure(figsize=figsize or (3.6 * len(conditions) + 0.6, 3.4), layout="constrained")
     _, axes = _zt_axes(fig, 1, len(conditions), bar_height=0.08)
@@ -188,7 +197,7 @@ def plot_delta_time_course(delta: pd.DataFrame, reference: str | None = None, co
         for scorer in scorers:
             for g in groups:
                 d = summary[(summary.condition == cond) & (summary.group == g) & (summary.scorer == scorer)].sort_values("zt_h")
-                label = g if len(scorers) == 1 else f"{g} ({scorer})"
+                label = _label(g, scorer, scorers)
                 _band(ax, d.zt_h + step / 2, d["mean"], d["sem"].fillna(0), colors[g], SCORER_STYLES[scorer], label, "o")
         ax.axhline(100, color="0.5", ls=":", lw=1)
         ax.set_title(cond, fontsize=10)
@@ -212,7 +221,7 @@ def plot_spectra(rel: pd.DataFrame, condition: str | None = None, reference: str
     import matplotlib.pyplot as plt
     condition = condition or _conditions(rel)[0]
     d = rel[rel.condition.astype(str) == condition]
-    groups, scorers = _groups(d, reference), [s for s in SCORER_STYLES if s in set(d.scorer.astype(str))]
+    groups, scorers = _groups(d, reference), _scorers(d)
     colors = group_colors(groups)
     summary = group_summary(d, "percent", ["stage", "freq_hz"])
     fig, axes = plt.subplots(1, len(STAGES), figsize=figsize, sharey=True, layout="constrained")
@@ -220,7 +229,7 @@ def plot_spectra(rel: pd.DataFrame, condition: str | None = None, reference: str
         for scorer in scorers:
             for g in groups:
                 s = summary[(summary.stage == stage) & (summary.group == g) & (summary.scorer == scorer)].sort_values("freq_hz")
-                label = g if len(scorers) == 1 else f"{g} ({scorer})"
+                label = _label(g, scorer, scorers)
                 _band(ax, s.freq_hz, s["mean"], s["sem"].fillna(0), colors[g], SCORER_STYLES[scorer], label)
         ax.set_title(f"{STAGE_NAMES[stage]}, {condition}", fontsize=10, color=STAGE_COLORS[stage])
         ax.set_xlabel("frequency (Hz)")
