@@ -272,10 +272,7 @@ def _cmd_predict(a) -> int:
     if a.method != "auto": kw["method"] = a.method
     if a.species != "mouse": kw["species"] = a.species
     with _dask_client(a) as client:
-        if client is None: table = predict_files(a.inputs, a.out, a.model, a.format, a.jobs, a.overwrite, not a.quiet, **kw)
-        else:
-            from slumbernet.cluster import predict_many
-            table = predict_many(a.inputs, a.out, client, a.model, a.format, a.overwrite, not a.quiet, **kw)
+        table = predict_files(a.inputs, a.out, a.model, a.format, a.jobs, a.overwrite, not a.quiet, client, **kw)
     if table.empty:
         print("no recordings found", file=sys.stderr); return 1
     cols = ["recording", "status", "epochs", "W_%", "N_%", "R_%", "mean_confidence", "low_confidence", "method", "checks",

@@ -422,7 +422,7 @@ def model_file(model):
 
 # %% ../nbs/17_cohort.ipynb 31
 def predict_files(paths, out, model=None, fmt: str = "csv", jobs: int = 1, overwrite: bool = False,
-                  progress: bool = True, **predict_kw) -> "pd.DataFrame":
+                  progress: bool = True, client=None, **predict_kw) -> "pd.DataFrame":
     """Score recording files (or folders of them) into `out`, resuming an interrupted run; one summary row each.
 
     Parameters
@@ -436,6 +436,8 @@ def predict_files(paths, out, model=None, fmt: str = "csv", jobs: int = 1, overw
     fmt : {"csv", "accusleep", "edf"}
     jobs : int
         Worker processes.
+    client : dask.distributed.Client, optional
+        Score on this Dask cluster instead of `jobs` processes (`cluster.predict_many`: the same results).
     overwrite : bool
         Score everything again and replace existing results; otherwise a result made the same way is
         kept, and one made otherwise is reported as an error.
@@ -452,6 +454,9 @@ def predict_files(paths, out, model=None, fmt: str = "csv", jobs: int = 1, overw
     --------
     >>> predict_files(["data_samples"], "scored", progress=False)[["recording", "status", "epochs"]]  # doctest: +SKIP
     """
+    if client is not None:
+        from slumbernet.cluster import predict_many
+        return predict_many(paths, out, client, model, fmt, overwrite, progress, **predict_kw)
     from tqdm.auto import tqdm
     with output_folder(out, overwrite) as out:
         plan = plan_outputs(find_recordings(paths), out, fmt)

@@ -34,10 +34,8 @@ def score_experiment(exp: Experiment, scored_dir, model=None, jobs: int = 1, pro
     ----------
     exp : Experiment
     scored_dir : str or Path
-    model, jobs, progress, predict_kw
-        As `cohort.predict_files`.
-    client : dask.distributed.Client, optional
-        Score on a Dask cluster instead, one task per recording (`cluster.predict_many`: the same results).
+    model, jobs, progress, client, predict_kw
+        As `cohort.predict_files` (a `client`: scored on that Dask cluster, one task per recording).
 
     Returns
     -------
@@ -55,10 +53,7 @@ def score_experiment(exp: Experiment, scored_dir, model=None, jobs: int = 1, pro
     """
     t0 = time.perf_counter()
     files = list(exp.table.file)
-    if client is None: summary = predict_files(files, scored_dir, model, "csv", jobs, False, progress, **predict_kw)
-    else:
-        from slumbernet.cluster import predict_many
-        summary = predict_many(files, scored_dir, client, model, "csv", False, progress, **predict_kw)
+    summary = predict_files(files, scored_dir, model, "csv", jobs, False, progress, client, **predict_kw)
     seconds = time.perf_counter() - t0
     failed = summary[summary.status == "error"]
     if len(failed):
